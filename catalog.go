@@ -1,0 +1,125 @@
+package bizenv
+
+import (
+	"bytes"
+	_ "embed"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"slices"
+
+	"gopkg.in/yaml.v3"
+)
+
+//go:embed catalog.yaml
+var defaultCatalogYAML []byte
+
+// Catalog is the set of indicators and entities bizenv knows.
+type Catalog struct {
+	Indicators []Indicator `yaml:"indicators" json:"indicators"`
+	Entities   []Entity    `yaml:"entities" json:"entities"`
+}
+
+// DefaultCatalog returns the catalog embedded in the binary.
+func DefaultCatalog() Catalog {
+	c, err := ParseCatalog("catalog.yaml", bytes.NewReader(defaultCatalogYAML))
+	if err != nil {
+		panic("embedded catalog: " + err.Error()) // a build error, caught by tests
+	}
+	return c
+}
+
+// ParseCatalog decodes a catalog file strictly (an unknown key is an error),
+// fills defaults and validates it on its own. References to entities that are
+// only in the stored catalog are checked when it is applied.
+func ParseCatalog(name string, r io.Reader) (Catalog, error) {
+	var c Catalog
+	dec := yaml.NewDecoder(r)
+	dec.KnownFields(true)
+	if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) {
+		return Catalog{}, Errorf(EINVALID, "catalog %s: %v", name, err)
+	}
+	for i := range c.Indicators {
+		if c.Indicators[i].Frequency == "" {
+			c.Indicators[i].Frequency = Monthly
+		}
+	}
+	if err := c.Validate(); err != nil {
+		return Catalog{}, Errorf(EINVALID, "catalog %s: %v", name, err)
+	}
+	return c, nil
+}
+
+var (
+	indicatorCodeRE = regexp.MustCompile(`^[a-z][a-z0-9_]{0,62}$`)
+	entityCodeRE    = regexp.MustCompile(`^[a-z0-9][a-z0-9_.-]{0,62}$`)
+)
+
+// ValidIndicatorCode reports whether s can be an indicator code.
+func ValidIndicatorCode(s string) bool { return indicatorCodeRE.MatchString(s) }
+
+// ValidEntityCode reports whether s can be an entity code.
+func ValidEntityCode(s string) bool { return entityCodeRE.MatchString(s) }
+
+// Validate checks every field of every record. It returns the first problem,
+// naming the record.
+func (c Catalog) Validate() error {
+	seen := map[string]bool{}
+	for _, i := range c.Indicators {
+		switch {
+		case !ValidIndicatorCode(i.Code):
+			return fmt.Errorf("indicator %q: code must be ASCII snake_case", i.Code)
+		case seen[i.Code]:
+			return fmt.Errorf("indicator %s: listed twice", i.Code)
+		case i.NameZH == "" || i.NameEN == "":
+			return fmt.Errorf("indicator %s: name_zh and name_en are required", i.Code)
+		case !slices.Contains(Units, i.Unit):
+			return fmt.Errorf("indicator %s: unknown unit %q", i.Code, i.Unit)
+		case !i.Direction.Valid():
+			return fmt.Errorf("indicator %s: direction %q: want higher_better, lower_better or neutral", i.Code, i.Direction)
+		case i.Frequency != "" && !i.Frequency.Valid():
+			return fmt.Errorf("indicator %s: frequency %q: want monthly or annual", i.Code, i.Frequency)
+		case i.Category == "":
+			return fmt.Errorf("indicator %s: category is required", i.Code)
+		}
+		seen[i.Code] = true
+	}
+	codes := map[string]bool{}
+	for _, e := range c.Entities {
+		switch {
+		case !ValidEntityCode(e.Code):
+			return fmt.Errorf("entity %q: code must be lower-case ASCII letters, digits, '-', '_' or '.'", e.Code)
+		case codes[e.Code]:
+			return fmt.Errorf("entity %s: listed twice", e.Code)
+		case e.NameZH == "" || e.NameEN == "":
+			return fmt.Errorf("entity %s: name_zh and name_en are required", e.Code)
+		case !slices.Contains(EntityKinds, e.Kind):
+			return fmt.Errorf("entity %s: unknown kind %q", e.Code, e.Kind)
+		case e.Parent == e.Code || e.Benchmark == e.Code:
+			return fmt.Errorf("entity %s: cannot be its own parent or benchmark", e.Code)
+		}
+		codes[e.Code] = true
+	}
+	return nil
+}
+
+// Indicator returns the indicator with the given code.
+func (c Catalog) Indicator(code string) (Indicator, bool) {
+	for _, i := range c.Indicators {
+		if i.Code == code {
+			return i, true
+		}
+	}
+	return Indicator{}, false
+}
+
+// Entity returns the entity with the given code.
+func (c Catalog) Entity(code string) (Entity, bool) {
+	for _, e := range c.Entities {
+		if e.Code == code {
+			return e, true
+		}
+	}
+	return Entity{}, false
+}
