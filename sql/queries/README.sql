@@ -1,0 +1,2 @@
+-- Named queries live in files of this folder, each introduced by a line
+-- "-- name: Name". The postgres package prepares them at start-up.
