@@ -1,0 +1,67 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/bizenv/bizenv"
+)
+
+var _ bizenv.CatalogStore = (*DB)(nil)
+
+// ApplyCatalog inserts or updates every indicator and entity of c in one
+// transaction. A parent or benchmark must be in c or already stored.
+func (db *DB) ApplyCatalog(ctx context.Context, c bizenv.Catalog) error {
+	if err := c.Validate(); err != nil {
+		return bizenv.Errorf(bizenv.EINVALID, "catalog: %v", err)
+	}
+	stored, err := db.Catalog(ctx)
+	if err != nil {
+		return err
+	}
+	known := map[string]bool{}
+	for _, e := range append(stored.Entities, c.Entities...) {
+		known[e.Code] = true
+	}
+	for _, e := range c.Entities {
+		for _, ref := range []string{e.Parent, e.Benchmark} {
+			if ref != "" && !known[ref] {
+				return bizenv.Errorf(bizenv.EINVALID, "catalog: entity %s: unknown entity %q", e.Code, ref)
+			}
+		}
+	}
+	tx, err := db.BeginTxx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	for _, i := range c.Indicators {
+		if i.Frequency == "" {
+			i.Frequency = bizenv.Monthly
+		}
+		if _, err := tx.NamedExecContext(ctx, db.Query("UpsertIndicator"), i); err != nil {
+			return fmt.Errorf("catalog: indicator %s: %w", i.Code, err)
+		}
+	}
+	for _, e := range c.Entities {
+		if _, err := tx.NamedExecContext(ctx, db.Query("UpsertEntity"), e); err != nil {
+			return fmt.Errorf("catalog: entity %s: %w", e.Code, err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("catalog: %w", err)
+	}
+	return nil
+}
+
+// Catalog returns every stored indicator and entity, ordered by code.
+func (db *DB) Catalog(ctx context.Context) (bizenv.Catalog, error) {
+	var c bizenv.Catalog
+	if err := db.SelectContext(ctx, &c.Indicators, db.Query("Indicators")); err != nil {
+		return c, fmt.Errorf("read indicators: %w", err)
+	}
+	if err := db.SelectContext(ctx, &c.Entities, db.Query("Entities")); err != nil {
+		return c, fmt.Errorf("read entities: %w", err)
+	}
+	return c, nil
+}

@@ -1,0 +1,151 @@
+// Package pgtest gives each test a freshly migrated PostgreSQL database of
+// its own: on the server named by BIZENV_TEST_DATABASE_URL, or else on a
+// private cluster that the test binary starts from the machine's server
+// binaries and stops when it exits.
+package pgtest
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/url"
+	"os"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/bizenv/bizenv"
+
+	"github.com/bizenv/bizenv/internal/pgcluster"
+	"github.com/bizenv/bizenv/postgres"
+)
+
+const template = "bizenv_test_template"
+
+var (
+	once    sync.Once
+	server  *pgcluster.Cluster
+	admin   string // DSN of a database to run CREATE DATABASE from
+	initErr error
+	seq     atomic.Int64
+	tmpDir  string
+)
+
+// Main runs the tests of a package and stops the private cluster afterwards.
+// Call it from TestMain.
+func Main(m *testing.M) {
+	code := m.Run()
+	if server != nil {
+		server.Stop(context.Background())
+	}
+	if tmpDir != "" {
+		os.RemoveAll(tmpDir)
+	}
+	os.Exit(code)
+}
+
+// Cluster returns the private cluster, or nil when the tests run against
+// BIZENV_TEST_DATABASE_URL. Fault tests use it to restart the server.
+func Cluster(t testing.TB) *pgcluster.Cluster {
+	t.Helper()
+	setup(t)
+	return server
+}
+
+func setup(t testing.TB) {
+	t.Helper()
+	once.Do(func() { initErr = start() })
+	if initErr != nil {
+		t.Fatalf("test database: %v", initErr)
+	}
+}
+
+func start() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	admin = os.Getenv("BIZENV_TEST_DATABASE_URL")
+	if admin == "" {
+		var err error
+		if tmpDir, err = os.MkdirTemp("", "bizenv-pgtest-"); err != nil {
+			return err
+		}
+		if err := os.Chmod(tmpDir, 0o755); err != nil {
+			return err
+		}
+		logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+		if server, err = pgcluster.Start(ctx, tmpDir+"/data", logger); err != nil {
+			return err
+		}
+		admin = server.DSN("postgres")
+	}
+	db, err := sqlx.Open("postgres", admin)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	db.ExecContext(ctx, "DROP DATABASE IF EXISTS "+template+" WITH (FORCE)")
+	if _, err := db.ExecContext(ctx, "CREATE DATABASE "+template); err != nil {
+		return fmt.Errorf("create template database: %w", err)
+	}
+	tdb, err := sqlx.Open("postgres", withDatabase(admin, template))
+	if err != nil {
+		return err
+	}
+	defer tdb.Close()
+	return postgres.Migrate(ctx, tdb)
+}
+
+// DSN creates a new migrated database for t, dropped when t ends, and
+// returns its connection string.
+func DSN(t testing.TB) string {
+	t.Helper()
+	setup(t)
+	name := fmt.Sprintf("bizenv_test_%d_%d", os.Getpid(), seq.Add(1))
+	db, err := sqlx.Open("postgres", admin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec("CREATE DATABASE " + name + " TEMPLATE " + template); err != nil {
+		t.Fatalf("create test database: %v", err)
+	}
+	t.Cleanup(func() {
+		db, err := sqlx.Open("postgres", admin)
+		if err != nil {
+			return
+		}
+		defer db.Close()
+		db.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)")
+	})
+	return withDatabase(admin, name)
+}
+
+// New returns a store on a new migrated database for t, with the default
+// catalog applied.
+func New(t testing.TB) *postgres.DB {
+	t.Helper()
+	dsn := DSN(t)
+	ctx := context.Background()
+	db, err := postgres.Open(ctx, dsn, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if err := db.ApplyCatalog(ctx, bizenv.DefaultCatalog()); err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
+func withDatabase(dsn, name string) string {
+	u, err := url.Parse(dsn)
+	if err != nil {
+		panic(err)
+	}
+	u.Path = "/" + name
+	return u.String()
+}

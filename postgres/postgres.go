@@ -1,0 +1,165 @@
+// Package postgres implements bizenv's stores on PostgreSQL with sqlx and
+// lib/pq: the catalog, the observations with every revision, and the runs
+// that wrote them.
+package postgres
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	_ "github.com/lib/pq" // the driver behind sqlx.Open("postgres", ...)
+	"github.com/pressly/goose/v3"
+
+	bizenvsql "github.com/bizenv/bizenv/sql"
+)
+
+// DB is a connection pool to bizenv's database with its named queries.
+type DB struct {
+	*sqlx.DB
+	queries map[string]string
+	logger  *slog.Logger
+	now     func() time.Time
+}
+
+// Open connects to dsn, checks the connection and loads the named queries.
+// It does not migrate; call Migrate for that.
+func Open(ctx context.Context, dsn string, logger *slog.Logger) (*DB, error) {
+	sdb, err := sqlx.Open("postgres", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	sdb.SetMaxOpenConns(16)
+	sdb.SetMaxIdleConns(8)
+	sdb.SetConnMaxIdleTime(5 * time.Minute)
+	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := sdb.PingContext(pingCtx); err != nil {
+		sdb.Close()
+		return nil, fmt.Errorf("connect to database: %w", err)
+	}
+	q, err := LoadQueries(bizenvsql.Queries)
+	if err != nil {
+		sdb.Close()
+		return nil, err
+	}
+	return &DB{DB: sdb, queries: q, logger: logger, now: time.Now}, nil
+}
+
+// NewDB wraps an open pool, for tests that made their own.
+func NewDB(sdb *sqlx.DB, logger *slog.Logger) (*DB, error) {
+	q, err := LoadQueries(bizenvsql.Queries)
+	if err != nil {
+		return nil, err
+	}
+	return &DB{DB: sdb, queries: q, logger: logger, now: time.Now}, nil
+}
+
+// Migrate applies every pending migration.
+func (db *DB) Migrate(ctx context.Context) error { return Migrate(ctx, db.DB) }
+
+// Migrate applies every pending migration to sdb.
+func Migrate(ctx context.Context, sdb *sqlx.DB) error {
+	migrations, err := fs.Sub(bizenvsql.Migrations, "migrations")
+	if err != nil {
+		return err
+	}
+	p, err := goose.NewProvider(goose.DialectPostgres, sdb.DB, migrations)
+	if err != nil {
+		return fmt.Errorf("migrations: %w", err)
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	return nil
+}
+
+// Pending reports how many migrations are not yet applied: /readyz wants 0.
+func (db *DB) Pending(ctx context.Context) (int, error) {
+	migrations, err := fs.Sub(bizenvsql.Migrations, "migrations")
+	if err != nil {
+		return 0, err
+	}
+	p, err := goose.NewProvider(goose.DialectPostgres, db.DB.DB, migrations)
+	if err != nil {
+		return 0, err
+	}
+	has, err := p.HasPending(ctx)
+	if err != nil || !has {
+		return 0, err
+	}
+	st, err := p.Status(ctx)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, s := range st {
+		if s.State == goose.StatePending {
+			n++
+		}
+	}
+	return n, nil
+}
+
+// Query returns the named query; it panics on a name no file defines, which
+// the tests catch, since every name is used at least once.
+func (db *DB) Query(name string) string {
+	q, ok := db.queries[name]
+	if !ok {
+		panic("postgres: no query named " + name)
+	}
+	return q
+}
+
+// LoadQueries reads every *.sql file of fsys and splits it into blocks that
+// start with a "-- name: Name" line.
+func LoadQueries(fsys fs.FS) (map[string]string, error) {
+	files, err := fs.Glob(fsys, "queries/*.sql")
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]string{}
+	for _, f := range files {
+		b, err := fs.ReadFile(fsys, f)
+		if err != nil {
+			return nil, err
+		}
+		var name string
+		var body strings.Builder
+		flush := func() error {
+			if name == "" {
+				return nil
+			}
+			if _, dup := out[name]; dup {
+				return fmt.Errorf("%s: query %s defined twice", f, name)
+			}
+			out[name] = strings.TrimSpace(body.String())
+			body.Reset()
+			return nil
+		}
+		sc := bufio.NewScanner(strings.NewReader(string(b)))
+		for sc.Scan() {
+			line := sc.Text()
+			if n, ok := strings.CutPrefix(strings.TrimSpace(line), "-- name:"); ok {
+				if err := flush(); err != nil {
+					return nil, err
+				}
+				name = strings.TrimSpace(n)
+				continue
+			}
+			if name != "" {
+				body.WriteString(line)
+				body.WriteByte('\n')
+			}
+		}
+		if err := flush(); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}

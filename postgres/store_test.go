@@ -1,0 +1,218 @@
+package postgres_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/bizenv/bizenv"
+	"github.com/bizenv/bizenv/postgres"
+	"github.com/bizenv/bizenv/postgres/pgtest"
+)
+
+func TestMain(m *testing.M) { pgtest.Main(m) }
+
+func obs(ind, ent, period string, v float64) bizenv.Observation {
+	p, err := bizenv.ParsePeriod(period)
+	if err != nil {
+		panic(err)
+	}
+	return bizenv.Observation{Indicator: ind, Entity: ent, Period: p, Value: v, Source: "test"}
+}
+
+type revision struct {
+	Revision  int     `db:"revision"`
+	Value     float64 `db:"value"`
+	RunID     int64   `db:"run_id"`
+	ChangedBy string  `db:"changed_by"`
+}
+
+func revisions(t *testing.T, db *postgres.DB, ind, ent, period string) []revision {
+	t.Helper()
+	var got []revision
+	err := db.Select(&got, `SELECT revision, value, run_id, changed_by FROM observation_revisions
+		WHERE indicator = $1 AND entity = $2 AND period = $3::date ORDER BY revision`, ind, ent, period+"-01")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return got
+}
+
+func TestStoreKeepsEveryRevision(t *testing.T) {
+	ctx := context.Background()
+	db := pgtest.New(t)
+	batch := func(actor string, o ...bizenv.Observation) bizenv.Batch {
+		return bizenv.Batch{Kind: bizenv.RunImport, Name: "import", Actor: actor, Observations: o}
+	}
+
+	first, err := db.Store(ctx, batch("alice",
+		obs("city_assessment_rank", "wuhan-edz", "2020-06", 8),
+		obs("city_assessment_rank", "wuhan-edz", "2020-07", 9)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := first.Counts, (bizenv.Counts{Inserted: 2}); got != want {
+		t.Errorf("first store: got %+v, want %+v", got, want)
+	}
+	if first.Outcome != bizenv.OutcomeSuccess || first.FinishedAt == nil {
+		t.Errorf("first run: outcome %q finished %v", first.Outcome, first.FinishedAt)
+	}
+
+	again, err := db.Store(ctx, batch("alice",
+		obs("city_assessment_rank", "wuhan-edz", "2020-06", 8),
+		obs("city_assessment_rank", "wuhan-edz", "2020-07", 9)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := again.Counts, (bizenv.Counts{Unchanged: 2}); got != want {
+		t.Errorf("identical store: got %+v, want %+v", got, want)
+	}
+
+	changed, err := db.Store(ctx, batch("bob", obs("city_assessment_rank", "wuhan-edz", "2020-07", 10)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := changed.Counts, (bizenv.Counts{Updated: 1}); got != want {
+		t.Errorf("changed store: got %+v, want %+v", got, want)
+	}
+	got := revisions(t, db, "city_assessment_rank", "wuhan-edz", "2020-07")
+	want := []revision{{1, 9, first.ID, "alice"}, {2, 10, changed.ID, "bob"}}
+	if len(got) != len(want) {
+		t.Fatalf("revisions: got %+v, want %+v", got, want)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("revision %d: got %+v, want %+v", i+1, got[i], want[i])
+		}
+	}
+	var current float64
+	if err := db.Get(&current, `SELECT value FROM observations WHERE indicator = 'city_assessment_rank' AND entity = 'wuhan-edz' AND period = '2020-07-01'`); err != nil {
+		t.Fatal(err)
+	}
+	if current != 10 {
+		t.Errorf("current value: got %v, want 10", current)
+	}
+}
+
+func TestStoreAllOrNothing(t *testing.T) {
+	ctx := context.Background()
+	db := pgtest.New(t)
+	b := bizenv.Batch{
+		Kind: bizenv.RunImport, Name: "import", Actor: "test",
+		Observations: []bizenv.Observation{obs("city_assessment_rank", "wuhan-edz", "2020-06", 8)},
+		Rejects:      []bizenv.Reject{{File: "a.csv", Line: 3, Record: "2020-06,wuhan-edz,nope,1", Reason: `unknown indicator "nope"`}},
+		Payloads:     []bizenv.Payload{{Name: "a.csv", Content: []byte("period,entity,indicator,value\n")}},
+	}
+
+	t.Run("rejects stop the batch", func(t *testing.T) {
+		run, err := db.Store(ctx, b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := run.Counts, (bizenv.Counts{Rejected: 1}); got != want {
+			t.Errorf("counts: got %+v, want %+v", got, want)
+		}
+		if run.Outcome != bizenv.OutcomeFailure {
+			t.Errorf("outcome: got %q, want failure", run.Outcome)
+		}
+		if n := count(t, db, "SELECT count(*) FROM observations"); n != 0 {
+			t.Errorf("observations stored: got %d, want 0", n)
+		}
+		if n := count(t, db, "SELECT count(*) FROM rejects WHERE run_id = $1 AND line = 3 AND file = 'a.csv'", run.ID); n != 1 {
+			t.Errorf("rejects recorded: got %d, want 1", n)
+		}
+	})
+
+	t.Run("allow partial stores the good ones", func(t *testing.T) {
+		b := b
+		b.AllowPartial = true
+		run, err := db.Store(ctx, b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := run.Counts, (bizenv.Counts{Inserted: 1, Rejected: 1}); got != want {
+			t.Errorf("counts: got %+v, want %+v", got, want)
+		}
+		if run.Outcome != bizenv.OutcomePartial {
+			t.Errorf("outcome: got %q, want partial", run.Outcome)
+		}
+	})
+
+	t.Run("dry run stores nothing", func(t *testing.T) {
+		b := bizenv.Batch{Kind: bizenv.RunImport, Name: "import", DryRun: true, Observations: []bizenv.Observation{
+			obs("city_assessment_rank", "wuhan-edz", "2020-06", 9),
+			obs("city_assessment_rank", "wuhan-edz", "2020-08", 11),
+		}}
+		before := count(t, db, "SELECT count(*) FROM runs")
+		run, err := db.Store(ctx, b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := run.Counts, (bizenv.Counts{Inserted: 1, Updated: 1}); got != want {
+			t.Errorf("counts: got %+v, want %+v", got, want)
+		}
+		if n := count(t, db, "SELECT count(*) FROM observations"); n != 1 {
+			t.Errorf("observations after dry run: got %d, want 1", n)
+		}
+		if n := count(t, db, "SELECT count(*) FROM runs"); n != before {
+			t.Errorf("runs after dry run: got %d, want %d", n, before)
+		}
+	})
+}
+
+func TestStoreUnknownCodes(t *testing.T) {
+	db := pgtest.New(t)
+	run, err := db.Store(context.Background(), bizenv.Batch{Kind: bizenv.RunAPI, Name: "api",
+		Observations: []bizenv.Observation{obs("no_such_indicator", "wuhan-edz", "2020-06", 1)}})
+	if got, want := bizenv.ErrorCode(err), bizenv.EINVALID; got != want {
+		t.Fatalf("error code: got %q (%v), want %q", got, err, want)
+	}
+	var outcome string
+	if err := db.Get(&outcome, "SELECT outcome FROM runs WHERE id = $1", run.ID); err != nil {
+		t.Fatal(err)
+	}
+	if outcome != bizenv.OutcomeFailure {
+		t.Errorf("run outcome: got %q, want failure", outcome)
+	}
+	if n := count(t, db, "SELECT count(*) FROM observations"); n != 0 {
+		t.Errorf("observations: got %d, want 0", n)
+	}
+}
+
+func TestCatalogRoundTrip(t *testing.T) {
+	ctx := context.Background()
+	db := pgtest.New(t)
+	got, err := db.Catalog(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := bizenv.DefaultCatalog()
+	if len(got.Indicators) != len(want.Indicators) || len(got.Entities) != len(want.Entities) {
+		t.Fatalf("catalog: got %d indicators %d entities, want %d and %d",
+			len(got.Indicators), len(got.Entities), len(want.Indicators), len(want.Entities))
+	}
+	edz, _ := got.Entity("wuhan-edz")
+	if edz.Benchmark != "wuhan-avg" || edz.Parent != "wuhan" {
+		t.Errorf("wuhan-edz: got %+v", edz)
+	}
+	annual, _ := got.Indicator("edz_index_rank")
+	if annual.Frequency != bizenv.Annual {
+		t.Errorf("edz_index_rank frequency: got %q, want annual", annual.Frequency)
+	}
+
+	t.Run("unknown benchmark", func(t *testing.T) {
+		err := db.ApplyCatalog(ctx, bizenv.Catalog{Entities: []bizenv.Entity{
+			{Code: "x", NameZH: "X", NameEN: "X", Kind: "park", Benchmark: "nowhere"}}})
+		if got, want := bizenv.ErrorMessage(err), `catalog: entity x: unknown entity "nowhere"`; got != want {
+			t.Errorf("got %q, want %q", got, want)
+		}
+	})
+}
+
+func count(t *testing.T, db *postgres.DB, q string, args ...any) int {
+	t.Helper()
+	var n int
+	if err := db.Get(&n, q, args...); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
