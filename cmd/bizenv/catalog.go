@@ -1,0 +1,90 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/bizenv/bizenv"
+	"github.com/bizenv/bizenv/postgres"
+)
+
+func runCatalog(ctx context.Context, env *environment, args []string) error {
+	if len(args) == 0 || (args[0] != "apply" && args[0] != "show") {
+		return &exitError{code: exitUsage, err: errors.New("usage: bizenv catalog apply FILE | bizenv catalog show")}
+	}
+	var c commonFlags
+	fs := newFlagSet("catalog "+args[0], env)
+	c.register(fs)
+	if err := parseFlags(fs, args[1:]); err != nil {
+		return err
+	}
+	if args[0] == "apply" && fs.NArg() != 1 {
+		return &exitError{code: exitUsage, err: errors.New("usage: bizenv catalog apply FILE")}
+	}
+	logger := c.logger(env)
+	db, err := c.openDatabase(ctx, env, logger)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := prepare(ctx, db); err != nil {
+		return err
+	}
+	if args[0] == "apply" {
+		if err := applyCatalogFile(ctx, db.DB, fs.Arg(0)); err != nil {
+			return &exitError{code: exitUsage, err: err}
+		}
+		fmt.Fprintf(env.stdout, "applied %s\n", fs.Arg(0))
+		return nil
+	}
+	cat, err := db.Catalog(ctx)
+	if err != nil {
+		return err
+	}
+	enc := yaml.NewEncoder(env.stdout)
+	enc.SetIndent(2)
+	defer enc.Close()
+	return enc.Encode(cat)
+}
+
+func applyCatalogFile(ctx context.Context, db *postgres.DB, path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("catalog: %w", err)
+	}
+	defer f.Close()
+	c, err := bizenv.ParseCatalog(path, f)
+	if err != nil {
+		return err
+	}
+	return db.ApplyCatalog(ctx, c)
+}
+
+func runMigrate(ctx context.Context, env *environment, args []string) error {
+	var c commonFlags
+	fs := newFlagSet("migrate", env)
+	c.register(fs)
+	catalogFile := fs.String("catalog.file", "", "a catalog file applied after the default catalog")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	logger := c.logger(env)
+	db, err := c.openDatabase(ctx, env, logger)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	var files []string
+	if *catalogFile != "" {
+		files = append(files, *catalogFile)
+	}
+	if err := prepare(ctx, db, files...); err != nil {
+		return err
+	}
+	logger.Info("schema migrated and catalog applied")
+	return nil
+}

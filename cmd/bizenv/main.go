@@ -1,0 +1,106 @@
+// Command bizenv watches a district's business environment month by month:
+// it collects the indicators, keeps their history in PostgreSQL and serves
+// them as Prometheus metrics and a JSON API.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// Set by the linker: -X main.version=... -X main.revision=...
+var (
+	version  = "dev"
+	revision = "unknown"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args, os.Getenv, os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bizenv:", err)
+	}
+	os.Exit(exitCode(err))
+}
+
+// Exit codes of SPEC section 3.
+const (
+	exitOK       = 0
+	exitRejected = 1 // the work was done but some input was rejected
+	exitUsage    = 2 // usage, configuration or connection errors
+)
+
+// exitError carries an exit code other than the default for an error.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
+
+func exitCode(err error) int {
+	var e *exitError
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.As(err, &e):
+		return e.code
+	}
+	return exitUsage
+}
+
+// errRejected is returned when a command did its work but rejected input;
+// the rejects have been printed already.
+func errRejected(n int) error {
+	return &exitError{code: exitRejected, err: fmt.Errorf("%d record(s) rejected", n)}
+}
+
+const usage = `usage: bizenv COMMAND [FLAGS]
+
+commands:
+  serve       migrate, apply the catalog, run the collectors and serve HTTP
+  migrate     apply schema migrations and the catalog, then exit
+  import      load long-format CSV or XLSX files: import [--dry-run] [--allow-partial] FILE...
+  collect     run collectors once now: collect [--collector NAME] [--period YYYY-MM | --from YYYY-MM --to YYYY-MM]
+  report      the monthly ranking-trend report: report --period YYYY-MM [--entity CODE] [--format json|html|csv] [-o FILE]
+  catalog     catalog apply FILE | catalog show
+  version     print the version
+
+Run 'bizenv COMMAND --help' for the flags of a command.
+`
+
+// run is the whole program, driven by tests with their own arguments,
+// environment and streams.
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) < 2 {
+		fmt.Fprint(stderr, usage)
+		return &exitError{code: exitUsage, err: errors.New("no command given")}
+	}
+	cmd, rest := args[1], args[2:]
+	env := &environment{getenv: getenv, stdin: stdin, stdout: stdout, stderr: stderr}
+	switch cmd {
+	case "serve":
+		return runServe(ctx, env, rest)
+	case "migrate":
+		return runMigrate(ctx, env, rest)
+	case "import":
+		return runImport(ctx, env, rest)
+	case "catalog":
+		return runCatalog(ctx, env, rest)
+	case "version", "--version":
+		fmt.Fprintf(stdout, "bizenv %s (revision %s)\n", version, revision)
+		return nil
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	fmt.Fprint(stderr, usage)
+	return &exitError{code: exitUsage, err: fmt.Errorf("unknown command %q", cmd)}
+}
