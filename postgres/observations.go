@@ -108,7 +108,7 @@ func (db *DB) dryRun(ctx context.Context, b bizenv.Batch) (bizenv.Run, error) {
 // write stores b's rejects and payloads and, unless rejects forbid it, its
 // observations.
 func (db *DB) write(ctx context.Context, tx *sqlx.Tx, runID int64, b bizenv.Batch) (bizenv.Counts, error) {
-	if err := copyRejects(ctx, tx, runID, b.Rejects); err != nil {
+	if err := db.copyRejects(ctx, tx, runID, b.Rejects); err != nil {
 		return bizenv.Counts{}, err
 	}
 	for _, p := range b.Payloads {
@@ -142,7 +142,7 @@ func (db *DB) merge(ctx context.Context, tx *sqlx.Tx, runID int64, b bizenv.Batc
 	if _, err := tx.ExecContext(ctx, db.Query("CreateStaging")); err != nil {
 		return bizenv.Counts{}, fmt.Errorf("create staging table: %w", err)
 	}
-	stmt, err := tx.PrepareContext(ctx, pq.CopyIn("staging", "indicator", "entity", "period", "value", "source", "note"))
+	stmt, err := tx.PrepareContext(ctx, db.Query("CopyStaging"))
 	if err != nil {
 		return bizenv.Counts{}, fmt.Errorf("copy observations: %w", err)
 	}
@@ -183,11 +183,11 @@ func mergeError(err error) error {
 	return fmt.Errorf("merge observations: %w", err)
 }
 
-func copyRejects(ctx context.Context, tx *sqlx.Tx, runID int64, rejects []bizenv.Reject) error {
+func (db *DB) copyRejects(ctx context.Context, tx *sqlx.Tx, runID int64, rejects []bizenv.Reject) error {
 	if len(rejects) == 0 {
 		return nil
 	}
-	stmt, err := tx.PrepareContext(ctx, pq.CopyIn("rejects", "run_id", "file", "line", "record", "reason"))
+	stmt, err := tx.PrepareContext(ctx, db.Query("CopyRejects"))
 	if err != nil {
 		return fmt.Errorf("store rejects: %w", err)
 	}

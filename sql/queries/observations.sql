@@ -56,3 +56,9 @@ SELECT EXISTS (
 UPDATE runs SET outcome = 'failure', finished_at = now(), error = 'interrupted: the process stopped before the run finished'
 WHERE outcome = 'running' AND started_at < now() - $1::interval
 RETURNING id
+
+-- name: CopyStaging
+COPY staging (indicator, entity, period, value, source, note) FROM STDIN
+
+-- name: CopyRejects
+COPY rejects (run_id, file, line, record, reason) FROM STDIN

@@ -1,0 +1,52 @@
+# bizenv: the two commands a fresh machine needs are `make run` and `make test`.
+SHELL := /bin/bash
+GO ?= go
+BIN := bin/bizenv
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+REVISION ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+LDFLAGS := -X main.version=$(VERSION) -X main.revision=$(REVISION)
+DEMO := deploy/demo/seed-report.csv deploy/demo/synthetic.csv
+FUZZTIME ?= 5s
+
+.PHONY: build run test lint unit promtool fuzz bench soak clean
+
+build:
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/bizenv
+
+# Runs bizenv on its zero-setup default: a private PostgreSQL under
+# ./data/postgres, the demo data, the default catalog, on :9817.
+run: build
+	$(BIN) migrate
+	$(BIN) import $(DEMO)
+	$(BIN) serve $(RUN_FLAGS)
+
+test: lint unit promtool fuzz
+
+lint:
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \
+	  if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) tool staticcheck ./...
+
+unit:
+	$(GO) test -count=1 ./...
+
+promtool:
+	promtool check rules deploy/prometheus/rules/bizenv.rules.yml
+	promtool test rules deploy/prometheus/rules/bizenv.rules.test.yml
+	promtool check config --syntax-only deploy/prometheus/prometheus.yml
+	amtool check-config deploy/alertmanager/alertmanager.yml
+
+# Each fuzz target runs briefly on top of its committed corpus.
+fuzz:
+	@for target in $$(grep -rhoE '^func (Fuzz[A-Za-z0-9_]+)' --include='*_test.go' . | sed 's/func //'); do \
+	  pkg=$$(dirname $$(grep -rlE "^func $$target\(" --include='*_test.go' . | head -1)); \
+	  echo "fuzz $$pkg $$target"; \
+	  $(GO) test -run='^$$' -fuzz="^$$target$$" -fuzztime=$(FUZZTIME) $$pkg || exit 1; \
+	done
+
+bench:
+	$(GO) test -run='^$$' -bench=. -benchmem -count=6 ./... | tee bench.out
+
+clean:
+	rm -rf bin data

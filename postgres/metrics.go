@@ -1,0 +1,79 @@
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/bizenv/bizenv"
+)
+
+// Snapshot reads the catalog, where every series stands and every
+// collector's health in one read-only REPEATABLE READ transaction, so that
+// it never shows half of a write and shows everything committed before it
+// began, by any process.
+func (db *DB) Snapshot(ctx context.Context) (*bizenv.Snapshot, error) {
+	tx, err := db.BeginTxx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
+	if err != nil {
+		return nil, fmt.Errorf("snapshot: begin: %w", err)
+	}
+	defer tx.Rollback() // read-only: nothing to commit
+	var s bizenv.Snapshot
+	if err := tx.SelectContext(ctx, &s.Catalog.Indicators, db.Query("Indicators")); err != nil {
+		return nil, fmt.Errorf("snapshot: read indicators: %w", err)
+	}
+	if err := tx.SelectContext(ctx, &s.Catalog.Entities, db.Query("Entities")); err != nil {
+		return nil, fmt.Errorf("snapshot: read entities: %w", err)
+	}
+	if s.Series, err = db.snapshotSeries(ctx, tx); err != nil {
+		return nil, fmt.Errorf("snapshot: read series: %w", err)
+	}
+	if s.Collectors, err = db.snapshotCollectors(ctx, tx); err != nil {
+		return nil, fmt.Errorf("snapshot: read collector runs: %w", err)
+	}
+	return &s, nil
+}
+
+func (db *DB) snapshotSeries(ctx context.Context, tx *sqlx.Tx) ([]bizenv.SeriesStatus, error) {
+	rows, err := tx.QueryContext(ctx, db.Query("SnapshotSeries"))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []bizenv.SeriesStatus
+	for rows.Next() {
+		var (
+			s      bizenv.SeriesStatus
+			period time.Time
+		)
+		err := rows.Scan(&s.Indicator, &s.Entity, &period, &s.Value, &s.Previous, &s.DeclineStreak, &s.Benchmark, &s.BenchmarkValue)
+		if err != nil {
+			return nil, err
+		}
+		s.Period = bizenv.NewPeriod(period.Year(), period.Month())
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+func (db *DB) snapshotCollectors(ctx context.Context, tx *sqlx.Tx) ([]bizenv.CollectorStatus, error) {
+	rows, err := tx.QueryContext(ctx, db.Query("SnapshotCollectors"))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []bizenv.CollectorStatus
+	for rows.Next() {
+		var c bizenv.CollectorStatus
+		err := rows.Scan(&c.Name, &c.LastRun, &c.LastRunSucceeded, &c.LastSuccess, &c.Succeeded, &c.Failed,
+			&c.Records.Inserted, &c.Records.Updated, &c.Records.Unchanged, &c.Records.Rejected)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
