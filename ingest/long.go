@@ -1,0 +1,59 @@
+package ingest
+
+import (
+	"time"
+
+	"github.com/bizenv/bizenv"
+)
+
+// ParseLong reads t in the long format: a header row with the columns
+// period, entity, indicator and value, and optionally source and note, in
+// any order, then one observation per row. Rows above the header and blank
+// rows are skipped, and so are rows without a value (see Check).
+//
+// It returns the good observations and a reject for each bad row, checked
+// with a new Validator: duplicates are found within t. The error, EINVALID,
+// is for problems with the file as a whole, such as a missing column; then
+// there are no observations or rejects.
+func ParseLong(t *Table, cat bizenv.Catalog, now time.Time) ([]bizenv.Observation, []bizenv.Reject, error) {
+	head, cols, err := FindHeader(t, []string{"period", "entity", "indicator", "value"})
+	if err != nil {
+		return nil, nil, err
+	}
+	optional := headerColumns(t.Rows[head], []string{"source", "note"})
+	column := func(r Row, name string) string {
+		if i, ok := cols[name]; ok {
+			return r.Cell(i)
+		} else if i, ok := optional[name]; ok {
+			return r.Cell(i)
+		}
+		return ""
+	}
+	v := NewValidator(cat, now)
+	var (
+		observations []bizenv.Observation
+		rejects      []bizenv.Reject
+	)
+	for _, r := range t.Rows[head+1:] {
+		if r.Blank() {
+			continue
+		}
+		obs, ok, reject := v.Check(Record{
+			File:      t.Name,
+			Line:      r.Line,
+			Raw:       r.Raw,
+			Period:    column(r, "period"),
+			Entity:    column(r, "entity"),
+			Indicator: column(r, "indicator"),
+			Value:     column(r, "value"),
+			Source:    column(r, "source"),
+			Note:      column(r, "note"),
+		})
+		if ok {
+			observations = append(observations, obs)
+		} else if reject != nil {
+			rejects = append(rejects, *reject)
+		}
+	}
+	return observations, rejects, nil
+}

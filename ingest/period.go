@@ -1,0 +1,49 @@
+package ingest
+
+import (
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/bizenv/bizenv"
+)
+
+// ParsePeriod parses the period forms found in input files: 2020-06,
+// 2020-6, 2020/06, 2020/6, 2020年06月, 2020年6月 and 202006, with
+// surrounding spaces, full-width digits and full-width ／ and －. Anything
+// else, a month outside 1..12 or a year outside 1900..2999 is an EINVALID
+// error naming the input.
+func ParsePeriod(s string) (bizenv.Period, error) {
+	in := s
+	s = fold(s)
+	var year, month string
+	if y, m, ok := strings.Cut(s, "年"); ok && strings.HasSuffix(m, "月") {
+		year, month = y, strings.TrimSuffix(m, "月")
+	} else if i := strings.IndexAny(s, "-/"); i >= 0 {
+		year, month = s[:i], s[i+1:]
+	} else if len(s) == 6 {
+		year, month = s[:4], s[4:]
+	}
+	if len(year) != 4 || !digits(year) || len(month) < 1 || len(month) > 2 || !digits(month) {
+		return bizenv.Period{}, bizenv.Errorf(bizenv.EINVALID, "bad period %q: want YYYY-MM, YYYY/M, YYYY年M月 or YYYYMM", in)
+	}
+	y, _ := strconv.Atoi(year)
+	m, _ := strconv.Atoi(month)
+	if m < 1 || m > 12 {
+		return bizenv.Period{}, bizenv.Errorf(bizenv.EINVALID, "bad period %q: month must be 1..12", in)
+	}
+	if y < 1900 || y > 2999 {
+		return bizenv.Period{}, bizenv.Errorf(bizenv.EINVALID, "bad period %q: year must be 1900..2999", in)
+	}
+	return bizenv.Period{Year: y, Month: time.Month(m)}, nil
+}
+
+// digits reports whether s is all ASCII digits.
+func digits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,185 @@
+package ingest
+
+import (
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"io"
+	"path/filepath"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/bizenv/bizenv"
+)
+
+// Default limits of ReadTable.
+const (
+	DefaultMaxBytes = 64 << 20
+	DefaultMaxRows  = 1_000_000
+	// DefaultMaxCells bounds the cells of all rows together: the row limit
+	// alone does not bound a line of a million commas, or a sheet whose
+	// merged ranges span thousands of columns.
+	DefaultMaxCells = 16 << 20
+)
+
+// Table is a sheet of cells as read from a CSV or XLSX file.
+type Table struct {
+	Name  string // the name the file was read under
+	Sheet string // the XLSX sheet read; empty for CSV
+	Rows  []Row
+}
+
+// Row is one row of a Table.
+type Row struct {
+	// Line is the 1-based CSV line the record starts on, or the Excel row
+	// number.
+	Line int
+	// Cells are the cell values as text. XLSX cells read as Excel shows
+	// them, except numbers with a percent format, which read as the raw
+	// number (a cell showing 66.67% reads 0.6667), so that the value does
+	// not depend on how many decimals the format shows.
+	Cells []string
+	// Raw is the record as written, for rejects: the CSV text of the
+	// record, or for XLSX the cells joined as CSV.
+	Raw string
+}
+
+// Cell returns the trimmed text of the row's cell at index i, or "" when
+// the row is shorter.
+func (r Row) Cell(i int) string {
+	if i < 0 || i >= len(r.Cells) {
+		return ""
+	}
+	return trim(r.Cells[i])
+}
+
+// Blank reports whether every cell of the row is empty or white space.
+func (r Row) Blank() bool {
+	for _, c := range r.Cells {
+		if trim(c) != "" {
+			return false
+		}
+	}
+	return true
+}
+
+// ReadOptions are the options of ReadTable. Zero fields take defaults.
+type ReadOptions struct {
+	Sheet    string // XLSX sheet to read; the first sheet when empty
+	MaxBytes int64  // larger files are refused; DefaultMaxBytes when 0
+	MaxRows  int    // tables with more rows are refused; DefaultMaxRows when 0
+	MaxCells int    // tables with more cells are refused; DefaultMaxCells when 0
+}
+
+func (o ReadOptions) withDefaults() ReadOptions {
+	if o.MaxBytes <= 0 {
+		o.MaxBytes = DefaultMaxBytes
+	}
+	if o.MaxRows <= 0 {
+		o.MaxRows = DefaultMaxRows
+	}
+	if o.MaxCells <= 0 {
+		o.MaxCells = DefaultMaxCells
+	}
+	return o
+}
+
+// ReadTable reads a CSV or XLSX file from r. name is the file's name, used
+// to tell the format by its extension and in errors; content starting with
+// a zip signature is read as XLSX whatever the name. CSV must be UTF-8,
+// with or without a byte-order mark; lines may have different numbers of
+// fields. XLSX is read from opts.Sheet or the first sheet, row by row, and
+// a merged range reads as its top-left value in each of its cells; rows
+// without any value are left out.
+//
+// Errors are EINVALID for input that cannot be read and ETOOLARGE for input
+// over the limits of opts.
+func ReadTable(name string, r io.Reader, opts ReadOptions) (*Table, error) {
+	opts = opts.withDefaults()
+	data, err := io.ReadAll(io.LimitReader(r, opts.MaxBytes+1))
+	if err != nil {
+		return nil, bizenv.Errorf(bizenv.EINVALID, "%s: %v", name, err)
+	}
+	if int64(len(data)) > opts.MaxBytes {
+		return nil, bizenv.Errorf(bizenv.ETOOLARGE, "%s: larger than %d bytes", name, opts.MaxBytes)
+	}
+	ext := strings.ToLower(filepath.Ext(name))
+	switch {
+	case bytes.HasPrefix(data, []byte("PK\x03\x04")):
+		return readXLSX(name, data, opts)
+	case bytes.HasPrefix(data, []byte("\xd0\xcf\x11\xe0")):
+		return nil, bizenv.Errorf(bizenv.EINVALID, "%s: an Excel 97-2003 (.xls) or encrypted workbook; save it as .xlsx", name)
+	case ext == ".xlsx" || ext == ".xlsm":
+		return nil, bizenv.Errorf(bizenv.EINVALID, "%s: not an XLSX file", name)
+	}
+	return readCSV(name, data, opts)
+}
+
+// tableBuilder appends rows while keeping to the row and cell limits.
+type tableBuilder struct {
+	t     *Table
+	opts  ReadOptions
+	cells int
+}
+
+func (b *tableBuilder) add(row Row) error {
+	b.cells += len(row.Cells)
+	switch {
+	case len(b.t.Rows) >= b.opts.MaxRows:
+		return bizenv.Errorf(bizenv.ETOOLARGE, "%s: more than %d rows", b.t.Name, b.opts.MaxRows)
+	case b.cells > b.opts.MaxCells:
+		return bizenv.Errorf(bizenv.ETOOLARGE, "%s: more than %d cells", b.t.Name, b.opts.MaxCells)
+	}
+	b.t.Rows = append(b.t.Rows, row)
+	return nil
+}
+
+func readCSV(name string, data []byte, opts ReadOptions) (*Table, error) {
+	data = bytes.TrimPrefix(data, []byte("\ufeff"))
+	if !utf8.Valid(data) {
+		line := 1 + bytes.Count(data[:invalidUTF8(data)], []byte("\n"))
+		return nil, bizenv.Errorf(bizenv.EINVALID, "%s: line %d is not UTF-8; save the file as CSV UTF-8", name, line)
+	}
+	b := tableBuilder{t: &Table{Name: name}, opts: opts}
+	cr := csv.NewReader(bytes.NewReader(data))
+	cr.FieldsPerRecord = -1
+	for {
+		start := cr.InputOffset()
+		cells, err := cr.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		} else if err != nil {
+			return nil, bizenv.Errorf(bizenv.EINVALID, "%s: %v", name, err)
+		}
+		line, _ := cr.FieldPos(0)
+		// The record's text, without the blank lines csv skipped before it
+		// and the line end after it.
+		raw := strings.TrimLeft(string(data[start:cr.InputOffset()]), "\r\n")
+		raw = strings.TrimRight(raw, "\r\n")
+		if err := b.add(Row{Line: line, Cells: cells, Raw: raw}); err != nil {
+			return nil, err
+		}
+	}
+	return b.t, nil
+}
+
+// invalidUTF8 returns the offset of the first invalid UTF-8 sequence in b.
+func invalidUTF8(b []byte) int {
+	for i := 0; i < len(b); {
+		r, n := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && n <= 1 {
+			return i
+		}
+		i += n
+	}
+	return len(b)
+}
+
+// joinCSV writes cells as one CSV record, without the line end.
+func joinCSV(cells []string) string {
+	var buf bytes.Buffer
+	w := csv.NewWriter(&buf)
+	_ = w.Write(cells) // writing to a bytes.Buffer does not fail
+	w.Flush()
+	return strings.TrimRight(buf.String(), "\r\n")
+}

@@ -1,0 +1,130 @@
+package ingest
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/bizenv/bizenv"
+)
+
+// Record is one input record before validation, its fields as written.
+type Record struct {
+	File string // file name, URL or source the record came from
+	Line int    // 1-based line, row or record number; 0 when unknown
+	Raw  string // the record as written, kept in its reject
+
+	Period, Entity, Indicator, Value, Source, Note string
+}
+
+// Validator checks records against a catalog and the current month, and
+// remembers the records it accepted to find conflicting duplicates. It is
+// not safe for concurrent use.
+type Validator struct {
+	indicators map[string]bizenv.Indicator
+	entities   map[string]bool
+	current    bizenv.Period // the month now falls in, in China
+	seen       map[observationKey]firstSeen
+}
+
+type observationKey struct {
+	indicator, entity string
+	period            bizenv.Period
+}
+
+type firstSeen struct {
+	file  string
+	line  int
+	value float64
+}
+
+// NewValidator returns a Validator for the indicators and entities of cat.
+// Periods after the month that contains now in China (Asia/Shanghai) are
+// in the future; for annual indicators, years after the current one.
+func NewValidator(cat bizenv.Catalog, now time.Time) *Validator {
+	// China has kept UTC+8 without daylight saving since 1991; a fixed zone
+	// needs no tzdata on the host.
+	china := time.FixedZone("Asia/Shanghai", 8*60*60)
+	v := &Validator{
+		indicators: make(map[string]bizenv.Indicator, len(cat.Indicators)),
+		entities:   make(map[string]bool, len(cat.Entities)),
+		current:    bizenv.PeriodOf(now.In(china)),
+		seen:       map[observationKey]firstSeen{},
+	}
+	for _, i := range cat.Indicators {
+		v.indicators[i.Code] = i
+	}
+	for _, e := range cat.Entities {
+		v.entities[e.Code] = true
+	}
+	return v
+}
+
+// Check validates r. It returns the observation and ok when r is good; a
+// reject when it is not; and neither (ok false, nil reject) when r has no
+// value (see IsAbsent) or repeats, with the same value, a record Check has
+// already accepted: such records are skipped.
+//
+// Observation.Source defaults to the base name of r.File.
+func (v *Validator) Check(r Record) (obs bizenv.Observation, ok bool, reject *bizenv.Reject) {
+	fail := func(format string, args ...any) (bizenv.Observation, bool, *bizenv.Reject) {
+		return bizenv.Observation{}, false, &bizenv.Reject{File: r.File, Line: r.Line, Record: r.Raw, Reason: fmt.Sprintf(format, args...)}
+	}
+	if IsAbsent(r.Value) {
+		return bizenv.Observation{}, false, nil
+	}
+	code, entity := trim(r.Indicator), trim(r.Entity)
+	ind, known := v.indicators[code]
+	switch {
+	case code == "":
+		return fail("missing indicator")
+	case !known:
+		return fail("unknown indicator %q", code)
+	case entity == "":
+		return fail("missing entity")
+	case !v.entities[entity]:
+		return fail("unknown entity %q", entity)
+	case trim(r.Period) == "":
+		return fail("missing period")
+	}
+	period, err := ParsePeriod(r.Period)
+	if err != nil {
+		return fail("%s", bizenv.ErrorMessage(err))
+	}
+	if v.current.Before(period) && (ind.Frequency != bizenv.Annual || period.Year > v.current.Year) {
+		return fail("period %s is in the future", period)
+	}
+	value, _, err := ParseValue(r.Value, ind.Unit)
+	if err != nil {
+		return fail("value %q for %s indicator %s: %s", r.Value, ind.Unit, ind.Code, errReason(err))
+	}
+	key := observationKey{ind.Code, entity, period}
+	if first, dup := v.seen[key]; dup {
+		switch {
+		case first.value == value:
+			return bizenv.Observation{}, false, nil
+		case first.file == r.File:
+			return fail("duplicate of line %d with a different value", first.line)
+		}
+		return fail("duplicate of %s line %d with a different value", first.file, first.line)
+	}
+	v.seen[key] = firstSeen{file: r.File, line: r.Line, value: value}
+	source := trim(r.Source)
+	if source == "" {
+		source = baseName(r.File)
+	}
+	return bizenv.Observation{
+		Indicator: ind.Code,
+		Entity:    entity,
+		Period:    period,
+		Value:     value,
+		Source:    source,
+		Note:      trim(r.Note),
+	}, true, nil
+}
+
+// baseName returns the last element of a slash- or backslash-separated
+// path.
+func baseName(name string) string {
+	return name[strings.LastIndexAny(name, `/\`)+1:]
+}

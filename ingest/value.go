@@ -1,0 +1,224 @@
+package ingest
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/bizenv/bizenv"
+)
+
+// ValueError is a value that cannot be stored in its unit. Its Reason is
+// short and names no value, so that callers can put the input and the
+// indicator in front of it.
+type ValueError struct {
+	Input  string // the value as written
+	Unit   string // the unit it was parsed for
+	Reason string // e.g. "not a number", "suffix 万元 does not fit unit ratio"
+}
+
+func (e *ValueError) Error() string {
+	return fmt.Sprintf("value %q for unit %s: %s", e.Input, e.Unit, e.Reason)
+}
+
+// Unwrap makes a ValueError an EINVALID bizenv.Error to bizenv.ErrorCode
+// and bizenv.ErrorMessage.
+func (e *ValueError) Unwrap() error {
+	return &bizenv.Error{Code: bizenv.EINVALID, Message: e.Error()}
+}
+
+// IsAbsent reports whether s says "no value": it is empty, or one of the
+// placeholders —, - and /, in their full-width or doubled forms (——, －,
+// --, －－, ／, //...). Such a cell is skipped, not rejected.
+func IsAbsent(s string) bool {
+	switch fold(s) {
+	case "", "-", "--", "—", "——", "/", "//":
+		return true
+	}
+	return false
+}
+
+// ParseValue parses s as a value of the given unit (one of bizenv.Units)
+// and returns it in that unit. present is false, with no error, when s is
+// empty or a placeholder (see IsAbsent).
+//
+// s may have a leading + or -, thousands separators (1,234.5), full-width
+// digits and punctuation, an exponent, and a suffix that fits the unit:
+// % for ratio (66.67% is 0.6667); 元, 万元 (×10⁴) and 亿元 (×10⁸) for
+// yuan; 天 for days; 工作日 or 个工作日 for working_days; 个, 项, 件, 家
+// or 户 for count, items and steps; 位 or 名, and the ordinal form 第15位,
+// for rank; 分 for score. Scaling moves the decimal point of the written
+// number before it is converted, so 80019.85万元 is exactly 800198500.
+//
+// The value must then suit the unit: a ratio lies in [0,1]; a count,
+// amount or duration is not negative; a rank is a whole number from 1.
+// Errors are *ValueError.
+func ParseValue(s string, unit string) (value float64, present bool, err error) {
+	fail := func(format string, args ...any) (float64, bool, error) {
+		return 0, false, &ValueError{Input: s, Unit: unit, Reason: fmt.Sprintf(format, args...)}
+	}
+	if IsAbsent(s) {
+		return 0, false, nil
+	}
+	if !slices.Contains(bizenv.Units, unit) {
+		return fail("unknown unit")
+	}
+	text := fold(s)
+	ordinal := false
+	if rest, ok := strings.CutPrefix(text, "第"); ok {
+		text, ordinal = trim(rest), true
+	}
+	mantissa, exp, suffix, ok := splitNumber(text)
+	if !ok {
+		return fail("not a number")
+	}
+	if ordinal && unit != bizenv.UnitRank {
+		return fail("prefix 第 does not fit unit %s", unit)
+	}
+	if suffix != "" {
+		units, shift, known := suffixUnits(suffix)
+		switch {
+		case !known:
+			return fail("unknown suffix %q", suffix)
+		case !slices.Contains(units, unit):
+			return fail("suffix %s does not fit unit %s", suffix, unit)
+		}
+		exp += shift
+	}
+	v, err := strconv.ParseFloat(mantissa+"e"+strconv.Itoa(exp), 64)
+	if err != nil || math.IsInf(v, 0) || math.IsNaN(v) {
+		return fail("out of range")
+	}
+	if v == 0 {
+		v = 0 // no negative zero
+	}
+	switch unit {
+	case bizenv.UnitRatio:
+		if v < 0 || v > 1 {
+			return fail("%s is outside [0,1]", formatNumber(v))
+		}
+	case bizenv.UnitRank:
+		if v < 1 {
+			return fail("must be at least 1")
+		} else if v != math.Trunc(v) {
+			return fail("must be a whole number")
+		}
+	case bizenv.UnitScore:
+	default: // counts, amounts and durations
+		if v < 0 {
+			return fail("must not be negative")
+		}
+	}
+	return v, true, nil
+}
+
+// splitNumber splits folded text into the decimal mantissa of its leading
+// number (sign, digits and point, thousands separators removed), the
+// number's exponent, and the suffix that follows, trimmed. ok is false when
+// text does not start with a well-formed number or the suffix looks like
+// more of a number.
+func splitNumber(text string) (mantissa string, exp int, suffix string, ok bool) {
+	i := 0
+	if i < len(text) && (text[i] == '+' || text[i] == '-') {
+		i++
+	}
+	intStart := i
+	for i < len(text) && (isDigit(text[i]) || text[i] == ',') {
+		i++
+	}
+	intPart := text[intStart:i]
+	fracPart := ""
+	if i < len(text) && text[i] == '.' {
+		j := i + 1
+		for j < len(text) && isDigit(text[j]) {
+			j++
+		}
+		fracPart, i = text[i+1:j], j
+	}
+	if intPart+fracPart == "" || !groupedDigits(intPart) {
+		return "", 0, "", false
+	}
+	mantissa = text[:intStart] + strings.ReplaceAll(intPart, ",", "") + "." + fracPart
+	if i < len(text) && (text[i] == 'e' || text[i] == 'E') {
+		j := i + 1
+		if j < len(text) && (text[j] == '+' || text[j] == '-') {
+			j++
+		}
+		k := j
+		for k < len(text) && isDigit(text[k]) {
+			k++
+		}
+		if k > j {
+			var err error
+			if exp, err = strconv.Atoi(text[i+1 : k]); err != nil || exp > 1000 || exp < -1000 {
+				return "", 0, "", false
+			}
+			i = k
+		}
+	}
+	suffix = trim(text[i:])
+	if suffix != "" && strings.ContainsAny(suffix[:1], "0123456789.,+-") {
+		return "", 0, "", false
+	}
+	return mantissa, exp, suffix, true
+}
+
+// groupedDigits reports whether the integer part s is plain digits, or
+// digits grouped by commas in threes after a first group of one to three.
+func groupedDigits(s string) bool {
+	groups := strings.Split(s, ",")
+	if len(groups) == 1 {
+		return true
+	}
+	if len(groups[0]) < 1 || len(groups[0]) > 3 {
+		return false
+	}
+	for _, g := range groups[1:] {
+		if len(g) != 3 {
+			return false
+		}
+	}
+	return true
+}
+
+func isDigit(c byte) bool { return '0' <= c && c <= '9' }
+
+// suffixUnits returns the units a suffix fits and the power of ten it
+// scales by.
+func suffixUnits(suffix string) (units []string, shift int, ok bool) {
+	switch suffix {
+	case "%":
+		return []string{bizenv.UnitRatio}, -2, true
+	case "元":
+		return []string{bizenv.UnitYuan}, 0, true
+	case "万元":
+		return []string{bizenv.UnitYuan}, 4, true
+	case "亿元":
+		return []string{bizenv.UnitYuan}, 8, true
+	case "天":
+		return []string{bizenv.UnitDays}, 0, true
+	case "工作日", "个工作日":
+		return []string{bizenv.UnitWorkingDays}, 0, true
+	case "个", "项", "件", "家", "户":
+		return []string{bizenv.UnitCount, bizenv.UnitItems, bizenv.UnitSteps}, 0, true
+	case "位", "名":
+		return []string{bizenv.UnitRank}, 0, true
+	case "分":
+		return []string{bizenv.UnitScore}, 0, true
+	}
+	return nil, 0, false
+}
+
+// formatNumber writes v in the shortest decimal form, without exponent.
+func formatNumber(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
+
+// errReason returns the reason of a *ValueError, or err's message.
+func errReason(err error) string {
+	if ve, ok := errors.AsType[*ValueError](err); ok {
+		return ve.Reason
+	}
+	return err.Error()
+}
