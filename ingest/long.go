@@ -16,6 +16,12 @@ import (
 // is for problems with the file as a whole, such as a missing column; then
 // there are no observations or rejects.
 func ParseLong(t *Table, cat bizenv.Catalog, now time.Time) ([]bizenv.Observation, []bizenv.Reject, error) {
+	return ParseLongWith(t, NewValidator(cat, now))
+}
+
+// ParseLongWith is ParseLong with a Validator of the caller's, so that
+// duplicates are found across several tables.
+func ParseLongWith(t *Table, v *Validator) ([]bizenv.Observation, []bizenv.Reject, error) {
 	head, cols, err := FindHeader(t, []string{"period", "entity", "indicator", "value"})
 	if err != nil {
 		return nil, nil, err
@@ -29,7 +35,6 @@ func ParseLong(t *Table, cat bizenv.Catalog, now time.Time) ([]bizenv.Observatio
 		}
 		return ""
 	}
-	v := NewValidator(cat, now)
 	var (
 		observations []bizenv.Observation
 		rejects      []bizenv.Reject

@@ -3,8 +3,86 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/bizenv/bizenv"
+	"github.com/bizenv/bizenv/ingest"
 )
 
 func runImport(ctx context.Context, env *environment, args []string) error {
-	return errors.New("import: not built yet")
+	var c commonFlags
+	fs := newFlagSet("import", env)
+	c.register(fs)
+	dryRun := fs.Bool("dry-run", false, "validate and count against what is stored, store nothing")
+	allowPartial := fs.Bool("allow-partial", false, "store the good rows even when some are rejected")
+	sheet := fs.String("sheet", "", "XLSX sheet to read (default the first)")
+	actor := fs.String("actor", "", "who is importing, recorded on every revision (default $USER)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() == 0 {
+		return &exitError{code: exitUsage, err: errors.New("usage: bizenv import [--dry-run] [--allow-partial] FILE...")}
+	}
+	if *actor == "" {
+		*actor = env.getenv("USER")
+	}
+	logger := c.logger(env)
+	db, err := c.openDatabase(ctx, env, logger)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := prepare(ctx, db); err != nil {
+		return err
+	}
+	cat, err := db.Catalog(ctx)
+	if err != nil {
+		return err
+	}
+
+	batch := bizenv.Batch{Kind: bizenv.RunImport, Name: "import", Actor: *actor, AllowPartial: *allowPartial, DryRun: *dryRun}
+	// One validator for all files: a key given twice with different values
+	// is rejected across files as within one.
+	v := ingest.NewValidator(cat, time.Now())
+	for _, path := range fs.Args() {
+		content, err := os.ReadFile(path)
+		if err != nil {
+			return &exitError{code: exitUsage, err: fmt.Errorf("import: %w", err)}
+		}
+		obs, rejects, payload := ingest.LongFile(path, content, *sheet, v)
+		batch.Payloads = append(batch.Payloads, payload)
+		batch.Observations = append(batch.Observations, obs...)
+		batch.Rejects = append(batch.Rejects, rejects...)
+	}
+
+	for _, r := range batch.Rejects {
+		fmt.Fprintln(env.stderr, formatReject(r))
+	}
+	run, err := db.Store(ctx, batch)
+	if err != nil {
+		return err
+	}
+	verb := "stored"
+	switch {
+	case *dryRun:
+		verb = "dry run, nothing stored"
+	case len(batch.Rejects) > 0 && !*allowPartial:
+		verb = "nothing stored (all-or-nothing; --allow-partial stores the good rows)"
+	}
+	fmt.Fprintf(env.stdout, "import: %d inserted, %d updated, %d unchanged, %d rejected: %s\n",
+		run.Inserted, run.Updated, run.Unchanged, len(batch.Rejects), verb)
+	if len(batch.Rejects) > 0 {
+		return errRejected(len(batch.Rejects))
+	}
+	return nil
+}
+
+// formatReject writes a reject as file:line: reason, the way compilers do.
+func formatReject(r bizenv.Reject) string {
+	if r.Line > 0 {
+		return fmt.Sprintf("%s:%d: %s", r.File, r.Line, r.Reason)
+	}
+	return fmt.Sprintf("%s: %s", r.File, r.Reason)
 }
