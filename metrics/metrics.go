@@ -1,0 +1,272 @@
+// Package metrics turns what bizenv has stored into Prometheus metrics: the
+// latest value of every series with its trend figures, the catalog as info
+// metrics and the health of the collectors. Nothing is cached: each scrape
+// reads a fresh snapshot, so every replica shows the same and a write by any
+// process is seen on the next scrape.
+package metrics
+
+import (
+	"context"
+	"log/slog"
+	"math"
+	"runtime"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/bizenv/bizenv"
+)
+
+// Source reads a consistent snapshot of the stored data. postgres.DB is one.
+type Source interface {
+	Snapshot(ctx context.Context) (*bizenv.Snapshot, error)
+}
+
+const namespace = "bizenv"
+
+// Collector is a prometheus.Collector that reads a Source on every scrape.
+// When the Source fails it serves the last snapshot it read, marked stale,
+// rather than nothing.
+type Collector struct {
+	src     Source
+	logger  *slog.Logger
+	timeout time.Duration
+
+	value, periodTimestamp, previous, change, improvement, declineStreak *prometheus.Desc
+	target, targetMet, vsBenchmark, indicatorInfo, entityInfo            *prometheus.Desc
+	lastRun, lastSuccess, lastRunSuccess, runsTotal, recordsTotal        *prometheus.Desc
+	scrapeSuccess, scrapeDuration, dataStale                             *prometheus.Desc
+
+	mu   sync.Mutex
+	last *bizenv.Snapshot // the last snapshot read without error
+}
+
+// Option configures a Collector.
+type Option func(*Collector)
+
+// WithTimeout bounds how long one scrape waits for the Source (default 10s).
+func WithTimeout(d time.Duration) Option {
+	return func(c *Collector) { c.timeout = d }
+}
+
+// New returns a Collector that reads src on every scrape and logs the series
+// it has to skip to logger.
+func New(src Source, logger *slog.Logger, opts ...Option) *Collector {
+	series := []string{"indicator", "entity"}
+	collector := []string{"collector"}
+	desc := func(name, help string, labels ...string) *prometheus.Desc {
+		return prometheus.NewDesc(namespace+"_"+name, help, labels, nil)
+	}
+	c := &Collector{
+		src:     src,
+		logger:  logger,
+		timeout: 10 * time.Second,
+
+		value:           desc("indicator_value", "Value of the latest period, in the indicator's unit.", series...),
+		periodTimestamp: desc("indicator_period_timestamp_seconds", "UTC start of the latest period with a value.", series...),
+		previous: desc("indicator_previous_value",
+			"Value of the period before the latest: the month before, or the year before for annual indicators. Absent if that period has no value.", series...),
+		change: desc("indicator_change", "Latest value minus the previous value.", series...),
+		improvement: desc("indicator_improvement",
+			"Change signed so that positive is better: negated for lower_better, 0 for neutral indicators.", series...),
+		declineStreak: desc("indicator_decline_streak",
+			"Consecutive periods, ending at the latest, in which the indicator declined; a missing period or a non-decline ends it. Always 0 for neutral indicators.", series...),
+		target:    desc("indicator_target", "Target from the catalog, where one is set.", series...),
+		targetMet: desc("indicator_target_met", "1 if the latest value meets the catalog target, else 0.", series...),
+		vsBenchmark: desc("indicator_vs_benchmark",
+			"Latest value minus the benchmark entity's value for the same period, signed so that positive is better; the plain difference for neutral indicators.",
+			"indicator", "entity", "benchmark"),
+		indicatorInfo: desc("indicator_info", "Catalog entry of an indicator; always 1.",
+			"indicator", "name_zh", "name_en", "unit", "direction", "category"),
+		entityInfo: desc("entity_info", "Catalog entry of an entity; always 1. benchmark is empty when it has none.",
+			"entity", "name_zh", "name_en", "kind", "benchmark"),
+
+		lastRun:        desc("collector_last_run_timestamp_seconds", "Start of the collector's newest finished run.", collector...),
+		lastSuccess:    desc("collector_last_success_timestamp_seconds", "End of the collector's newest successful (or partial) run.", collector...),
+		lastRunSuccess: desc("collector_last_run_success", "1 if the collector's newest finished run succeeded (partial counts as success), else 0.", collector...),
+		runsTotal:      desc("collector_runs_total", "Finished runs of the collector by result; partial runs count as success.", "collector", "result"),
+		recordsTotal:   desc("collector_records_total", "Records handled by the collector's runs, by outcome.", "collector", "outcome"),
+
+		scrapeSuccess:  desc("scrape_success", "1 if this scrape read the database, else 0."),
+		scrapeDuration: desc("scrape_duration_seconds", "Time this scrape spent reading the database."),
+		dataStale: desc("data_stale",
+			"1 if this scrape could not read the database and serves the last snapshot it read before, else 0."),
+	}
+	for _, o := range opts {
+		o(c)
+	}
+	return c
+}
+
+// Describe sends every metric's description.
+func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{
+		c.value, c.periodTimestamp, c.previous, c.change, c.improvement, c.declineStreak,
+		c.target, c.targetMet, c.vsBenchmark, c.indicatorInfo, c.entityInfo,
+		c.lastRun, c.lastSuccess, c.lastRunSuccess, c.runsTotal, c.recordsTotal,
+		c.scrapeSuccess, c.scrapeDuration, c.dataStale,
+	} {
+		ch <- d
+	}
+}
+
+// Collect reads a snapshot and sends its metrics. It never fails the
+// scrape: a snapshot it cannot read is replaced by the last one it could,
+// and a series it cannot express is logged and left out.
+func (c *Collector) Collect(ch chan<- prometheus.Metric) {
+	start := time.Now()
+	ctx, cancel := context.WithTimeout(context.Background(), c.timeout)
+	snap, err := c.src.Snapshot(ctx)
+	cancel()
+	duration := time.Since(start).Seconds()
+
+	success, stale := 1.0, 0.0
+	if err != nil {
+		c.logger.Error("read metrics snapshot; serving the last one read", "err", err)
+		success = 0
+	}
+	c.mu.Lock()
+	if err != nil {
+		if snap = c.last; snap != nil {
+			stale = 1
+		}
+	} else {
+		c.last = snap
+	}
+	c.mu.Unlock()
+
+	ch <- prometheus.MustNewConstMetric(c.scrapeSuccess, prometheus.GaugeValue, success)
+	ch <- prometheus.MustNewConstMetric(c.scrapeDuration, prometheus.GaugeValue, duration)
+	ch <- prometheus.MustNewConstMetric(c.dataStale, prometheus.GaugeValue, stale)
+	if snap == nil {
+		return
+	}
+	e := emitter{ch: ch, logger: c.logger}
+	c.collectCatalog(&e, snap.Catalog)
+	c.collectSeries(&e, snap)
+	c.collectCollectors(&e, snap.Collectors)
+}
+
+func (c *Collector) collectCatalog(e *emitter, cat bizenv.Catalog) {
+	for _, i := range cat.Indicators {
+		e.gauge(c.indicatorInfo, 1, i.Code, i.NameZH, i.NameEN, i.Unit, string(i.Direction), i.Category)
+	}
+	for _, en := range cat.Entities {
+		e.gauge(c.entityInfo, 1, en.Code, en.NameZH, en.NameEN, en.Kind, en.Benchmark)
+	}
+}
+
+func (c *Collector) collectSeries(e *emitter, snap *bizenv.Snapshot) {
+	indicators := make(map[string]bizenv.Indicator, len(snap.Catalog.Indicators))
+	for _, i := range snap.Catalog.Indicators {
+		indicators[i.Code] = i
+	}
+	for _, s := range snap.Series {
+		ind, ok := indicators[s.Indicator]
+		if !ok {
+			c.logger.Warn("skip metrics of a series whose indicator is not in the catalog", "indicator", s.Indicator, "entity", s.Entity)
+			continue
+		}
+		if !finite(s.Value) {
+			c.logger.Warn("skip metrics of a series with a value that is not a number", "indicator", s.Indicator, "entity", s.Entity, "value", s.Value)
+			continue
+		}
+		sign := ind.Direction.Sign()
+		e.gauge(c.value, s.Value, s.Indicator, s.Entity)
+		e.gauge(c.periodTimestamp, float64(s.Period.Time().Unix()), s.Indicator, s.Entity)
+		if s.Previous != nil && finite(*s.Previous) {
+			change := s.Value - *s.Previous
+			e.gauge(c.previous, *s.Previous, s.Indicator, s.Entity)
+			e.gauge(c.change, change, s.Indicator, s.Entity)
+			e.gauge(c.improvement, positiveZero(change*sign), s.Indicator, s.Entity)
+		}
+		e.gauge(c.declineStreak, float64(s.DeclineStreak), s.Indicator, s.Entity)
+		if ind.Target != nil {
+			met := 0.0
+			if ind.MeetsTarget(s.Value) {
+				met = 1
+			}
+			e.gauge(c.target, *ind.Target, s.Indicator, s.Entity)
+			e.gauge(c.targetMet, met, s.Indicator, s.Entity)
+		}
+		if s.Benchmark != "" && s.BenchmarkValue != nil && finite(*s.BenchmarkValue) {
+			diff := s.Value - *s.BenchmarkValue
+			if sign != 0 {
+				diff *= sign
+			}
+			e.gauge(c.vsBenchmark, positiveZero(diff), s.Indicator, s.Entity, s.Benchmark)
+		}
+	}
+}
+
+func (c *Collector) collectCollectors(e *emitter, collectors []bizenv.CollectorStatus) {
+	for _, r := range collectors {
+		if r.LastRun != nil {
+			success := 0.0
+			if r.LastRunSucceeded {
+				success = 1
+			}
+			e.gauge(c.lastRun, unixSeconds(*r.LastRun), r.Name)
+			e.gauge(c.lastRunSuccess, success, r.Name)
+		}
+		if r.LastSuccess != nil {
+			e.gauge(c.lastSuccess, unixSeconds(*r.LastSuccess), r.Name)
+		}
+		e.counter(c.runsTotal, float64(r.Succeeded), r.Name, "success")
+		e.counter(c.runsTotal, float64(r.Failed), r.Name, "failure")
+		e.counter(c.recordsTotal, float64(r.Records.Inserted), r.Name, "inserted")
+		e.counter(c.recordsTotal, float64(r.Records.Updated), r.Name, "updated")
+		e.counter(c.recordsTotal, float64(r.Records.Unchanged), r.Name, "unchanged")
+		e.counter(c.recordsTotal, float64(r.Records.Rejected), r.Name, "rejected")
+	}
+}
+
+// emitter sends const metrics, logging and skipping any it cannot make (a
+// label value that is not valid UTF-8, say) so one bad series never fails
+// the scrape.
+type emitter struct {
+	ch     chan<- prometheus.Metric
+	logger *slog.Logger
+}
+
+func (e *emitter) gauge(d *prometheus.Desc, v float64, labels ...string) {
+	e.send(d, prometheus.GaugeValue, v, labels)
+}
+
+func (e *emitter) counter(d *prometheus.Desc, v float64, labels ...string) {
+	e.send(d, prometheus.CounterValue, v, labels)
+}
+
+func (e *emitter) send(d *prometheus.Desc, t prometheus.ValueType, v float64, labels []string) {
+	m, err := prometheus.NewConstMetric(d, t, v, labels...)
+	if err != nil {
+		e.logger.Warn("skip metric", "desc", d.String(), "labels", labels, "err", err)
+		return
+	}
+	e.ch <- m
+}
+
+func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
+
+// positiveZero turns -0, which a lower_better change of 0 gives, into 0.
+func positiveZero(v float64) float64 {
+	if v == 0 {
+		return 0
+	}
+	return v
+}
+
+func unixSeconds(t time.Time) float64 { return float64(t.UnixNano()) / 1e9 }
+
+// NewBuildInfo returns a collector of bizenv_build_info{version,revision,goversion} = 1.
+func NewBuildInfo(version, revision string) prometheus.Collector {
+	g := prometheus.NewGauge(prometheus.GaugeOpts{
+		Namespace:   namespace,
+		Name:        "build_info",
+		Help:        "Version, VCS revision and Go version bizenv was built from; always 1.",
+		ConstLabels: prometheus.Labels{"version": version, "revision": revision, "goversion": runtime.Version()},
+	})
+	g.Set(1)
+	return g
+}

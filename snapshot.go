@@ -1,0 +1,49 @@
+package bizenv
+
+import "time"
+
+// Snapshot is where everything stands at one moment, read consistently: the
+// catalog, the latest period of every series and the health of every
+// collector. /metrics is rendered from one.
+type Snapshot struct {
+	Catalog    Catalog
+	Series     []SeriesStatus    // ordered by indicator, then entity
+	Collectors []CollectorStatus // ordered by name
+}
+
+// SeriesStatus is one indicator for one entity at its latest period, with
+// the figures the trend is judged by. "Step" is the indicator's frequency:
+// a month, or a year for annual indicators.
+type SeriesStatus struct {
+	Indicator string
+	Entity    string
+	Period    Period // the latest period with a value
+	Value     float64
+	// Previous is the value one step before Period; nil when that period
+	// has none.
+	Previous *float64
+	// DeclineStreak counts the consecutive steps, ending at Period, in
+	// which the value declined against the step before. A missing period
+	// ends the streak; neutral indicators never decline.
+	DeclineStreak int
+	// Benchmark is the entity's benchmark entity, "" when it has none, and
+	// BenchmarkValue that entity's value in Period, nil when it has none.
+	Benchmark      string
+	BenchmarkValue *float64
+}
+
+// CollectorStatus is what the recorded runs of one collector say about it.
+type CollectorStatus struct {
+	Name string
+	// LastRun is the start of the newest finished run and LastRunSucceeded
+	// its outcome (a partial run succeeded); LastRun is nil before the
+	// first run finishes.
+	LastRun          *time.Time
+	LastRunSucceeded bool
+	// LastSuccess is the end of the newest run that succeeded, nil if none.
+	LastSuccess *time.Time
+	// Succeeded and Failed count finished runs; partial runs succeeded.
+	Succeeded, Failed int64
+	// Records sums the counts of every run.
+	Records Counts
+}
