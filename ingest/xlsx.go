@@ -74,11 +74,9 @@ func readXLSX(name string, data []byte, opts ReadOptions) (*Table, error) {
 		if err != nil {
 			return nil, xlsxError(name, err)
 		}
-		for i, c := range cells {
-			if i < len(rawCells) && strings.HasSuffix(strings.TrimSpace(c), "%") {
-				if v, err := strconv.ParseFloat(rawCells[i], 64); err == nil && !math.IsInf(v, 0) && !math.IsNaN(v) {
-					cells[i] = excelNumber(v)
-				}
+		for i := range cells {
+			if i < len(rawCells) {
+				cells[i] = cellText(cells[i], rawCells[i])
 			}
 		}
 		for len(merges) > 0 && merges[0].top <= line {
@@ -103,10 +101,48 @@ func readXLSX(name string, data []byte, opts ReadOptions) (*Table, error) {
 	return b.t, nil
 }
 
-// excelNumber writes v as Excel shows a number in the General format: to
-// 15 significant digits, which drops the binary noise of values such as
-// 0.66669999999999996.
-func excelNumber(v float64) string {
+// cellText returns the text of a cell that Excel shows as shown and that
+// holds raw. When shown is only raw rounded, by a number format with fewer
+// decimals, thousands separators or a percent sign (66.67% for 0.666666,
+// 1,235 for 1234.5), it is the number raw to 15 significant digits, so
+// that values do not depend on how a sheet happens to be formatted. Dates,
+// text and numbers shown with units or scaled read as shown.
+func cellText(shown, raw string) string {
+	if shown == raw {
+		return shown
+	}
+	v, err := strconv.ParseFloat(raw, 64)
+	if err != nil || math.IsInf(v, 0) || math.IsNaN(v) {
+		return shown
+	}
+	text, percent := strings.CutSuffix(strings.TrimSpace(shown), "%")
+	text = strings.ReplaceAll(text, ",", "")
+	unsigned := strings.TrimPrefix(text, "-")
+	if unsigned == "" || strings.Trim(unsigned, "0123456789.") != "" {
+		return shown
+	}
+	s, err := strconv.ParseFloat(text, 64)
+	if err != nil {
+		return shown
+	}
+	if percent {
+		v *= 100
+	}
+	decimals := 0
+	if _, frac, ok := strings.Cut(text, "."); ok {
+		decimals = len(frac)
+	}
+	if math.Abs(v-s) > 0.5*math.Pow(10, -float64(decimals))*(1+1e-9) {
+		return shown
+	}
+	return excelNumber(raw)
+}
+
+// excelNumber writes the number raw as Excel shows it in the General
+// format: to 15 significant digits, which drops the binary noise of values
+// written as 0.66669999999999996.
+func excelNumber(raw string) string {
+	v, _ := strconv.ParseFloat(raw, 64)
 	v, _ = strconv.ParseFloat(strconv.FormatFloat(v, 'g', 15, 64), 64)
 	return strconv.FormatFloat(v, 'f', -1, 64)
 }

@@ -1,0 +1,259 @@
+package ingest_test
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/bizenv/bizenv"
+	"github.com/bizenv/bizenv/ingest"
+)
+
+// readCSV reads a CSV table from text or fails the test.
+func readCSV(t *testing.T, name, text string, opts ingest.ReadOptions) *ingest.Table {
+	t.Helper()
+	table, err := ingest.ReadTable(name, strings.NewReader(text), opts)
+	if err != nil {
+		t.Fatalf("ReadTable(%s): %v", name, err)
+	}
+	return table
+}
+
+func TestReadTableCSV(t *testing.T) {
+	tests := []struct {
+		name string
+		text string
+		want []ingest.Row
+	}{
+		{
+			name: "plain",
+			text: "period,entity\n2021-09,wuhan-edz\n",
+			want: []ingest.Row{
+				{Line: 1, Cells: []string{"period", "entity"}, Raw: "period,entity"},
+				{Line: 2, Cells: []string{"2021-09", "wuhan-edz"}, Raw: "2021-09,wuhan-edz"},
+			},
+		},
+		{
+			name: "byte-order mark",
+			text: "\ufeffperiod,entity\r\n2021-09,wuhan-edz\r\n",
+			want: []ingest.Row{
+				{Line: 1, Cells: []string{"period", "entity"}, Raw: "period,entity"},
+				{Line: 2, Cells: []string{"2021-09", "wuhan-edz"}, Raw: "2021-09,wuhan-edz"},
+			},
+		},
+		{
+			name: "no final newline",
+			text: "a,b\n1,2",
+			want: []ingest.Row{
+				{Line: 1, Cells: []string{"a", "b"}, Raw: "a,b"},
+				{Line: 2, Cells: []string{"1", "2"}, Raw: "1,2"},
+			},
+		},
+		{
+			name: "blank lines keep line numbers",
+			text: "a,b\n\n\n1,2\n",
+			want: []ingest.Row{
+				{Line: 1, Cells: []string{"a", "b"}, Raw: "a,b"},
+				{Line: 4, Cells: []string{"1", "2"}, Raw: "1,2"},
+			},
+		},
+		{
+			name: "quoted field across lines",
+			text: "a,b\n\"x\ny\",\"1,234\"\n3,4\n",
+			want: []ingest.Row{
+				{Line: 1, Cells: []string{"a", "b"}, Raw: "a,b"},
+				{Line: 2, Cells: []string{"x\ny", "1,234"}, Raw: "\"x\ny\",\"1,234\""},
+				{Line: 4, Cells: []string{"3", "4"}, Raw: "3,4"},
+			},
+		},
+		{
+			name: "ragged rows",
+			text: "title\na,b,c\n1,2\n",
+			want: []ingest.Row{
+				{Line: 1, Cells: []string{"title"}, Raw: "title"},
+				{Line: 2, Cells: []string{"a", "b", "c"}, Raw: "a,b,c"},
+				{Line: 3, Cells: []string{"1", "2"}, Raw: "1,2"},
+			},
+		},
+		{
+			name: "chinese",
+			text: "单位,得分\n经开区,95.5\n",
+			want: []ingest.Row{
+				{Line: 1, Cells: []string{"单位", "得分"}, Raw: "单位,得分"},
+				{Line: 2, Cells: []string{"经开区", "95.5"}, Raw: "经开区,95.5"},
+			},
+		},
+		{name: "empty", text: "", want: nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			table := readCSV(t, "in.csv", tt.text, ingest.ReadOptions{})
+			if table.Name != "in.csv" || table.Sheet != "" {
+				t.Errorf("Name, Sheet = %q, %q; want in.csv and no sheet", table.Name, table.Sheet)
+			}
+			if got := table.Rows; !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("rows:\n got %+v\nwant %+v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestReadTableErrors(t *testing.T) {
+	tests := []struct {
+		name     string
+		file     string
+		text     string
+		opts     ingest.ReadOptions
+		wantCode string
+		want     string
+	}{
+		{
+			name: "bare quote", file: "in.csv", text: "a,b\n1,x\"y\n",
+			wantCode: bizenv.EINVALID, want: `in.csv: parse error on line 2, column 4: bare " in non-quoted-field`,
+		},
+		{
+			name: "unclosed quote", file: "in.csv", text: "a,b\n1,\"y\n",
+			wantCode: bizenv.EINVALID, want: `in.csv: parse error on line 2, column 6: extraneous or missing " in quoted-field`,
+		},
+		{
+			name: "gbk", file: "in.csv", text: "a,b\n\xb5\xa5\xce\xbb,1\n",
+			wantCode: bizenv.EINVALID, want: "in.csv: line 2 is not UTF-8; save the file as CSV UTF-8",
+		},
+		{
+			name: "xls", file: "in.xls", text: "\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",
+			wantCode: bizenv.EINVALID, want: "in.xls: an Excel 97-2003 (.xls) or encrypted workbook; save it as .xlsx",
+		},
+		{
+			name: "xlsx that is not", file: "in.xlsx", text: "a,b\n",
+			wantCode: bizenv.EINVALID, want: "in.xlsx: not an XLSX file",
+		},
+		{
+			name: "broken zip", file: "in.csv", text: "PK\x03\x04garbage",
+			wantCode: bizenv.EINVALID, want: "in.csv: zip: not a valid zip file",
+		},
+		{
+			name: "too many bytes", file: "in.csv", text: "a,b\n1,2\n", opts: ingest.ReadOptions{MaxBytes: 7},
+			wantCode: bizenv.ETOOLARGE, want: "in.csv: larger than 7 bytes",
+		},
+		{
+			name: "too many rows", file: "in.csv", text: "a,b\n1,2\n3,4\n", opts: ingest.ReadOptions{MaxRows: 2},
+			wantCode: bizenv.ETOOLARGE, want: "in.csv: more than 2 rows",
+		},
+		{
+			name: "too many cells", file: "in.csv", text: "a,b\n1,2,3\n", opts: ingest.ReadOptions{MaxCells: 4},
+			wantCode: bizenv.ETOOLARGE, want: "in.csv: more than 4 cells",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			table, err := ingest.ReadTable(tt.file, strings.NewReader(tt.text), tt.opts)
+			if err == nil {
+				t.Fatalf("ReadTable = %d rows, want error %q", len(table.Rows), tt.want)
+			}
+			if err.Error() != tt.want {
+				t.Errorf("error:\n got %s\nwant %s", err, tt.want)
+			}
+			if code := bizenv.ErrorCode(err); code != tt.wantCode {
+				t.Errorf("error code = %s, want %s", code, tt.wantCode)
+			}
+		})
+	}
+}
+
+func TestReadTableAtLimits(t *testing.T) {
+	text := "a,b\n1,2\n"
+	table := readCSV(t, "in.csv", text, ingest.ReadOptions{MaxBytes: int64(len(text)), MaxRows: 2, MaxCells: 4})
+	if got, want := len(table.Rows), 2; got != want {
+		t.Errorf("rows = %d, want %d", got, want)
+	}
+}
+
+func TestFindHeader(t *testing.T) {
+	names := []string{"单位", "得分", "排名"}
+	tests := []struct {
+		name     string
+		text     string
+		wantRow  int
+		wantCols map[string]int
+	}{
+		{
+			name:     "first row",
+			text:     "单位,得分,排名\n经开区,95,1\n",
+			wantRow:  0,
+			wantCols: map[string]int{"单位": 0, "得分": 1, "排名": 2},
+		},
+		{
+			name:     "under a title row",
+			text:     "2021年9月全市营商环境考核排名\n序号,单位,得分,排名\n1,经开区,95,1\n",
+			wantRow:  1,
+			wantCols: map[string]int{"单位": 1, "得分": 2, "排名": 3},
+		},
+		{
+			name:     "under title and note rows, spaced cells",
+			text:     "2021年9月全市营商环境考核排名,,,\n注：按得分排序,,,\n序号, 单位 ,\u3000得分\u3000,排名\n",
+			wantRow:  2,
+			wantCols: map[string]int{"单位": 1, "得分": 2, "排名": 3},
+		},
+		{
+			name:     "a title naming the columns does not count",
+			text:     "单位 得分 排名\n排名,得分,单位\n",
+			wantRow:  1,
+			wantCols: map[string]int{"单位": 2, "得分": 1, "排名": 0},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			table := readCSV(t, "notice.csv", tt.text, ingest.ReadOptions{})
+			row, cols, err := ingest.FindHeader(table, names)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if row != tt.wantRow {
+				t.Errorf("row = %d, want %d", row, tt.wantRow)
+			}
+			if !reflect.DeepEqual(cols, tt.wantCols) {
+				t.Errorf("cols = %v, want %v", cols, tt.wantCols)
+			}
+		})
+	}
+}
+
+func TestFindHeaderCaseInsensitive(t *testing.T) {
+	table := readCSV(t, "in.csv", "Period,ENTITY\n", ingest.ReadOptions{})
+	_, cols, err := ingest.FindHeader(table, []string{"period", "entity"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := map[string]int{"period": 0, "entity": 1}; !reflect.DeepEqual(cols, want) {
+		t.Errorf("cols = %v, want %v", cols, want)
+	}
+}
+
+func TestFindHeaderErrors(t *testing.T) {
+	names := []string{"period", "entity", "indicator", "value"}
+	tests := []struct {
+		name string
+		text string
+		want string
+	}{
+		{"empty", "", "in.csv: no header row with period, entity, indicator, value"},
+		{"no column matches", "a,b\n1,2\n", "in.csv: no header row with period, entity, indicator, value"},
+		{"typo", "title\nperiod,entity,indicatr,value\n", "in.csv: no header row with period, entity, indicator, value (line 2 lacks indicator)"},
+		{"two missing", "period,value\n", "in.csv: no header row with period, entity, indicator, value (line 1 lacks entity, indicator)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			table := readCSV(t, "in.csv", tt.text, ingest.ReadOptions{})
+			_, _, err := ingest.FindHeader(table, names)
+			if err == nil {
+				t.Fatalf("FindHeader: no error, want %q", tt.want)
+			}
+			if err.Error() != tt.want {
+				t.Errorf("error:\n got %s\nwant %s", err, tt.want)
+			}
+			if code := bizenv.ErrorCode(err); code != bizenv.EINVALID {
+				t.Errorf("error code = %s, want %s", code, bizenv.EINVALID)
+			}
+		})
+	}
+}
