@@ -23,7 +23,7 @@ func runImport(ctx context.Context, env *environment, args []string) error {
 		return err
 	}
 	if fs.NArg() == 0 {
-		return &exitError{code: exitUsage, err: errors.New("usage: bizenv import [--dry-run] [--allow-partial] FILE...")}
+		return &exitError{code: exitUsage, err: errors.New("usage: bizenv import [--dry-run] [--allow-partial] FILE [FILE ...]")}
 	}
 	if *actor == "" {
 		*actor = env.getenv("USER")

@@ -138,7 +138,15 @@ func (c *Cluster) prepareDir() error {
 			return fmt.Errorf("hand %s to the postgres user: %w", p, err)
 		}
 	}
-	return nil
+	// The server needs to pass through every parent directory.
+	for d := filepath.Dir(c.dir); ; d = filepath.Dir(d) {
+		if fi, err := os.Stat(d); err == nil && fi.Mode().Perm()&0o001 == 0 && !ownedBy(fi, c.cred.Uid) {
+			return fmt.Errorf("the postgres user cannot reach %s: directory %s is not searchable by others (chmod o+x %s, or choose another --database.dir)", c.dir, d, d)
+		}
+		if d == "/" || d == "." {
+			return nil
+		}
+	}
 }
 
 // runningPort reads the port of a live server from postmaster.pid.
@@ -172,6 +180,11 @@ func (c *Cluster) command(ctx context.Context, name string, args ...string) *exe
 		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: c.cred}
 	}
 	return cmd
+}
+
+func ownedBy(fi os.FileInfo, uid uint32) bool {
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	return ok && st.Uid == uid
 }
 
 func postgresUser() (*syscall.Credential, error) {
