@@ -1,0 +1,171 @@
+package report
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/bizenv/bizenv"
+)
+
+// Formats the report can be written in.
+const (
+	FormatJSON = "json"
+	FormatHTML = "html"
+	FormatCSV  = "csv"
+)
+
+// ContentType returns the media type of format.
+func ContentType(format string) string {
+	switch format {
+	case FormatHTML:
+		return "text/html; charset=utf-8"
+	case FormatCSV:
+		return "text/csv; charset=utf-8"
+	}
+	return "application/json"
+}
+
+// Write writes r to w in format. Errors: EINVALID for an unknown format.
+func Write(w io.Writer, r *Report, format string) error {
+	switch format {
+	case FormatJSON, "":
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(r)
+	case FormatCSV:
+		return WriteCSV(w, r)
+	case FormatHTML:
+		return WriteHTML(w, r)
+	}
+	return bizenv.Errorf(bizenv.EINVALID, "unknown format %q: want json, html or csv", format)
+}
+
+// WriteCSV writes r as one table: a row per figure, the section it belongs
+// to first, values in stored units and as shown. It starts with a UTF-8
+// byte-order mark so that spreadsheet programs read the Chinese right.
+func WriteCSV(w io.Writer, r *Report) error {
+	if _, err := io.WriteString(w, "\ufeff"); err != nil {
+		return err
+	}
+	cw := csv.NewWriter(w)
+	cw.Write([]string{"section", "period", "entity", "indicator", "name_zh", "unit", "value", "compared_to", "change", "shown"})
+	row := func(section string, p bizenv.Period, indicator, name, unit string, value, other *float64, shown string) {
+		change := ""
+		if value != nil && other != nil {
+			change = num(round(*value - *other))
+		}
+		cw.Write([]string{section, p.String(), r.Entity, indicator, name, unit, optNum(value), optNum(other), change, shown})
+	}
+	f := func(v float64) *float64 { return &v }
+	fi := func(v *int) *float64 {
+		if v == nil {
+			return nil
+		}
+		return f(float64(*v))
+	}
+	row("rank", r.Period, RankIndicator, "全市营商环境考核排名", bizenv.UnitRank, fi(r.Rank.Value), fi(r.Rank.Previous),
+		fmt.Sprintf("%s / %d", rankText(r.Rank.Value), r.Rank.Of))
+	row("decline_streak", r.Period, RankIndicator, "排名连续下滑月数", "months", f(float64(r.DeclineStreak)), nil, strconv.Itoa(r.DeclineStreak))
+	for _, t := range r.Trend {
+		row("trend", t.Period, RankIndicator, "全市营商环境考核排名", bizenv.UnitRank, fi(t.Rank), nil, rankText(t.Rank))
+	}
+	for _, t := range r.Trend {
+		row("trend", t.Period, ScoreIndicator, "全市营商环境考核得分", bizenv.UnitScore, t.Score, nil, optShow(t.Score, bizenv.UnitScore))
+	}
+	for _, c := range r.Declined {
+		row("declined", r.Period, c.Indicator, c.NameZH, c.Unit, f(c.Value), f(c.Previous), Show(c.Value, c.Unit))
+	}
+	for _, c := range r.Improved {
+		row("improved", r.Period, c.Indicator, c.NameZH, c.Unit, f(c.Value), f(c.Previous), Show(c.Value, c.Unit))
+	}
+	for _, g := range r.BelowBenchmark {
+		row("below_benchmark", r.Period, g.Indicator, g.NameZH, g.Unit, f(g.Value), f(g.Benchmark), Show(g.Value, g.Unit))
+	}
+	for _, m := range r.TargetsMissed {
+		row("targets_missed", r.Period, m.Indicator, m.NameZH, m.Unit, f(m.Value), f(m.Target), Show(m.Value, m.Unit))
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+func num(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
+
+func optNum(v *float64) string {
+	if v == nil {
+		return ""
+	}
+	return num(*v)
+}
+
+func optShow(v *float64, unit string) string {
+	if v == nil {
+		return ""
+	}
+	return Show(*v, unit)
+}
+
+func rankText(v *int) string {
+	if v == nil {
+		return "—"
+	}
+	return strconv.Itoa(*v)
+}
+
+// Show writes a value the way the office writes it: ratios as percentages,
+// amounts in 万元 or 亿元, days with their unit.
+func Show(v float64, unit string) string {
+	switch unit {
+	case bizenv.UnitRatio:
+		return trimZeros(fmt.Sprintf("%.2f", v*100)) + "%"
+	case bizenv.UnitYuan:
+		switch {
+		case math.Abs(v) >= 1e8:
+			return trimZeros(fmt.Sprintf("%.2f", v/1e8)) + "亿元"
+		case math.Abs(v) >= 1e4:
+			return trimZeros(fmt.Sprintf("%.2f", v/1e4)) + "万元"
+		}
+		return trimZeros(fmt.Sprintf("%.2f", v)) + "元"
+	case bizenv.UnitDays:
+		return trimZeros(fmt.Sprintf("%.2f", v)) + "天"
+	case bizenv.UnitWorkingDays:
+		return trimZeros(fmt.Sprintf("%.2f", v)) + "个工作日"
+	case bizenv.UnitSteps:
+		return trimZeros(fmt.Sprintf("%.2f", v)) + "个环节"
+	case bizenv.UnitItems:
+		return trimZeros(fmt.Sprintf("%.2f", v)) + "件"
+	case bizenv.UnitCount:
+		return trimZeros(fmt.Sprintf("%.2f", v))
+	case bizenv.UnitRank:
+		return "第" + trimZeros(fmt.Sprintf("%.0f", v)) + "名"
+	}
+	return fmt.Sprintf("%.2f", v)
+}
+
+// ShowChange writes a difference in the unit of its values: percentage
+// points for ratios.
+func ShowChange(d float64, unit string) string {
+	sign := "+"
+	if d < 0 {
+		sign = "−"
+		d = -d
+	}
+	switch unit {
+	case bizenv.UnitRatio:
+		return sign + trimZeros(fmt.Sprintf("%.2f", d*100)) + "个百分点"
+	case bizenv.UnitRank:
+		return sign + trimZeros(fmt.Sprintf("%.0f", d)) + "位"
+	}
+	return sign + strings.TrimPrefix(Show(d, unit), "第")
+}
+
+func trimZeros(s string) string {
+	if strings.Contains(s, ".") {
+		s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
+	}
+	return s
+}

@@ -1,0 +1,53 @@
+-- Queries behind the monthly report and its delivery.
+
+-- name: ReportHistory
+-- Every current value of the given entities between two periods.
+SELECT indicator, entity, period, value, source, note
+FROM observations
+WHERE entity = ANY($1) AND period BETWEEN $2 AND $3
+ORDER BY entity, indicator, period
+
+-- name: ClaimDelivery
+-- Claims a delivery that nobody has claimed yet. A row back means this
+-- caller owns it and may send.
+INSERT INTO report_deliveries (period, entity, channel, status, claimed_by)
+VALUES ($1, $2, $3, 'sending', $4)
+ON CONFLICT (period, entity, channel) DO NOTHING
+RETURNING channel
+
+-- name: ReclaimDelivery
+-- Claims again a delivery that failed, or whose sender vanished mid-send
+-- (claimed more than $5 ago and still sending). The row lock makes one
+-- caller win.
+UPDATE report_deliveries SET status = 'sending', claimed_by = $4, claimed_at = now(), error = ''
+WHERE period = $1 AND entity = $2 AND channel = $3
+  AND (status = 'failed' OR (status = 'sending' AND claimed_at < now() - $5::interval))
+RETURNING channel
+
+-- name: DeliveryAttempt
+-- One send tried; $4 is the error, '' when it succeeded.
+UPDATE report_deliveries SET attempts = attempts + 1,
+    failures = failures + CASE WHEN $4::text = '' THEN 0 ELSE 1 END,
+    status = CASE WHEN $4::text = '' THEN 'sent' ELSE status END,
+    sent_at = CASE WHEN $4::text = '' THEN now() ELSE sent_at END,
+    error = $4::text
+WHERE period = $1 AND entity = $2 AND channel = $3
+
+-- name: FailDelivery
+-- The sender gave up on this claim; the next schedule may claim it again.
+UPDATE report_deliveries SET status = 'failed'
+WHERE period = $1 AND entity = $2 AND channel = $3 AND status = 'sending'
+
+-- name: Deliveries
+SELECT period, entity, channel, status, attempts, failures, claimed_by, sent_at, error
+FROM report_deliveries
+ORDER BY period, entity, channel
+
+-- name: DeliveryTotals
+-- Monotonic counts per channel: reports sent, and sends that failed.
+SELECT channel,
+       count(*) FILTER (WHERE status = 'sent') AS sent,
+       COALESCE(sum(failures), 0) AS failed
+FROM report_deliveries
+GROUP BY channel
+ORDER BY channel
