@@ -92,6 +92,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return runMigrate(ctx, env, rest)
 	case "import":
 		return runImport(ctx, env, rest)
+	case "report":
+		return runReport(ctx, env, rest)
 	case "catalog":
 		return runCatalog(ctx, env, rest)
 	case "version", "--version":

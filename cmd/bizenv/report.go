@@ -1,0 +1,76 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/bizenv/bizenv"
+	"github.com/bizenv/bizenv/report"
+)
+
+func runReport(ctx context.Context, env *environment, args []string) error {
+	var c commonFlags
+	fs := newFlagSet("report", env)
+	c.register(fs)
+	period := fs.String("period", "", "the month to report on, YYYY-MM (required)")
+	entity := fs.String("entity", "", "entity code (default wuhan-edz, or the first district)")
+	format := fs.String("format", "json", "json, html or csv")
+	out := fs.String("o", "", "write to this file instead of standard output")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	usage := errors.New("usage: bizenv report --period YYYY-MM [--entity CODE] [--format json|html|csv] [-o FILE]")
+	if *period == "" || fs.NArg() > 0 {
+		return &exitError{code: exitUsage, err: usage}
+	}
+	p, err := bizenv.ParsePeriod(*period)
+	if err != nil {
+		return &exitError{code: exitUsage, err: fmt.Errorf("--period: %w", err)}
+	}
+	switch *format {
+	case report.FormatJSON, report.FormatHTML, report.FormatCSV:
+	default:
+		return &exitError{code: exitUsage, err: fmt.Errorf("--format %q: want json, html or csv", *format)}
+	}
+	logger := c.logger(env)
+	db, err := c.openDatabase(ctx, env, logger)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := prepare(ctx, db); err != nil {
+		return err
+	}
+	if *entity == "" {
+		cat, err := db.Catalog(ctx)
+		if err != nil {
+			return err
+		}
+		var ok bool
+		if *entity, ok = report.DefaultEntity(cat); !ok {
+			return &exitError{code: exitUsage, err: errors.New("report: no district in the catalog; give --entity")}
+		}
+	}
+	r, err := report.Build(ctx, db, p, *entity)
+	if err != nil {
+		if bizenv.ErrorCode(err) != bizenv.EINTERNAL {
+			return &exitError{code: exitUsage, err: fmt.Errorf("report: %w", err)}
+		}
+		return err
+	}
+	var b bytes.Buffer
+	if err := report.Write(&b, r, *format); err != nil {
+		return err
+	}
+	if *out == "" {
+		_, err = env.stdout.Write(b.Bytes())
+		return err
+	}
+	if err := os.WriteFile(*out, b.Bytes(), 0o644); err != nil {
+		return fmt.Errorf("report: %w", err)
+	}
+	return nil
+}
