@@ -35,9 +35,11 @@ type Row struct {
 	// number.
 	Line int
 	// Cells are the cell values as text. XLSX cells read as Excel shows
-	// them, except numbers with a percent format, which read as the raw
-	// number (a cell showing 66.67% reads 0.6667), so that the value does
-	// not depend on how many decimals the format shows.
+	// them, except that a number whose format only rounds it, groups its
+	// thousands or shows it as a percentage reads as the number stored (to
+	// 15 significant digits): a cell holding 0.666666 and showing 66.67%
+	// reads 0.666666, one showing 1,235 for 1234.5 reads 1234.5. Dates and
+	// numbers shown with words (80019.85万元) read as shown.
 	Cells []string
 	// Raw is the record as written, for rejects: the CSV text of the
 	// record, or for XLSX the cells joined as CSV.
@@ -65,7 +67,7 @@ func (r Row) Blank() bool {
 
 // ReadOptions are the options of ReadTable. Zero fields take defaults.
 type ReadOptions struct {
-	Sheet    string // XLSX sheet to read; the first sheet when empty
+	Sheet    string // XLSX sheet to read, the first when empty; unused for CSV
 	MaxBytes int64  // larger files are refused; DefaultMaxBytes when 0
 	MaxRows  int    // tables with more rows are refused; DefaultMaxRows when 0
 	MaxCells int    // tables with more cells are refused; DefaultMaxCells when 0

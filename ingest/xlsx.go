@@ -50,7 +50,7 @@ func readXLSX(name string, data []byte, opts ReadOptions) (*Table, error) {
 		return nil, xlsxError(name, err)
 	}
 	// Two iterators over the same sheet, in step: one gives the cells as
-	// Excel shows them, the other the raw numbers behind percent formats.
+	// Excel shows them, the other the raw numbers behind number formats.
 	shown, err := f.Rows(sheet)
 	if err != nil {
 		return nil, xlsxError(name, err)
