@@ -122,12 +122,9 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	duration := time.Since(start).Seconds()
 
 	success, stale := 1.0, 0.0
-	if err != nil {
-		c.logger.Error("read metrics snapshot; serving the last one read", "err", err)
-		success = 0
-	}
 	c.mu.Lock()
 	if err != nil {
+		success = 0
 		if snap = c.last; snap != nil {
 			stale = 1
 		}
@@ -135,6 +132,9 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 		c.last = snap
 	}
 	c.mu.Unlock()
+	if err != nil {
+		c.logger.Error("read metrics snapshot", "err", err, "serving_stale", stale == 1)
+	}
 
 	ch <- prometheus.MustNewConstMetric(c.scrapeSuccess, prometheus.GaugeValue, success)
 	ch <- prometheus.MustNewConstMetric(c.scrapeDuration, prometheus.GaugeValue, duration)

@@ -21,6 +21,9 @@ func (db *DB) Snapshot(ctx context.Context) (*bizenv.Snapshot, error) {
 		return nil, fmt.Errorf("snapshot: begin: %w", err)
 	}
 	defer tx.Rollback() // read-only: nothing to commit
+	if _, err := tx.ExecContext(ctx, db.Query("SnapshotNoJIT")); err != nil {
+		return nil, fmt.Errorf("snapshot: %w", err)
+	}
 	var s bizenv.Snapshot
 	if err := tx.SelectContext(ctx, &s.Catalog.Indicators, db.Query("Indicators")); err != nil {
 		return nil, fmt.Errorf("snapshot: read indicators: %w", err)

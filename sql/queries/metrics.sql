@@ -1,17 +1,23 @@
 -- Queries behind /metrics. They run together in one read-only REPEATABLE
 -- READ transaction, so a scrape sees one committed state.
 
+-- name: SnapshotNoJIT
+-- The recursive walk below makes the planner overestimate the cost badly
+-- enough to JIT-compile a query that runs in milliseconds, for hundreds.
+SET LOCAL jit = off
+
 -- name: SnapshotSeries
 -- The latest period of every (indicator, entity) with its value one step
 -- before (a month, or a year for annual indicators), its decline streak and
 -- its benchmark's value in the same period.
 --
--- Cost follows the catalog, not the history: the latest period is one index
--- probe per (indicator, entity), and the streak walks back one probe per
--- declining step, stopping at the first step that did not decline or has
--- no value. Decline is (later - earlier) * sign < 0, with sign +1 for
--- higher_better, -1 for lower_better and 0 for neutral, which so never
--- declines.
+-- Cost follows the catalog and the streaks, not the length of the history:
+-- the latest period is one primary-key probe per (indicator, entity); the
+-- walk then steps back one probe at a time, first to the previous value and
+-- on for as long as each step declined (later - earlier) * sign < 0, sign
+-- being +1 for higher_better, -1 for lower_better and 0 for neutral, which
+-- so never declines. A missing period ends the walk. (Window functions over
+-- the whole history ran 30 times slower on ten years of data.)
 WITH RECURSIVE latest AS (
     SELECT i.code AS indicator, e.code AS entity, e.benchmark,
            CASE i.direction WHEN 'higher_better' THEN 1 WHEN 'lower_better' THEN -1 ELSE 0 END AS sign,
@@ -26,25 +32,33 @@ WITH RECURSIVE latest AS (
         LIMIT 1
     ) o
 ), walk AS (
-    SELECT indicator, entity, sign, step, period, value, 0 AS streak FROM latest
+    -- depth 0 is the latest period, depth 1 the previous one; declined says
+    -- whether the row one step later declined against this one.
+    SELECT indicator, entity, sign, step, period, value, 0 AS depth, true AS declined FROM latest
     UNION ALL
-    SELECT w.indicator, w.entity, w.sign, w.step, p.period, p.value, w.streak + 1
+    SELECT w.indicator, w.entity, w.sign, w.step, p.period, p.value, w.depth + 1,
+           (w.value - p.value) * w.sign < 0
     FROM walk w
-    JOIN observations p ON p.indicator = w.indicator AND p.entity = w.entity
-        AND p.period = (w.period - make_interval(months => w.step))::date
-    WHERE (w.value - p.value) * w.sign < 0
-), streaks AS (
-    SELECT indicator, entity, max(streak) AS streak FROM walk GROUP BY indicator, entity
+    CROSS JOIN LATERAL (
+        -- LIMIT keeps this a probe of the primary key: as a plain join the
+        -- planner hashes the whole table for a walk of a few steps.
+        SELECT period, value FROM observations
+        WHERE indicator = w.indicator AND entity = w.entity
+            AND period = (w.period - make_interval(months => w.step))::date
+        LIMIT 1
+    ) p
+    WHERE w.declined
+), trend AS (
+    SELECT indicator, entity,
+           min(value) FILTER (WHERE depth = 1) AS previous,
+           count(*) FILTER (WHERE depth > 0 AND declined) AS decline_streak
+    FROM walk
+    GROUP BY indicator, entity
 )
-SELECT l.indicator, l.entity, l.period, l.value,
-       prev.value AS previous,
-       s.streak AS decline_streak,
-       COALESCE(l.benchmark, '') AS benchmark,
-       b.value AS benchmark_value
+SELECT l.indicator, l.entity, l.period, l.value, t.previous, t.decline_streak,
+       COALESCE(l.benchmark, '') AS benchmark, b.value AS benchmark_value
 FROM latest l
-JOIN streaks s USING (indicator, entity)
-LEFT JOIN observations prev ON prev.indicator = l.indicator AND prev.entity = l.entity
-    AND prev.period = (l.period - make_interval(months => l.step))::date
+JOIN trend t USING (indicator, entity)
 LEFT JOIN observations b ON b.indicator = l.indicator AND b.entity = l.benchmark AND b.period = l.period
 ORDER BY l.indicator, l.entity
 
