@@ -177,11 +177,21 @@ func invalidUTF8(b []byte) int {
 	return len(b)
 }
 
-// joinCSV writes cells as one CSV record, without the line end.
+// joinCSV writes cells as one CSV record, without the line end, quoting
+// as encoding/csv does.
 func joinCSV(cells []string) string {
-	var buf bytes.Buffer
-	w := csv.NewWriter(&buf)
-	_ = w.Write(cells) // writing to a bytes.Buffer does not fail
-	w.Flush()
-	return strings.TrimRight(buf.String(), "\r\n")
+	var b strings.Builder
+	for i, c := range cells {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		if c == "" || !strings.ContainsAny(c, ",\"\r\n") && c[0] != ' ' && c[0] != '\t' {
+			b.WriteString(c)
+			continue
+		}
+		b.WriteByte('"')
+		b.WriteString(strings.ReplaceAll(c, `"`, `""`))
+		b.WriteByte('"')
+	}
+	return b.String()
 }

@@ -73,7 +73,7 @@ func noticeWorkbook(t *testing.T) []byte {
 		format("D7", style(t, f, 0, "yyyy-mm")) // a date: shows 2021-09
 		_, err := f.NewSheet("说明")
 		must(t, err)
-		must(t, f.SetCellValue("说明", "A1", "数据来源：市营商办"))
+		must(t, f.SetSheetRow("说明", "A1", &[]any{"数据来源：市营商办", `口径见"附件1",2021年`}))
 	})
 }
 
@@ -118,7 +118,7 @@ func TestReadTableXLSXSheet(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []ingest.Row{{Line: 1, Cells: []string{"数据来源：市营商办"}, Raw: "数据来源：市营商办"}}
+	want := []ingest.Row{{Line: 1, Cells: []string{"数据来源：市营商办", `口径见"附件1",2021年`}, Raw: `数据来源：市营商办,"口径见""附件1"",2021年"`}}
 	if !reflect.DeepEqual(table.Rows, want) || table.Sheet != "说明" {
 		t.Errorf("sheet %q rows %q; want 说明 rows %q", table.Sheet, rowsText(table.Rows), rowsText(want))
 	}
