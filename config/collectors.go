@@ -1,9 +1,477 @@
 package config
 
-// Collector is one scheduled source. The collectors engineer fills it in.
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"text/template"
+	"time"
+
+	"github.com/robfig/cron/v3"
+
+	"github.com/bizenv/bizenv"
+	"github.com/bizenv/bizenv/ingest"
+)
+
+// Collector is one scheduled source: a name, a cron schedule and exactly
+// one source kind.
 type Collector struct {
 	Name     string `yaml:"name"`
 	Schedule string `yaml:"schedule"`
+	// RunOnStart runs the collector once when `bizenv serve` starts, as
+	// well as on its schedule.
+	RunOnStart bool `yaml:"run_on_start"`
+
+	Tabular   *Tabular   `yaml:"tabular"`
+	HTTPJSON  *HTTPJSON  `yaml:"http_json"`
+	SQL       *SQL       `yaml:"sql"`
+	WorldBank *WorldBank `yaml:"worldbank"`
 }
 
-func (c *Config) validateCollectors() error { return nil }
+// Kind returns the name of the collector's source kind as written in the
+// file: tabular, http_json, sql or worldbank.
+func (c Collector) Kind() string {
+	switch {
+	case c.Tabular != nil:
+		return "tabular"
+	case c.HTTPJSON != nil:
+		return "http_json"
+	case c.SQL != nil:
+		return "sql"
+	case c.WorldBank != nil:
+		return "worldbank"
+	}
+	return ""
+}
+
+// Tabular reads CSV or XLSX files from a glob (a drop folder) or a URL.
+type Tabular struct {
+	Path    string            `yaml:"path"`
+	URL     string            `yaml:"url"`
+	Headers map[string]string `yaml:"headers"` // for url
+	Timeout string            `yaml:"timeout"` // for url; default 30s
+	Layout  string            `yaml:"layout"`  // long (default) or wide
+	Sheet   string            `yaml:"sheet"`
+	Period  TabularPeriod     `yaml:"period"`
+	Entity  TabularEntity     `yaml:"entity"`
+	// Columns maps header names of a wide table to indicator codes.
+	Columns map[string]string `yaml:"columns"`
+
+	TimeoutDuration time.Duration  `yaml:"-"`
+	FilenameRE      *regexp.Regexp `yaml:"-"` // Period.Filename compiled
+	FixedPeriod     bizenv.Period  `yaml:"-"` // Period.Value parsed
+}
+
+// TabularPeriod says where a wide table's period comes from: exactly one
+// of a column, a fixed value or a pattern matched against the file name.
+type TabularPeriod struct {
+	Column   string `yaml:"column"`
+	Value    string `yaml:"value"`
+	Filename string `yaml:"filename"`
+}
+
+// TabularEntity says which column names the entity, and maps the names
+// written there to entity codes.
+type TabularEntity struct {
+	Column string            `yaml:"column"`
+	Map    map[string]string `yaml:"map"`
+}
+
+// HTTPJSON fetches JSON from a platform API.
+type HTTPJSON struct {
+	URL        string            `yaml:"url"` // a text/template: {{.Period}}, {{.Year}}, {{.Month}}
+	Headers    map[string]string `yaml:"headers"`
+	Timeout    string            `yaml:"timeout"` // per request; default 30s
+	Retries    *int              `yaml:"retries"` // after the first attempt; default 3
+	Records    string            `yaml:"records"` // gjson path of the record array; empty for a top-level array
+	Period     string            `yaml:"period"`  // gjson path in a record; empty for the requested period
+	Entity     string            `yaml:"entity"`  // gjson path in a record
+	EntityMap  map[string]string `yaml:"entity_map"`
+	Values     map[string]string `yaml:"values"` // indicator code -> gjson path in a record
+	Pagination *Pagination       `yaml:"pagination"`
+
+	TimeoutDuration time.Duration      `yaml:"-"`
+	URLTemplate     *template.Template `yaml:"-"`
+}
+
+// Pagination follows the pages of an answer: either a field holding the
+// next page's URL, or a page-number query parameter incremented until a
+// page has no records (or the page count found at Pages is reached).
+type Pagination struct {
+	Next      string `yaml:"next"`       // gjson path of the next page's URL
+	Param     string `yaml:"param"`      // query parameter of the page number
+	FirstPage *int   `yaml:"first_page"` // default 1
+	Pages     string `yaml:"pages"`      // optional gjson path of the page count
+	MaxPages  int    `yaml:"max_pages"`  // default 1000
+}
+
+// SQL runs a query against another database.
+type SQL struct {
+	DSN     string `yaml:"dsn"`
+	Timeout string `yaml:"timeout"` // statement timeout; default 60s
+	Query   string `yaml:"query"`
+
+	TimeoutDuration time.Duration `yaml:"-"`
+}
+
+// WorldBank reads the World Bank Indicators API v2.
+type WorldBank struct {
+	BaseURL     string            `yaml:"base_url"`
+	Countries   map[string]string `yaml:"countries"`  // World Bank id -> entity code
+	Indicators  map[string]string `yaml:"indicators"` // World Bank id -> indicator code
+	AnnualMonth int               `yaml:"annual_month"`
+	// Years is how many years up to the requested period's are asked for
+	// when no range is given: the bank revises recent years.
+	Years   int    `yaml:"years"`
+	Timeout string `yaml:"timeout"`
+
+	TimeoutDuration time.Duration `yaml:"-"`
+}
+
+// DefaultWorldBankURL is the World Bank API's base URL.
+const DefaultWorldBankURL = "https://api.worldbank.org/v2"
+
+var collectorNameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$`)
+
+// cronParser is the parser robfig/cron uses by default: five fields,
+// descriptors such as @daily and @every 1h, and a CRON_TZ= prefix.
+var cronParser = cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
+
+func (c *Config) validateCollectors() error {
+	seen := map[string]bool{}
+	for i := range c.Collectors {
+		col := &c.Collectors[i]
+		if col.Name == "" {
+			return fmt.Errorf("collectors[%d]: name is required", i)
+		}
+		if !collectorNameRE.MatchString(col.Name) {
+			return fmt.Errorf("collector %q: name must be ASCII letters, digits, '-', '_' or '.'", col.Name)
+		}
+		if seen[col.Name] {
+			return fmt.Errorf("collector %s: listed twice", col.Name)
+		}
+		seen[col.Name] = true
+		if err := col.validate(); err != nil {
+			return fmt.Errorf("collector %s: %w", col.Name, err)
+		}
+	}
+	return nil
+}
+
+func (col *Collector) validate() error {
+	if strings.TrimSpace(col.Schedule) == "" {
+		return errors.New("schedule is required")
+	}
+	if _, err := cronParser.Parse(col.Schedule); err != nil {
+		return fmt.Errorf("schedule %q: %v", col.Schedule, err)
+	}
+	var kinds []string
+	for _, k := range []struct {
+		name string
+		set  bool
+	}{{"tabular", col.Tabular != nil}, {"http_json", col.HTTPJSON != nil}, {"sql", col.SQL != nil}, {"worldbank", col.WorldBank != nil}} {
+		if k.set {
+			kinds = append(kinds, k.name)
+		}
+	}
+	switch len(kinds) {
+	case 0:
+		return errors.New("no source: want one of tabular, http_json, sql or worldbank")
+	case 1:
+	default:
+		return fmt.Errorf("%s: want exactly one source kind", strings.Join(kinds, " and "))
+	}
+	switch {
+	case col.Tabular != nil:
+		return prefix("tabular", col.Tabular.validate())
+	case col.HTTPJSON != nil:
+		return prefix("http_json", col.HTTPJSON.validate())
+	case col.SQL != nil:
+		return prefix("sql", col.SQL.validate())
+	}
+	return prefix("worldbank", col.WorldBank.validate())
+}
+
+func prefix(kind string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("%s.%w", kind, err)
+}
+
+func (t *Tabular) validate() error {
+	switch {
+	case t.Path == "" && t.URL == "":
+		return errors.New("path: path or url is required")
+	case t.Path != "" && t.URL != "":
+		return errors.New("url: give path or url, not both")
+	}
+	if t.Path != "" {
+		if _, err := filepath.Match(t.Path, ""); err != nil {
+			return fmt.Errorf("path %q: %v", t.Path, err)
+		}
+	}
+	if t.URL != "" {
+		if err := checkURL(t.URL); err != nil {
+			return fmt.Errorf("url: %w", err)
+		}
+	}
+	if len(t.Headers) > 0 && t.URL == "" {
+		return errors.New("headers: only used with url")
+	}
+	var err error
+	if t.TimeoutDuration, err = duration(t.Timeout, 30*time.Second); err != nil {
+		return fmt.Errorf("timeout: %w", err)
+	}
+	switch t.Layout {
+	case "":
+		t.Layout = "long"
+	case "long", "wide":
+	default:
+		return fmt.Errorf("layout %q: want long or wide", t.Layout)
+	}
+	if err := checkCodes(t.Entity.Map, "entity.map", "an entity", bizenv.ValidEntityCode); err != nil {
+		return err
+	}
+	set := 0
+	for _, s := range []string{t.Period.Column, t.Period.Value, t.Period.Filename} {
+		if s != "" {
+			set++
+		}
+	}
+	if t.Layout == "long" {
+		switch {
+		case set > 0:
+			return errors.New("period: not used with layout long, whose period column holds it")
+		case t.Entity.Column != "":
+			return errors.New("entity.column: not used with layout long, whose entity column holds it")
+		case len(t.Columns) > 0:
+			return errors.New("columns: not used with layout long")
+		}
+		return nil
+	}
+	switch {
+	case set == 0:
+		return errors.New("period: layout wide needs one of column, value or filename")
+	case set > 1:
+		return errors.New("period: give one of column, value or filename")
+	case t.Entity.Column == "":
+		return errors.New("entity.column: required with layout wide")
+	case len(t.Columns) == 0:
+		return errors.New("columns: layout wide needs at least one column mapped to an indicator")
+	}
+	if err := checkCodes(t.Columns, "columns", "an indicator", bizenv.ValidIndicatorCode); err != nil {
+		return err
+	}
+	if t.Period.Value != "" {
+		if t.FixedPeriod, err = ingest.ParsePeriod(t.Period.Value); err != nil {
+			return fmt.Errorf("period.value: %s", bizenv.ErrorMessage(err))
+		}
+	}
+	if t.Period.Filename != "" {
+		re, err := regexp.Compile(t.Period.Filename)
+		if err != nil {
+			return fmt.Errorf("period.filename: %v", err)
+		}
+		if n := re.NumSubexp(); n > 2 {
+			return fmt.Errorf("period.filename: %d groups: want none (the match is the period), one (the period) or two (year and month)", n)
+		}
+		t.FilenameRE = re
+	}
+	return nil
+}
+
+func (h *HTTPJSON) validate() error {
+	if h.URL == "" {
+		return errors.New("url: required")
+	}
+	tmpl, err := template.New("url").Option("missingkey=error").Parse(h.URL)
+	if err != nil {
+		return fmt.Errorf("url: bad template: %v", templateError(err))
+	}
+	// Render with a sample period so that a bad field is caught now.
+	var sb strings.Builder
+	if err := tmpl.Execute(&sb, NewURLData(bizenv.NewPeriod(2021, 9))); err != nil {
+		if m := templateFieldRE.FindStringSubmatch(err.Error()); m != nil {
+			return fmt.Errorf("url: {{%s}} is not a template field: use {{.Period}}, {{.Year}}, {{.Month}} or {{.YYYYMM}}", m[1])
+		}
+		return fmt.Errorf("url: bad template: %v", templateError(err))
+	}
+	if err := checkURL(sb.String()); err != nil {
+		return fmt.Errorf("url: %w", err)
+	}
+	h.URLTemplate = tmpl
+	if h.TimeoutDuration, err = duration(h.Timeout, 30*time.Second); err != nil {
+		return fmt.Errorf("timeout: %w", err)
+	}
+	if h.Retries == nil {
+		h.Retries = new(3)
+	} else if *h.Retries < 0 || *h.Retries > 10 {
+		return fmt.Errorf("retries %d: want 0..10", *h.Retries)
+	}
+	switch {
+	case h.Entity == "":
+		return errors.New("entity: required (the path of the entity in a record)")
+	case len(h.Values) == 0:
+		return errors.New("values: map at least one indicator code to a path in a record")
+	}
+	if err := checkCodes(h.EntityMap, "entity_map", "an entity", bizenv.ValidEntityCode); err != nil {
+		return err
+	}
+	for _, code := range sortedKeys(h.Values) {
+		if !bizenv.ValidIndicatorCode(code) {
+			return fmt.Errorf("values: %q is not an indicator code", code)
+		} else if h.Values[code] == "" {
+			return fmt.Errorf("values.%s: path is empty", code)
+		}
+	}
+	if p := h.Pagination; p != nil {
+		switch {
+		case p.Next == "" && p.Param == "":
+			return errors.New("pagination: give next or param")
+		case p.Next != "" && p.Param != "":
+			return errors.New("pagination: give next or param, not both")
+		case p.Next != "" && (p.FirstPage != nil || p.Pages != ""):
+			return errors.New("pagination: first_page and pages are only used with param")
+		case p.MaxPages < 0:
+			return fmt.Errorf("pagination.max_pages %d: must not be negative", p.MaxPages)
+		}
+		if p.FirstPage == nil {
+			p.FirstPage = new(1)
+		}
+		if p.MaxPages == 0 {
+			p.MaxPages = 1000
+		}
+	}
+	return nil
+}
+
+func (s *SQL) validate() error {
+	switch {
+	case s.DSN == "":
+		return errors.New("dsn: required")
+	case strings.TrimSpace(s.Query) == "":
+		return errors.New("query: required")
+	}
+	var err error
+	if s.TimeoutDuration, err = duration(s.Timeout, 60*time.Second); err != nil {
+		return fmt.Errorf("timeout: %w", err)
+	}
+	return nil
+}
+
+func (w *WorldBank) validate() error {
+	if w.BaseURL == "" {
+		w.BaseURL = DefaultWorldBankURL
+	}
+	w.BaseURL = strings.TrimRight(w.BaseURL, "/")
+	if err := checkURL(w.BaseURL); err != nil {
+		return fmt.Errorf("base_url: %w", err)
+	}
+	switch {
+	case len(w.Countries) == 0:
+		return errors.New("countries: map at least one World Bank country id to an entity code")
+	case len(w.Indicators) == 0:
+		return errors.New("indicators: map at least one World Bank indicator id to an indicator code")
+	}
+	if err := checkCodes(w.Countries, "countries", "an entity", bizenv.ValidEntityCode); err != nil {
+		return err
+	}
+	if err := checkCodes(w.Indicators, "indicators", "an indicator", bizenv.ValidIndicatorCode); err != nil {
+		return err
+	}
+	for _, id := range sortedKeys(w.Countries) {
+		if !worldBankIDRE.MatchString(id) {
+			return fmt.Errorf("countries: %q is not a World Bank country id", id)
+		}
+	}
+	for _, id := range sortedKeys(w.Indicators) {
+		if !worldBankIDRE.MatchString(id) {
+			return fmt.Errorf("indicators: %q is not a World Bank indicator id", id)
+		}
+	}
+	switch {
+	case w.AnnualMonth == 0:
+		w.AnnualMonth = 12
+	case w.AnnualMonth < 1 || w.AnnualMonth > 12:
+		return fmt.Errorf("annual_month %d: want 1..12", w.AnnualMonth)
+	}
+	switch {
+	case w.Years == 0:
+		w.Years = 5
+	case w.Years < 1 || w.Years > 100:
+		return fmt.Errorf("years %d: want 1..100", w.Years)
+	}
+	var err error
+	if w.TimeoutDuration, err = duration(w.Timeout, 30*time.Second); err != nil {
+		return fmt.Errorf("timeout: %w", err)
+	}
+	return nil
+}
+
+// worldBankIDRE matches the bank's ids (CHN, IC.REG.DURS); they are put
+// into URL paths, so nothing else is allowed.
+var worldBankIDRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._]*$`)
+
+// URLData is what an http_json URL template is executed with.
+type URLData struct {
+	Period string // YYYY-MM
+	Year   int
+	Month  int    // 1..12; {{printf "%02d" .Month}} for two digits
+	YYYYMM string // the period without separator: 202109
+}
+
+// NewURLData returns the template data for period p.
+func NewURLData(p bizenv.Period) URLData {
+	return URLData{Period: p.String(), Year: p.Year, Month: int(p.Month), YYYYMM: fmt.Sprintf("%04d%02d", p.Year, int(p.Month))}
+}
+
+// checkURL checks that s is an absolute http or https URL. The error
+// quotes nothing of s, which may carry a secret.
+func checkURL(s string) error {
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return errors.New("not an absolute http or https URL")
+	}
+	return nil
+}
+
+var templateFieldRE = regexp.MustCompile(`<(\.[^>]*)>: can't evaluate field`)
+
+// templateError drops the template's name from its errors.
+func templateError(err error) string {
+	return strings.TrimPrefix(err.Error(), "template: url:")
+}
+
+func duration(s string, def time.Duration) (time.Duration, error) {
+	if s == "" {
+		return def, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("%q is not a positive duration such as 30s or 2m", s)
+	}
+	return d, nil
+}
+
+func checkCodes(m map[string]string, field, kind string, valid func(string) bool) error {
+	for _, k := range sortedKeys(m) {
+		if !valid(m[k]) {
+			return fmt.Errorf("%s.%s: %q is not %s code", field, k, m[k], kind)
+		}
+	}
+	return nil
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
