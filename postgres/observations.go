@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -133,71 +134,184 @@ func (db *DB) write(ctx context.Context, tx *sqlx.Tx, runID int64, b bizenv.Batc
 	return merged, nil
 }
 
-// merge copies the observations into a staging table and merges them into
-// the history with one statement.
+// merge writes the observations of b. Writers take turns (an advisory
+// lock held to the end of the transaction), so the keys found new are still
+// new when they are copied straight into observations; the keys already
+// stored go through a staging table and one statement that revises those
+// whose value changed.
 func (db *DB) merge(ctx context.Context, tx *sqlx.Tx, runID int64, b bizenv.Batch) (bizenv.Counts, error) {
-	if len(b.Observations) == 0 {
+	obs := lastOfEachKey(b.Observations)
+	if len(obs) == 0 {
 		return bizenv.Counts{}, nil
 	}
-	if _, err := tx.ExecContext(ctx, db.Query("CreateStaging")); err != nil {
-		return bizenv.Counts{}, fmt.Errorf("create staging table: %w", err)
+	start := time.Now()
+	if _, err := tx.ExecContext(ctx, db.Query("LockObservations")); err != nil {
+		return bizenv.Counts{}, fmt.Errorf("lock observations: %w", err)
 	}
-	stmt, err := tx.PrepareContext(ctx, db.Query("CopyStaging"))
+	indicators, entities, periods := codesOf(obs)
+	if err := db.checkCodes(ctx, tx, indicators, entities); err != nil {
+		return bizenv.Counts{}, err
+	}
+	stored, err := db.storedKeys(ctx, tx, indicators, entities, periods)
 	if err != nil {
-		return bizenv.Counts{}, fmt.Errorf("copy observations: %w", err)
+		return bizenv.Counts{}, err
 	}
-	for _, o := range b.Observations {
-		if _, err := stmt.ExecContext(ctx, o.Indicator, o.Entity, o.Period.Time(), o.Value, o.Source, o.Note); err != nil {
-			stmt.Close()
-			return bizenv.Counts{}, fmt.Errorf("copy observations: %w", err)
+	var fresh, known []bizenv.Observation
+	for _, o := range obs {
+		if _, ok := stored[keyOf(o)]; ok {
+			known = append(known, o)
+		} else {
+			fresh = append(fresh, o)
 		}
-	}
-	if _, err := stmt.ExecContext(ctx); err != nil {
-		stmt.Close()
-		return bizenv.Counts{}, fmt.Errorf("copy observations: %w", err)
-	}
-	if err := stmt.Close(); err != nil {
-		return bizenv.Counts{}, fmt.Errorf("copy observations: %w", err)
-	}
-	var res struct {
-		Inserted int `db:"inserted"`
-		Updated  int `db:"updated"`
-		Staged   int `db:"staged"`
 	}
 	var run any
 	if runID > 0 {
 		run = runID
 	}
-	if err := tx.GetContext(ctx, &res, db.Query("MergeStaging"), run, b.Actor); err != nil {
-		return bizenv.Counts{}, mergeError(err)
+	now := db.now()
+	err = copyIn(ctx, tx, db.Query("CopyObservations"), fresh, func(o bizenv.Observation) []any {
+		return []any{o.Indicator, o.Entity, o.Period.Time(), o.Value, 1, o.Source, o.Note, now, run, b.Actor}
+	})
+	if err != nil {
+		return bizenv.Counts{}, fmt.Errorf("insert observations: %w", err)
 	}
-	return bizenv.Counts{Inserted: res.Inserted, Updated: res.Updated, Unchanged: res.Staged - res.Inserted - res.Updated}, nil
+	c := bizenv.Counts{Inserted: len(fresh)}
+	if len(known) > 0 {
+		if c.Updated, err = db.revise(ctx, tx, run, b.Actor, known); err != nil {
+			return bizenv.Counts{}, err
+		}
+	}
+	c.Unchanged = len(known) - c.Updated
+	db.logger.Debug("merged observations", "rows", len(obs), "new", len(fresh), "stored", len(known), "took", time.Since(start))
+	return c, nil
 }
 
-// mergeError turns a foreign-key violation into an error a user can act on.
-func mergeError(err error) error {
-	var pqe *pq.Error
-	if errors.As(err, &pqe) && pqe.Code == "23503" {
-		return bizenv.Errorf(bizenv.EINVALID, "unknown indicator or entity: %s", pqe.Detail)
+// revise stages observations whose keys are stored and revises those whose
+// value changed.
+func (db *DB) revise(ctx context.Context, tx *sqlx.Tx, run any, actor string, obs []bizenv.Observation) (int, error) {
+	if _, err := tx.ExecContext(ctx, db.Query("CreateStaging")); err != nil {
+		return 0, fmt.Errorf("create staging table: %w", err)
 	}
-	return fmt.Errorf("merge observations: %w", err)
+	err := copyIn(ctx, tx, db.Query("CopyStaging"), obs, func(o bizenv.Observation) []any {
+		return []any{o.Indicator, o.Entity, o.Period.Time(), o.Value, o.Source, o.Note}
+	})
+	if err != nil {
+		return 0, fmt.Errorf("stage observations: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, db.Query("AnalyzeStaging")); err != nil {
+		return 0, fmt.Errorf("analyze staging table: %w", err)
+	}
+	var n int
+	if err := tx.GetContext(ctx, &n, db.Query("UpdateStaged"), run, actor); err != nil {
+		return 0, fmt.Errorf("revise observations: %w", err)
+	}
+	return n, nil
+}
+
+func (db *DB) checkCodes(ctx context.Context, tx *sqlx.Tx, indicators, entities []string) error {
+	var unknown struct {
+		Kind string `db:"kind"`
+		Code string `db:"code"`
+	}
+	err := tx.GetContext(ctx, &unknown, db.Query("UnknownCodes"), pq.Array(indicators), pq.Array(entities))
+	switch {
+	case err == nil:
+		return bizenv.Errorf(bizenv.EINVALID, "unknown %s %q", unknown.Kind, unknown.Code)
+	case !errors.Is(err, sql.ErrNoRows):
+		return fmt.Errorf("check codes: %w", err)
+	}
+	return nil
+}
+
+func (db *DB) storedKeys(ctx context.Context, tx *sqlx.Tx, indicators, entities []string, periods []time.Time) (map[obsKey]struct{}, error) {
+	rows, err := tx.QueryContext(ctx, db.Query("StoredKeys"), pq.Array(indicators), pq.Array(entities), pq.Array(periods))
+	if err != nil {
+		return nil, fmt.Errorf("find stored observations: %w", err)
+	}
+	defer rows.Close()
+	stored := map[obsKey]struct{}{}
+	for rows.Next() {
+		var k obsKey
+		var t time.Time
+		if err := rows.Scan(&k.indicator, &k.entity, &t); err != nil {
+			return nil, fmt.Errorf("find stored observations: %w", err)
+		}
+		k.period = bizenv.PeriodOf(t.UTC())
+		stored[k] = struct{}{}
+	}
+	return stored, rows.Err()
+}
+
+type obsKey struct {
+	indicator, entity string
+	period            bizenv.Period
+}
+
+func keyOf(o bizenv.Observation) obsKey { return obsKey{o.Indicator, o.Entity, o.Period} }
+
+// lastOfEachKey drops all but the last observation of each key, keeping
+// the batch's order: a later record for a key wins, as in a file read top
+// to bottom.
+func lastOfEachKey(obs []bizenv.Observation) []bizenv.Observation {
+	last := make(map[obsKey]int, len(obs))
+	for i, o := range obs {
+		last[keyOf(o)] = i
+	}
+	if len(last) == len(obs) {
+		return obs
+	}
+	out := make([]bizenv.Observation, 0, len(last))
+	for i, o := range obs {
+		if last[keyOf(o)] == i {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+func codesOf(obs []bizenv.Observation) (indicators, entities []string, periods []time.Time) {
+	seenI, seenE, seenP := map[string]bool{}, map[string]bool{}, map[bizenv.Period]bool{}
+	for _, o := range obs {
+		if !seenI[o.Indicator] {
+			seenI[o.Indicator] = true
+			indicators = append(indicators, o.Indicator)
+		}
+		if !seenE[o.Entity] {
+			seenE[o.Entity] = true
+			entities = append(entities, o.Entity)
+		}
+		if !seenP[o.Period] {
+			seenP[o.Period] = true
+			periods = append(periods, o.Period.Time())
+		}
+	}
+	return indicators, entities, periods
+}
+
+// copyIn streams rows into a prepared COPY ... FROM STDIN statement.
+func copyIn[T any](ctx context.Context, tx *sqlx.Tx, query string, rows []T, values func(T) []any) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	stmt, err := tx.PrepareContext(ctx, query)
+	if err != nil {
+		return err
+	}
+	defer stmt.Close()
+	for _, r := range rows {
+		if _, err := stmt.ExecContext(ctx, values(r)...); err != nil {
+			return err
+		}
+	}
+	_, err = stmt.ExecContext(ctx)
+	return err
 }
 
 func (db *DB) copyRejects(ctx context.Context, tx *sqlx.Tx, runID int64, rejects []bizenv.Reject) error {
-	if len(rejects) == 0 {
-		return nil
-	}
-	stmt, err := tx.PrepareContext(ctx, db.Query("CopyRejects"))
+	err := copyIn(ctx, tx, db.Query("CopyRejects"), rejects, func(r bizenv.Reject) []any {
+		return []any{runID, validUTF8(r.File), r.Line, validUTF8(r.Record), validUTF8(r.Reason)}
+	})
 	if err != nil {
-		return fmt.Errorf("store rejects: %w", err)
-	}
-	defer stmt.Close()
-	for _, r := range rejects {
-		if _, err := stmt.ExecContext(ctx, runID, validUTF8(r.File), r.Line, validUTF8(r.Record), validUTF8(r.Reason)); err != nil {
-			return fmt.Errorf("store rejects: %w", err)
-		}
-	}
-	if _, err := stmt.ExecContext(ctx); err != nil {
 		return fmt.Errorf("store rejects: %w", err)
 	}
 	return nil

@@ -29,7 +29,7 @@ type revision struct {
 func revisions(t *testing.T, db *postgres.DB, ind, ent, period string) []revision {
 	t.Helper()
 	var got []revision
-	err := db.Select(&got, `SELECT revision, value, run_id, changed_by FROM observation_revisions
+	err := db.Select(&got, `SELECT revision, value, run_id, changed_by FROM observation_history
 		WHERE indicator = $1 AND entity = $2 AND period = $3::date ORDER BY revision`, ind, ent, period+"-01")
 	if err != nil {
 		t.Fatal(err)

@@ -72,23 +72,31 @@ CREATE INDEX rejects_run ON rejects (run_id);
 CREATE INDEX rejects_file ON rejects (file);
 
 -- The current value of each (indicator, entity, period).
+--
+-- observations and observation_revisions carry no foreign keys: checking
+-- them row by row took most of a bulk import's time. The store checks the
+-- codes of a whole batch against the catalog in one query before it merges
+-- (catalog rows are never deleted), and `bizenv verify` checks the history's
+-- invariants.
 CREATE TABLE observations (
-    indicator    text NOT NULL REFERENCES indicators (code),
-    entity       text NOT NULL REFERENCES entities (code),
+    indicator    text NOT NULL,
+    entity       text NOT NULL,
     period       date NOT NULL CHECK (extract(day FROM period) = 1),
     value        double precision NOT NULL CHECK (value = value AND value NOT IN ('Infinity', '-Infinity')),
     revision     integer NOT NULL CHECK (revision >= 1),
     source       text NOT NULL DEFAULT '',
     note         text NOT NULL DEFAULT '',
     collected_at timestamptz NOT NULL DEFAULT now(),
-    run_id       bigint REFERENCES runs (id),
+    run_id       bigint,
     changed_by   text NOT NULL DEFAULT '',
     PRIMARY KEY (indicator, entity, period)
 );
-CREATE INDEX observations_entity ON observations (entity, indicator, period);
 
--- Every value each observation has had, the current one included:
--- revision 1 is the first value, the highest revision is the current one.
+-- The values each observation had before its current one: revision 1 up
+-- to the current revision minus one. A changed value moves the old row here,
+-- with who (changed_by), what (run_id) and when (collected_at) wrote it;
+-- recorded_at is when it was superseded. observation_history below joins
+-- both into the full chain.
 CREATE TABLE observation_revisions (
     indicator    text NOT NULL,
     entity       text NOT NULL,
@@ -98,12 +106,18 @@ CREATE TABLE observation_revisions (
     source       text NOT NULL DEFAULT '',
     note         text NOT NULL DEFAULT '',
     collected_at timestamptz NOT NULL,
-    run_id       bigint REFERENCES runs (id),
+    run_id       bigint,
     changed_by   text NOT NULL DEFAULT '',
     recorded_at  timestamptz NOT NULL DEFAULT now(),
-    PRIMARY KEY (indicator, entity, period, revision),
-    FOREIGN KEY (indicator, entity, period) REFERENCES observations (indicator, entity, period)
+    PRIMARY KEY (indicator, entity, period, revision)
 );
+
+CREATE VIEW observation_history AS
+    SELECT indicator, entity, period, revision, value, source, note, collected_at, run_id, changed_by, false AS current
+    FROM observation_revisions
+    UNION ALL
+    SELECT indicator, entity, period, revision, value, source, note, collected_at, run_id, changed_by, true AS current
+    FROM observations;
 
 -- Dashboards read through a role that cannot write. It is cluster-wide, so
 -- it may exist already; a login role for Grafana is made a member of it.
@@ -121,6 +135,7 @@ $$;
 -- +goose StatementEnd
 
 -- +goose Down
+DROP VIEW observation_history;
 DROP TABLE observation_revisions;
 DROP TABLE observations;
 DROP TABLE rejects;

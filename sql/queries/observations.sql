@@ -18,27 +18,54 @@ CREATE TEMP TABLE staging (
     note      text NOT NULL
 ) ON COMMIT DROP
 
--- name: MergeStaging
--- Inserts new observations and revises changed ones in one statement; an
--- identical value matches the WHERE of DO UPDATE and so touches nothing.
--- Every row written gets its revision recorded. $1 run id, $2 actor.
-WITH up AS (
-    INSERT INTO observations AS o (indicator, entity, period, value, revision, source, note, collected_at, run_id, changed_by)
-    SELECT DISTINCT ON (indicator, entity, period) indicator, entity, period, value, 1, source, note, now(), $1, $2
-    FROM staging
-    ORDER BY indicator, entity, period
-    ON CONFLICT (indicator, entity, period) DO UPDATE SET
-        value = EXCLUDED.value, revision = o.revision + 1, source = EXCLUDED.source, note = EXCLUDED.note,
-        collected_at = EXCLUDED.collected_at, run_id = EXCLUDED.run_id, changed_by = EXCLUDED.changed_by
-    WHERE o.value IS DISTINCT FROM EXCLUDED.value
-    RETURNING o.*, o.revision = 1 AS inserted
-), revised AS (
+-- name: LockObservations
+-- Writers of observations take turns: with one merge at a time, a key that
+-- is new when checked is still new when copied in.
+SELECT pg_advisory_xact_lock(hashtext('bizenv.observations'))
+
+-- name: UnknownCodes
+-- Which of the given indicator ($1) and entity ($2) codes the catalog lacks.
+SELECT 'indicator' AS kind, u.code FROM unnest($1::text[]) AS u (code)
+WHERE NOT EXISTS (SELECT 1 FROM indicators i WHERE i.code = u.code)
+UNION ALL
+SELECT 'entity', u.code FROM unnest($2::text[]) AS u (code)
+WHERE NOT EXISTS (SELECT 1 FROM entities e WHERE e.code = u.code)
+ORDER BY 1 DESC, 2
+LIMIT 1
+
+-- name: StoredKeys
+-- The stored keys among a batch's indicators, entities and periods: a
+-- superset of the batch keys that exist.
+SELECT o.indicator, o.entity, o.period
+FROM unnest($1::text[]) AS i (code)
+CROSS JOIN unnest($2::text[]) AS e (code)
+CROSS JOIN unnest($3::date[]) AS p (period)
+JOIN observations o ON o.indicator = i.code AND o.entity = e.code AND o.period = p.period
+
+-- name: CopyObservations
+COPY observations (indicator, entity, period, value, revision, source, note, collected_at, run_id, changed_by) FROM STDIN
+
+-- name: UpdateStaged
+-- Revises the observations whose staged value differs: the old row moves to
+-- observation_revisions, the new value becomes the next revision. An
+-- identical value touches nothing. $1 run id, $2 actor.
+WITH old AS (
+    SELECT o.* FROM observations o JOIN staging s
+        ON o.indicator = s.indicator AND o.entity = s.entity AND o.period = s.period
+    WHERE o.value IS DISTINCT FROM s.value
+), superseded AS (
     INSERT INTO observation_revisions (indicator, entity, period, revision, value, source, note, collected_at, run_id, changed_by)
-    SELECT indicator, entity, period, revision, value, source, note, collected_at, run_id, changed_by FROM up
+    SELECT indicator, entity, period, revision, value, source, note, collected_at, run_id, changed_by FROM old
+), upd AS (
+    UPDATE observations o SET
+        value = s.value, revision = o.revision + 1, source = s.source, note = s.note,
+        collected_at = now(), run_id = $1, changed_by = $2
+    FROM staging s
+    WHERE o.indicator = s.indicator AND o.entity = s.entity AND o.period = s.period
+      AND o.value IS DISTINCT FROM s.value
+    RETURNING 1
 )
-SELECT (SELECT count(*) FROM up WHERE inserted) AS inserted,
-       (SELECT count(*) FROM up WHERE NOT inserted) AS updated,
-       (SELECT count(*) FROM (SELECT DISTINCT indicator, entity, period FROM staging) s) AS staged
+SELECT count(*) FROM upd
 
 -- name: InsertPayload
 INSERT INTO payloads (run_id, name, sha256, size, content) VALUES ($1, $2, $3, $4, $5)
@@ -56,6 +83,9 @@ SELECT EXISTS (
 UPDATE runs SET outcome = 'failure', finished_at = now(), error = 'interrupted: the process stopped before the run finished'
 WHERE outcome = 'running' AND started_at < now() - $1::interval
 RETURNING id
+
+-- name: AnalyzeStaging
+ANALYZE staging
 
 -- name: CopyStaging
 COPY staging (indicator, entity, period, value, source, note) FROM STDIN
