@@ -21,20 +21,29 @@ type Record struct {
 // remembers the records it accepted to find conflicting duplicates. It is
 // not safe for concurrent use.
 type Validator struct {
-	indicators map[string]bizenv.Indicator
-	entities   map[string]bool
-	current    bizenv.Period // the month now falls in, in China
+	indicators map[string]indicatorEntry
+	entities   map[string]int32 // code -> index, for compact keys
+	current    bizenv.Period    // the month now falls in, in China
 	seen       map[observationKey]firstSeen
+	files      []string // files of seen records, by index
 }
 
+type indicatorEntry struct {
+	bizenv.Indicator
+	index int32
+}
+
+// observationKey names codes by index: hashing three small integers instead
+// of two strings makes duplicate detection several times cheaper on large
+// files.
 type observationKey struct {
-	indicator, entity string
-	period            bizenv.Period
+	indicator, entity int32
+	period            int32 // months since year 0
 }
 
 type firstSeen struct {
-	file  string
-	line  int
+	file  int32 // index into Validator.files
+	line  int32
 	value float64
 }
 
@@ -46,16 +55,16 @@ func NewValidator(cat bizenv.Catalog, now time.Time) *Validator {
 	// needs no tzdata on the host.
 	china := time.FixedZone("Asia/Shanghai", 8*60*60)
 	v := &Validator{
-		indicators: make(map[string]bizenv.Indicator, len(cat.Indicators)),
-		entities:   make(map[string]bool, len(cat.Entities)),
+		indicators: make(map[string]indicatorEntry, len(cat.Indicators)),
+		entities:   make(map[string]int32, len(cat.Entities)),
 		current:    bizenv.PeriodOf(now.In(china)),
 		seen:       map[observationKey]firstSeen{},
 	}
-	for _, i := range cat.Indicators {
-		v.indicators[i.Code] = i
+	for n, i := range cat.Indicators {
+		v.indicators[i.Code] = indicatorEntry{i, int32(n)}
 	}
-	for _, e := range cat.Entities {
-		v.entities[e.Code] = true
+	for n, e := range cat.Entities {
+		v.entities[e.Code] = int32(n)
 	}
 	return v
 }
@@ -82,7 +91,7 @@ func (v *Validator) Check(r Record) (obs bizenv.Observation, ok bool, reject *bi
 		return fail("unknown indicator %q", code)
 	case entity == "":
 		return fail("missing entity")
-	case !v.entities[entity]:
+	case !v.knownEntity(entity):
 		return fail("unknown entity %q", entity)
 	case trim(r.Period) == "":
 		return fail("missing period")
@@ -98,17 +107,20 @@ func (v *Validator) Check(r Record) (obs bizenv.Observation, ok bool, reject *bi
 	if err != nil {
 		return fail("value %q for %s indicator %s: %s", r.Value, ind.Unit, ind.Code, errReason(err))
 	}
-	key := observationKey{ind.Code, entity, period}
+	key := observationKey{ind.index, v.entities[entity], int32(period.Year*12 + int(period.Month) - 1)}
 	if first, dup := v.seen[key]; dup {
 		switch {
 		case first.value == value:
 			return bizenv.Observation{}, false, nil
-		case first.file == r.File:
+		case v.files[first.file] == r.File:
 			return fail("duplicate of line %d with a different value", first.line)
 		}
-		return fail("duplicate of %s line %d with a different value", first.file, first.line)
+		return fail("duplicate of %s line %d with a different value", v.files[first.file], first.line)
 	}
-	v.seen[key] = firstSeen{file: r.File, line: r.Line, value: value}
+	if len(v.files) == 0 || v.files[len(v.files)-1] != r.File {
+		v.files = append(v.files, r.File)
+	}
+	v.seen[key] = firstSeen{file: int32(len(v.files) - 1), line: int32(r.Line), value: value}
 	source := trim(r.Source)
 	if source == "" {
 		source = baseName(r.File)
@@ -121,6 +133,11 @@ func (v *Validator) Check(r Record) (obs bizenv.Observation, ok bool, reject *bi
 		Source:    source,
 		Note:      trim(r.Note),
 	}, true, nil
+}
+
+func (v *Validator) knownEntity(code string) bool {
+	_, ok := v.entities[code]
+	return ok
 }
 
 // baseName returns the last element of a slash- or backslash-separated
