@@ -280,6 +280,24 @@ bizenv_data_stale 0
 	}
 }
 
+// hangingSource answers only when its context ends, as a database that
+// accepts the connection and never replies.
+type hangingSource struct{}
+
+func (hangingSource) Snapshot(ctx context.Context) (*bizenv.Snapshot, error) {
+	<-ctx.Done()
+	return nil, ctx.Err()
+}
+
+func TestScrapeTimeout(t *testing.T) {
+	c := metrics.New(hangingSource{}, discard(), metrics.WithTimeout(10*time.Millisecond))
+	compare(t, c, `
+# HELP bizenv_scrape_success 1 if this scrape read the database, else 0.
+# TYPE bizenv_scrape_success gauge
+bizenv_scrape_success 0
+`, "bizenv_scrape_success")
+}
+
 // snapshotSource serves a fixed snapshot, for what PostgreSQL would not
 // store, such as text that is not UTF-8.
 type snapshotSource struct{ s *bizenv.Snapshot }
