@@ -31,11 +31,15 @@ lint:
 unit:
 	$(GO) test -count=1 ./...
 
+# Debian's amtool (0.25) predates wechat_configs.api_secret_file; the
+# config is checked with the Alertmanager release the stack deploys.
+AMTOOL ?= $(GO) run github.com/prometheus/alertmanager/cmd/amtool@v0.31.1
+
 promtool:
 	promtool check rules deploy/prometheus/rules/bizenv.rules.yml
 	promtool test rules deploy/prometheus/rules/bizenv.rules.test.yml
-	promtool check config --syntax-only deploy/prometheus/prometheus.yml
-	amtool check-config deploy/alertmanager/alertmanager.yml
+	promtool check config deploy/prometheus/prometheus.yml
+	$(AMTOOL) check-config deploy/alertmanager/alertmanager.yml
 
 # Each fuzz target runs briefly on top of its committed corpus.
 fuzz:
