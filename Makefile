@@ -49,8 +49,11 @@ fuzz:
 	  $(GO) test -run='^$$' -fuzz="^$$target$$" -fuzztime=$(FUZZTIME) $$pkg || exit 1; \
 	done
 
-bench:
-	$(GO) test -run='^$$' -bench=. -benchmem -count=6 ./... | tee bench.out
+# Side by side in one run: bizenv import against psql \copy, and a /metrics
+# scrape against Debian's prometheus-sql-exporter; then the Go benchmarks.
+bench: build
+	$(GO) run ./internal/benchcmp -bizenv $(BIN)
+	$(GO) test -run='^$$' -bench=. -benchmem -count=3 ./...
 
 clean:
 	rm -rf bin data

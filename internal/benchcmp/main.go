@@ -1,0 +1,374 @@
+// Command benchcmp measures bizenv side by side with the baselines its
+// goals are set against, in one run on one machine (`make bench`):
+//
+//   - importing 136,000 rows (2,000 districts x 34 indicators x 2 months)
+//     with `bizenv import` against `psql \copy` of the same file into a
+//     plain table;
+//   - the /metrics scrape time per exported series at that size, against
+//     Debian's prometheus-sql-exporter serving the stored values.
+//
+// Each measurement is repeated; the medians and their ratio are printed.
+package main
+
+import (
+	"bufio"
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	_ "github.com/lib/pq"
+
+	"github.com/bizenv/bizenv"
+	"github.com/bizenv/bizenv/internal/pgcluster"
+	"github.com/bizenv/bizenv/postgres"
+)
+
+func main() {
+	districts := flag.Int("districts", 2000, "districts to generate")
+	rounds := flag.Int("rounds", 5, "repetitions of each measurement")
+	scrapes := flag.Int("scrapes", 10, "scrapes per exporter")
+	bin := flag.String("bizenv", "bin/bizenv", "the bizenv binary")
+	flag.Parse()
+	if err := run(context.Background(), *bin, *districts, *rounds, *scrapes); err != nil {
+		fmt.Fprintln(os.Stderr, "benchcmp:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, bin string, districts, rounds, scrapes int) error {
+	work, err := os.MkdirTemp("", "bizenv-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(work)
+	if err := os.Chmod(work, 0o755); err != nil {
+		return err
+	}
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	cluster, err := pgcluster.Start(ctx, filepath.Join(work, "pg"), logger)
+	if err != nil {
+		return err
+	}
+	defer cluster.Stop(context.Background())
+	bin, err = filepath.Abs(bin)
+	if err != nil {
+		return err
+	}
+
+	// A template database with the schema and a catalog of many districts.
+	cat := benchCatalog(districts)
+	admin := sqlx.MustOpen("postgres", cluster.DSN("postgres"))
+	defer admin.Close()
+	admin.MustExec("CREATE DATABASE bench_template")
+	tdb, err := postgres.Open(ctx, cluster.DSN("bench_template"), logger)
+	if err != nil {
+		return err
+	}
+	if err := tdb.Migrate(ctx); err != nil {
+		return err
+	}
+	if err := tdb.ApplyCatalog(ctx, cat); err != nil {
+		return err
+	}
+	tdb.MustExec("CREATE TABLE plain (period text, entity text, indicator text, value text, source text, note text)")
+	tdb.Close()
+
+	csvPath := filepath.Join(work, "bench.csv")
+	rows, err := writeCSV(csvPath, cat)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("bizenv benchmarks: %d rows (%d districts x %d indicators x 2 months), %d rounds, GOMAXPROCS cores: %d\n\n",
+		rows, districts, len(cat.Indicators), rounds, numCPU())
+
+	// Import against \copy, alternating, each into a fresh database.
+	psql, err := exec.LookPath("psql")
+	if err != nil {
+		return fmt.Errorf("psql is needed for the \\copy baseline: %w", err)
+	}
+	var imports, copies []time.Duration
+	for i := 0; i < rounds; i++ {
+		db := fmt.Sprintf("bench_%d", i)
+		admin.MustExec("CREATE DATABASE " + db + " TEMPLATE bench_template")
+		d, err := timed(exec.CommandContext(ctx, psql, cluster.DSN(db), "-q", "-c", `\copy plain FROM '`+csvPath+`' WITH (FORMAT csv, HEADER true)`))
+		if err != nil {
+			return fmt.Errorf("psql \\copy: %w", err)
+		}
+		copies = append(copies, d)
+		d, err = timed(exec.CommandContext(ctx, bin, "import", "--database.url", cluster.DSN(db), "--log.level", "warn", csvPath))
+		if err != nil {
+			return fmt.Errorf("bizenv import: %w", err)
+		}
+		imports = append(imports, d)
+		if i < rounds-1 {
+			admin.MustExec("DROP DATABASE " + db)
+		}
+	}
+	last := cluster.DSN(fmt.Sprintf("bench_%d", rounds-1))
+	fmt.Println("import of the CSV file (process start to exit), median of", rounds)
+	row("psql \\copy into a plain table", median(copies), "")
+	row("bizenv import (validate, COPY, merge, revisions)", median(imports), fmt.Sprintf("%.2fx \\copy (goal: within 3x)", ratio(median(imports), median(copies))))
+	fmt.Println()
+
+	// Scrapes: bizenv serve against prometheus-sql-exporter on the same data.
+	bizenvURL, stopBizenv, err := startBizenv(ctx, bin, last)
+	if err != nil {
+		return err
+	}
+	defer stopBizenv()
+	sqlURL, stopSQL, err := startSQLExporter(ctx, work, last)
+	if err != nil {
+		fmt.Println("prometheus-sql-exporter:", err, "(install the Debian package prometheus-sql-exporter for the baseline)")
+	} else {
+		defer stopSQL()
+	}
+	fmt.Println("one /metrics scrape, median of", scrapes)
+	bz, bzSeries, err := scrapeTimes(bizenvURL, scrapes)
+	if err != nil {
+		return err
+	}
+	row(fmt.Sprintf("bizenv serve (%d series)", bzSeries), bz, perSeries(bz, bzSeries))
+	if sqlURL != "" {
+		sq, sqSeries, err := scrapeTimes(sqlURL, scrapes)
+		if err != nil {
+			return err
+		}
+		row(fmt.Sprintf("prometheus-sql-exporter (%d series)", sqSeries), sq, perSeries(sq, sqSeries))
+		a := float64(bz) / float64(bzSeries)
+		b := float64(sq) / float64(sqSeries)
+		fmt.Printf("  per series, bizenv / sql-exporter: %.3f (goal: at most 0.25)\n", a/b)
+	}
+	return nil
+}
+
+func numCPU() int {
+	n, _ := exec.Command("nproc").Output()
+	var c int
+	fmt.Sscan(string(n), &c)
+	return c
+}
+
+func row(name string, d time.Duration, extra string) {
+	fmt.Printf("  %-55s %12s  %s\n", name, d.Round(time.Microsecond), extra)
+}
+
+func perSeries(d time.Duration, n int) string {
+	if n == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%.3f µs/series", float64(d.Microseconds())/float64(n))
+}
+
+func ratio(a, b time.Duration) float64 { return float64(a) / float64(b) }
+
+func median(ds []time.Duration) time.Duration {
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	return s[len(s)/2]
+}
+
+func timed(cmd *exec.Cmd) (time.Duration, error) {
+	var out strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &out
+	start := time.Now()
+	err := cmd.Run()
+	d := time.Since(start)
+	if err != nil {
+		return d, fmt.Errorf("%v: %s", err, out.String())
+	}
+	return d, nil
+}
+
+func benchCatalog(districts int) bizenv.Catalog {
+	cat := bizenv.DefaultCatalog()
+	var inds []bizenv.Indicator
+	for _, i := range cat.Indicators {
+		if i.Frequency != bizenv.Annual {
+			inds = append(inds, i)
+		}
+	}
+	cat.Indicators = inds
+	for d := 1; d <= districts; d++ {
+		cat.Entities = append(cat.Entities, bizenv.Entity{
+			Code: fmt.Sprintf("bench-d%04d", d), NameZH: fmt.Sprintf("测试区%d", d), NameEN: fmt.Sprintf("Bench district %d", d),
+			Kind: "district", Parent: "wuhan", Benchmark: "wuhan-avg",
+		})
+	}
+	return cat
+}
+
+// writeCSV writes two months of every monthly indicator for the generated
+// districts, values in the forms the import accepts.
+func writeCSV(path string, cat bizenv.Catalog) (int, error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return 0, err
+	}
+	w := bufio.NewWriter(f)
+	fmt.Fprintln(w, "period,entity,indicator,value,source,note")
+	n := 0
+	for _, e := range cat.Entities {
+		if !strings.HasPrefix(e.Code, "bench-") {
+			continue
+		}
+		for _, p := range []string{"2021-05", "2021-06"} {
+			for k, i := range cat.Indicators {
+				fmt.Fprintf(w, "%s,%s,%s,%s,bench,\n", p, e.Code, i.Code, benchValue(i, n+k))
+				n++
+			}
+		}
+	}
+	if err := w.Flush(); err != nil {
+		return 0, err
+	}
+	if err := os.Chmod(path, 0o644); err != nil {
+		return 0, err
+	}
+	return n, f.Close()
+}
+
+func benchValue(i bizenv.Indicator, seed int) string {
+	switch i.Unit {
+	case bizenv.UnitRatio:
+		return fmt.Sprintf("%.2f%%", float64(seed%10000)/100)
+	case bizenv.UnitRank:
+		return fmt.Sprint(seed%2000 + 1)
+	case bizenv.UnitYuan:
+		return fmt.Sprintf("%.2f万元", float64(seed%100000)/10)
+	}
+	return fmt.Sprint(seed % 1000)
+}
+
+func freeAddr() string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		panic(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+func startBizenv(ctx context.Context, bin, dsn string) (string, func(), error) {
+	addr := freeAddr()
+	cmd := exec.CommandContext(ctx, bin, "serve", "--database.url", dsn, "--web.listen-address", addr, "--log.level", "warn")
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		return "", nil, err
+	}
+	stop := func() { cmd.Process.Signal(os.Interrupt); cmd.Wait() }
+	url := "http://" + addr + "/metrics"
+	if err := waitFor(url); err != nil {
+		stop()
+		return "", nil, fmt.Errorf("bizenv serve: %w", err)
+	}
+	return url, stop, nil
+}
+
+// startSQLExporter serves the stored latest values the way a generic SQL
+// exporter would: one query per family, run on its schedule, served from the
+// last result.
+func startSQLExporter(ctx context.Context, work, dsn string) (string, func(), error) {
+	exe, err := exec.LookPath("prometheus-sql-exporter")
+	if err != nil {
+		return "", nil, err
+	}
+	cfg := filepath.Join(work, "sql-exporter.yml")
+	latest := `SELECT o.indicator, o.entity, o.value FROM observations o
+        JOIN (SELECT indicator, entity, max(period) AS period FROM observations GROUP BY 1, 2) l USING (indicator, entity, period)`
+	conf := fmt.Sprintf(`jobs:
+- name: bizenv
+  interval: '1h'
+  connections:
+  - '%s'
+  queries:
+  - name: indicator_value
+    help: value of the latest period
+    labels: [indicator, entity]
+    values: [value]
+    query: |
+      %s
+`, dsn, latest)
+	if err := os.WriteFile(cfg, []byte(conf), 0o644); err != nil {
+		return "", nil, err
+	}
+	addr := freeAddr()
+	cmd := exec.CommandContext(ctx, exe, "-config.file", cfg, "-web.listen-address", addr)
+	cmd.Env = append(os.Environ(), "LOGLEVEL=warn")
+	if err := cmd.Start(); err != nil {
+		return "", nil, err
+	}
+	stop := func() { cmd.Process.Kill(); cmd.Wait() }
+	url := "http://" + addr + "/metrics"
+	// Wait until its first query has run and the values are served.
+	deadline := time.Now().Add(2 * time.Minute)
+	for time.Now().Before(deadline) {
+		if _, n, err := scrape(url); err == nil && n > 1000 {
+			return url, stop, nil
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	stop()
+	return "", nil, fmt.Errorf("no values served within 2 minutes")
+}
+
+func waitFor(url string) error {
+	deadline := time.Now().Add(time.Minute)
+	for time.Now().Before(deadline) {
+		if resp, err := http.Get(url); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	return fmt.Errorf("%s did not answer within a minute", url)
+}
+
+// scrape fetches url like Prometheus does and counts the series.
+func scrape(url string) (time.Duration, int, error) {
+	req, _ := http.NewRequest(http.MethodGet, url, nil)
+	req.Header.Set("Accept", "text/plain;version=0.0.4")
+	req.Header.Set("Accept-Encoding", "gzip")
+	start := time.Now()
+	resp, err := http.DefaultTransport.RoundTrip(req)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	d := time.Since(start)
+	if err != nil {
+		return d, 0, err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return d, 0, fmt.Errorf("%s: %s", url, resp.Status)
+	}
+	return d, countSeries(resp.Header.Get("Content-Encoding"), body), nil
+}
+
+func scrapeTimes(url string, n int) (time.Duration, int, error) {
+	var ds []time.Duration
+	series := 0
+	scrape(url) // warm up
+	for i := 0; i < n; i++ {
+		d, s, err := scrape(url)
+		if err != nil {
+			return 0, 0, err
+		}
+		ds = append(ds, d)
+		series = s
+	}
+	return median(ds), series, nil
+}
