@@ -73,8 +73,9 @@ func chart(r *Report) template.HTML {
 	yRank := func(v int) float64 { return top + ph*float64(v-1)/float64(max(worst-1, 1)) }
 	if math.IsInf(smin, 1) {
 		smin, smax = 0, 100
+	} else {
+		smin, smax = math.Floor(smin-2), math.Ceil(smax+2)
 	}
-	smin, smax = math.Floor(smin-2), math.Ceil(smax+2)
 	yScore := func(v float64) float64 { return top + ph*(smax-v)/(smax-smin) }
 
 	var b strings.Builder

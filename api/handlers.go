@@ -1,0 +1,534 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/bizenv/bizenv"
+	"github.com/bizenv/bizenv/ingest"
+	"github.com/bizenv/bizenv/report"
+)
+
+func (s *Server) handleOpenAPI(w http.ResponseWriter, r *http.Request) {
+	var doc any
+	if err := yaml.Unmarshal(openapiYAML, &doc); err != nil {
+		s.error(w, r, fmt.Errorf("openapi.yaml: %w", err))
+		return
+	}
+	writeJSON(w, http.StatusOK, doc)
+}
+
+func (s *Server) handleIndicators(w http.ResponseWriter, r *http.Request) {
+	cat, err := s.cfg.Store.Catalog(r.Context())
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"indicators": nonNil(cat.Indicators)})
+}
+
+func (s *Server) handleEntities(w http.ResponseWriter, r *http.Request) {
+	cat, err := s.cfg.Store.Catalog(r.Context())
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"entities": nonNil(cat.Entities)})
+}
+
+type point struct {
+	Period bizenv.Period `json:"period"`
+	Value  float64       `json:"value"`
+}
+
+func (s *Server) handleSeries(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	ind, ent, err := s.catalogCodes(r, q.Get("indicator"), q.Get("entity"))
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	from, err := optPeriod(q.Get("from"), bizenv.NewPeriod(1, 1), "from")
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	to, err := optPeriod(q.Get("to"), bizenv.NewPeriod(9999, 12), "to")
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	if to.Before(from) {
+		s.error(w, r, invalid("to %s is before from %s", to, from))
+		return
+	}
+	pts, err := s.cfg.Store.Series(r.Context(), ind.Code, ent.Code, from, to)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	data := make([]point, 0, len(pts))
+	for _, p := range pts {
+		data = append(data, point{p.Period, p.Value})
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"indicator": ind.Code, "entity": ent.Code, "data": data})
+}
+
+// catalogCodes checks that the indicator and entity named are known.
+func (s *Server) catalogCodes(r *http.Request, indicator, entity string) (bizenv.Indicator, bizenv.Entity, error) {
+	if indicator == "" || entity == "" {
+		return bizenv.Indicator{}, bizenv.Entity{}, invalid("indicator and entity are required")
+	}
+	cat, err := s.cfg.Store.Catalog(r.Context())
+	if err != nil {
+		return bizenv.Indicator{}, bizenv.Entity{}, err
+	}
+	ind, ok := cat.Indicator(indicator)
+	if !ok {
+		return ind, bizenv.Entity{}, notFound("unknown indicator %q", indicator)
+	}
+	ent, ok := cat.Entity(entity)
+	if !ok {
+		return ind, ent, notFound("unknown entity %q", entity)
+	}
+	return ind, ent, nil
+}
+
+func optPeriod(s string, def bizenv.Period, name string) (bizenv.Period, error) {
+	if s == "" {
+		return def, nil
+	}
+	p, err := bizenv.ParsePeriod(s)
+	if err != nil {
+		return p, invalid("%s: %s", name, bizenv.ErrorMessage(err))
+	}
+	return p, nil
+}
+
+type rankedEntity struct {
+	Rank   int     `json:"rank"`
+	Entity string  `json:"entity"`
+	NameZH string  `json:"name_zh"`
+	Value  float64 `json:"value"`
+}
+
+// handleRankings ranks the peers (same kind, same parent) of entity=, or
+// of kind= (default district) and parent=, from their stored values.
+func (s *Server) handleRankings(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	if q.Get("indicator") == "" || q.Get("period") == "" {
+		s.error(w, r, invalid("indicator and period are required"))
+		return
+	}
+	period, err := optPeriod(q.Get("period"), bizenv.Period{}, "period")
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	cat, err := s.cfg.Store.Catalog(r.Context())
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	ind, ok := cat.Indicator(q.Get("indicator"))
+	if !ok {
+		s.error(w, r, notFound("unknown indicator %q", q.Get("indicator")))
+		return
+	}
+	if ind.Direction == bizenv.Neutral {
+		s.error(w, r, invalid("indicator %s is neutral: no value is better than another", ind.Code))
+		return
+	}
+	kind, parent := q.Get("kind"), q.Get("parent")
+	if code := q.Get("entity"); code != "" {
+		e, ok := cat.Entity(code)
+		if !ok {
+			s.error(w, r, notFound("unknown entity %q", code))
+			return
+		}
+		kind, parent = e.Kind, e.Parent
+	}
+	if kind == "" {
+		kind = "district"
+	}
+	if !q.Has("parent") && q.Get("entity") == "" {
+		parents := map[string]bool{}
+		for _, e := range cat.Entities {
+			if e.Kind == kind {
+				parents[e.Parent] = true
+				parent = e.Parent
+			}
+		}
+		if len(parents) > 1 {
+			s.error(w, r, invalid("entities of kind %s have several parents: give parent= or entity=", kind))
+			return
+		}
+	}
+	names := map[string]string{}
+	for _, e := range cat.Entities {
+		if e.Kind == kind && e.Parent == parent {
+			names[e.Code] = e.NameZH
+		}
+	}
+	values, err := s.cfg.Store.PeriodValues(r.Context(), ind.Code, period)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	var peers []bizenv.Observation
+	for _, o := range values {
+		if _, ok := names[o.Entity]; ok {
+			peers = append(peers, o)
+		}
+	}
+	data := []rankedEntity{}
+	for _, x := range report.Rank(peers, ind.Direction) {
+		data = append(data, rankedEntity{Rank: x.Rank, Entity: x.Entity, NameZH: names[x.Entity], Value: x.Value})
+	}
+	writeJSON(w, http.StatusOK, map[string]any{
+		"indicator": ind.Code, "period": period, "direction": ind.Direction,
+		"kind": kind, "parent": parent, "of": len(data), "data": data,
+	})
+}
+
+func (s *Server) handleCollectors(w http.ResponseWriter, r *http.Request) {
+	cs, err := s.cfg.Store.Collectors(r.Context())
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	type collector struct {
+		Name        string  `json:"name"`
+		Runs        int64   `json:"runs"`
+		LastRun     *string `json:"last_run"`
+		LastOutcome string  `json:"last_outcome"`
+		LastSuccess *string `json:"last_success"`
+	}
+	out := []collector{}
+	for _, c := range cs {
+		out = append(out, collector{Name: c.Name, Runs: c.Runs, LastRun: rfc3339(c.LastRun), LastOutcome: c.LastOutcome, LastSuccess: rfc3339(c.LastSuccess)})
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"collectors": out})
+}
+
+func (s *Server) handleCollectorRuns(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("name")
+	limit, err := limitParam(r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	runs, err := s.cfg.Store.CollectorRuns(r.Context(), name, limit)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	if len(runs) == 0 {
+		s.error(w, r, notFound("no runs recorded for collector %q", name))
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"collector": name, "runs": runs})
+}
+
+func (s *Server) handleRunCollector(w http.ResponseWriter, r *http.Request) {
+	if s.cfg.Collectors == nil {
+		s.error(w, r, bizenv.Errorf(bizenv.ENOTIMPLEMENTED, "this server runs no collectors"))
+		return
+	}
+	run, err := s.cfg.Collectors.RunNow(r.Context(), r.PathValue("name"))
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"run": run})
+}
+
+func (s *Server) handleRejects(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	var run int64
+	if v := q.Get("run"); v != "" {
+		var err error
+		if run, err = strconv.ParseInt(v, 10, 64); err != nil || run < 1 {
+			s.error(w, r, invalid("run %q: want a run id", v))
+			return
+		}
+	}
+	limit, err := limitParam(r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	rejects, err := s.cfg.Store.Rejects(r.Context(), run, q.Get("file"), limit)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"rejects": rejects})
+}
+
+func limitParam(r *http.Request) (int, error) {
+	v := r.URL.Query().Get("limit")
+	if v == "" {
+		return 100, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > 10000 {
+		return 0, invalid("limit %q: want 1 to 10000", v)
+	}
+	return n, nil
+}
+
+func (s *Server) handleMonthlyReport(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	if q.Get("period") == "" {
+		s.error(w, r, invalid("period is required"))
+		return
+	}
+	period, err := optPeriod(q.Get("period"), bizenv.Period{}, "period")
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	format := q.Get("format")
+	switch format {
+	case "":
+		format = report.FormatJSON
+	case report.FormatJSON, report.FormatHTML, report.FormatCSV:
+	default:
+		s.error(w, r, invalid("format %q: want json, html or csv", format))
+		return
+	}
+	entity := q.Get("entity")
+	if entity == "" {
+		cat, err := s.cfg.Store.Catalog(r.Context())
+		if err != nil {
+			s.error(w, r, err)
+			return
+		}
+		var ok bool
+		if entity, ok = report.DefaultEntity(cat); !ok {
+			s.error(w, r, invalid("no district in the catalog: give entity="))
+			return
+		}
+	}
+	rep, err := report.Build(r.Context(), s.cfg.Store, period, entity)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	var b bytes.Buffer
+	if err := report.Write(&b, rep, format); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", report.ContentType(format))
+	if format == report.FormatCSV {
+		w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="report-%s-%s.csv"`, rep.Entity, rep.Period))
+	}
+	w.Write(b.Bytes())
+}
+
+// result is what a write did with one record.
+type result struct {
+	Index  int    `json:"index"`
+	Status string `json:"status"` // accepted, skipped or rejected
+	Reason string `json:"reason,omitempty"`
+}
+
+// writeResponse is the answer to a write: the run and each record's fate.
+type writeResponse struct {
+	Error   *errorDetail    `json:"error,omitempty"`
+	Run     bizenv.Run      `json:"run"`
+	DryRun  bool            `json:"dry_run"`
+	Results []result        `json:"results,omitempty"`
+	Rejects []bizenv.Reject `json:"rejects"`
+}
+
+type errorDetail struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+// observationIn is one record of POST /observations; value is a number or
+// a string that may carry a unit suffix ("66.67%", "80019.85万元").
+type observationIn struct {
+	Period    string          `json:"period"`
+	Entity    string          `json:"entity"`
+	Indicator string          `json:"indicator"`
+	Value     json.RawMessage `json:"value"`
+	Source    string          `json:"source"`
+	Note      string          `json:"note"`
+}
+
+func (s *Server) handlePostObservations(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	var raw []json.RawMessage
+	if err := json.Unmarshal(body, &raw); err != nil {
+		s.error(w, r, invalid("body: want a JSON array of observations: %v", err))
+		return
+	}
+	if len(raw) == 0 {
+		s.error(w, r, invalid("body: no observations"))
+		return
+	}
+	q := r.URL.Query()
+	batch := bizenv.Batch{Kind: bizenv.RunAPI, Name: "api", Actor: actor(r.Context()),
+		AllowPartial: boolParam(q.Get("allow_partial")), DryRun: boolParam(q.Get("dry_run"))}
+	cat, err := s.cfg.Store.Catalog(r.Context())
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	v := ingest.NewValidator(cat, s.cfg.Now())
+	results := make([]result, 0, len(raw))
+	for i, item := range raw {
+		res := result{Index: i, Status: "accepted"}
+		rec := ingest.Record{File: "api", Line: i + 1, Raw: string(item)}
+		var in observationIn
+		dec := json.NewDecoder(bytes.NewReader(item))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&in); err != nil {
+			rej := bizenv.Reject{File: rec.File, Line: rec.Line, Record: rec.Raw, Reason: "want an object with period, entity, indicator, value, source, note: " + err.Error()}
+			batch.Rejects = append(batch.Rejects, rej)
+			results = append(results, result{Index: i, Status: "rejected", Reason: rej.Reason})
+			continue
+		}
+		rec.Period, rec.Entity, rec.Indicator, rec.Source, rec.Note = in.Period, in.Entity, in.Indicator, in.Source, in.Note
+		rec.Value, err = jsonValue(in.Value)
+		if err != nil {
+			rej := bizenv.Reject{File: rec.File, Line: rec.Line, Record: rec.Raw, Reason: err.Error()}
+			batch.Rejects = append(batch.Rejects, rej)
+			results = append(results, result{Index: i, Status: "rejected", Reason: rej.Reason})
+			continue
+		}
+		obs, ok, rej := v.Check(rec)
+		switch {
+		case rej != nil:
+			batch.Rejects = append(batch.Rejects, *rej)
+			res.Status, res.Reason = "rejected", rej.Reason
+		case ok:
+			if obs.Source == "api" {
+				obs.Source = "api:" + batch.Actor
+			}
+			batch.Observations = append(batch.Observations, obs)
+		default:
+			res.Status = "skipped"
+		}
+		results = append(results, res)
+	}
+	s.storeBatch(w, r, batch, results)
+}
+
+// jsonValue turns a JSON value into the text ingest parses: a number as
+// written, a string as is, null as no value.
+func jsonValue(raw json.RawMessage) (string, error) {
+	t := strings.TrimSpace(string(raw))
+	switch {
+	case t == "" || t == "null":
+		return "", nil
+	case t[0] == '"':
+		var s string
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return "", err
+		}
+		return s, nil
+	case t[0] == '-' || (t[0] >= '0' && t[0] <= '9'):
+		return t, nil
+	}
+	return "", errors.New("value: want a number or a string")
+}
+
+func boolParam(s string) bool {
+	b, _ := strconv.ParseBool(s)
+	return b
+}
+
+func (s *Server) handleImport(w http.ResponseWriter, r *http.Request) {
+	if err := r.ParseMultipartForm(8 << 20); err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			s.error(w, r, err)
+			return
+		}
+		s.error(w, r, invalid("want a multipart/form-data upload with one or more file fields: %v", err))
+		return
+	}
+	defer r.MultipartForm.RemoveAll()
+	files := r.MultipartForm.File["file"]
+	if len(files) == 0 {
+		s.error(w, r, invalid("no file: send the CSV or XLSX as the form field \"file\""))
+		return
+	}
+	batch := bizenv.Batch{Kind: bizenv.RunImport, Name: "import", Actor: actor(r.Context()),
+		AllowPartial: boolParam(r.FormValue("allow_partial")), DryRun: boolParam(r.FormValue("dry_run"))}
+	cat, err := s.cfg.Store.Catalog(r.Context())
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	v := ingest.NewValidator(cat, s.cfg.Now())
+	for _, fh := range files {
+		f, err := fh.Open()
+		if err != nil {
+			s.error(w, r, err)
+			return
+		}
+		content, err := io.ReadAll(f)
+		f.Close()
+		if err != nil {
+			s.error(w, r, err)
+			return
+		}
+		obs, rejects, payload := ingest.LongFile(fh.Filename, content, r.FormValue("sheet"), v)
+		batch.Observations = append(batch.Observations, obs...)
+		batch.Rejects = append(batch.Rejects, rejects...)
+		batch.Payloads = append(batch.Payloads, payload)
+	}
+	s.storeBatch(w, r, batch, nil)
+}
+
+// storeBatch stores b and answers: 200 when it was stored (or counted, for
+// a dry run); 400 invalid, with every reject, when rejects stopped it.
+func (s *Server) storeBatch(w http.ResponseWriter, r *http.Request, b bizenv.Batch, results []result) {
+	run, err := s.cfg.Store.Store(r.Context(), b)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	resp := writeResponse{Run: run, DryRun: b.DryRun, Results: results, Rejects: nonNil(b.Rejects)}
+	status := http.StatusOK
+	if len(b.Rejects) > 0 && !b.AllowPartial {
+		status = http.StatusBadRequest
+		resp.Error = &errorDetail{Code: bizenv.EINVALID,
+			Message: fmt.Sprintf("%d record(s) rejected: nothing stored (allow_partial stores the good ones)", len(b.Rejects))}
+	}
+	writeJSON(w, status, resp)
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+func rfc3339(t *time.Time) *string {
+	if t == nil {
+		return nil
+	}
+	s := t.UTC().Format(time.RFC3339)
+	return &s
+}

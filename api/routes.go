@@ -1,0 +1,26 @@
+package api
+
+import "net/http"
+
+func (s *Server) routes() {
+	read := func(pattern string, h http.HandlerFunc) { s.mux.Handle("GET "+pattern, h) }
+	write := func(pattern string, h http.HandlerFunc) { s.mux.Handle("POST "+pattern, s.authorize(s.limitBody(h))) }
+
+	read("/api/v1/openapi.json", s.handleOpenAPI)
+	read("/api/v1/indicators", s.handleIndicators)
+	read("/api/v1/entities", s.handleEntities)
+	read("/api/v1/series", s.handleSeries)
+	read("/api/v1/rankings", s.handleRankings)
+	read("/api/v1/collectors", s.handleCollectors)
+	read("/api/v1/collectors/{name}/runs", s.handleCollectorRuns)
+	read("/api/v1/rejects", s.handleRejects)
+	read("/api/v1/reports/monthly", s.handleMonthlyReport)
+
+	write("/api/v1/observations", s.handlePostObservations)
+	write("/api/v1/import", s.handleImport)
+	write("/api/v1/collectors/{name}/run", s.handleRunCollector)
+
+	s.mux.HandleFunc("/api/v1/", func(w http.ResponseWriter, r *http.Request) {
+		s.error(w, r, notFound("no such endpoint: %s %s", r.Method, r.URL.Path))
+	})
+}
