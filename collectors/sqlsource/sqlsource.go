@@ -1,0 +1,195 @@
+// Package sqlsource collects indicators with a query against another
+// PostgreSQL database, run in a read-only transaction with a statement
+// timeout.
+package sqlsource
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/csv"
+	"encoding/hex"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/lib/pq"
+
+	"github.com/bizenv/bizenv"
+	"github.com/bizenv/bizenv/config"
+	"github.com/bizenv/bizenv/ingest"
+)
+
+// columns are the columns the query must return, in any order.
+var columns = []string{"period", "entity", "indicator", "value"}
+
+// Source is one sql collector.
+type Source struct {
+	name string
+	cfg  config.SQL
+}
+
+// New returns the source of the collector name configured by cfg, which
+// config has validated.
+func New(name string, cfg config.SQL) *Source { return &Source{name: name, cfg: cfg} }
+
+// Secrets returns the DSN's password.
+func (s *Source) Secrets() []string {
+	if pw := Password(s.cfg.DSN); pw != "" {
+		return []string{pw}
+	}
+	return nil
+}
+
+// Fetch runs the query and checks each row with v. The raw payload is the
+// result as CSV, header included.
+func (s *Source) Fetch(ctx context.Context, v *ingest.Validator) (bizenv.Batch, error) {
+	// The statement timeout bounds the query on the server; the context
+	// bounds connecting and reading on this side.
+	ctx, cancel := context.WithTimeout(ctx, s.cfg.TimeoutDuration+10*time.Second)
+	defer cancel()
+	connector, err := pq.NewConnector(s.cfg.DSN)
+	if err != nil {
+		return bizenv.Batch{}, fmt.Errorf("dsn: %s", s.scrub(err.Error()))
+	}
+	db := sql.OpenDB(connector)
+	defer db.Close()
+	db.SetMaxOpenConns(1)
+
+	tx, err := db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return bizenv.Batch{}, fmt.Errorf("connect: %s", s.scrub(err.Error()))
+	}
+	defer tx.Rollback()
+	ms := s.cfg.TimeoutDuration.Milliseconds()
+	if _, err := tx.ExecContext(ctx, "SET LOCAL statement_timeout = "+strconv.FormatInt(max(ms, 1), 10)); err != nil {
+		return bizenv.Batch{}, fmt.Errorf("set statement_timeout: %s", s.scrub(err.Error()))
+	}
+	rows, err := tx.QueryContext(ctx, s.cfg.Query)
+	if err != nil {
+		return bizenv.Batch{}, fmt.Errorf("query: %s", s.scrub(err.Error()))
+	}
+	defer rows.Close()
+	names, err := rows.Columns()
+	if err != nil {
+		return bizenv.Batch{}, fmt.Errorf("query: %s", s.scrub(err.Error()))
+	}
+	index := map[string]int{}
+	for i, n := range names {
+		if _, dup := index[strings.ToLower(n)]; !dup {
+			index[strings.ToLower(n)] = i
+		}
+	}
+	var missing []string
+	for _, c := range columns {
+		if _, ok := index[c]; !ok {
+			missing = append(missing, c)
+		}
+	}
+	if len(missing) > 0 {
+		return bizenv.Batch{}, fmt.Errorf("query returns columns %s; want period, entity, indicator and value (missing %s)",
+			strings.Join(names, ", "), strings.Join(missing, ", "))
+	}
+
+	var payload bytes.Buffer
+	w := csv.NewWriter(&payload)
+	w.Write(names)
+	where := "sql:" + s.name
+	var b bizenv.Batch
+	vals := make([]any, len(names))
+	ptrs := make([]any, len(names))
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	for line := 1; rows.Next(); line++ {
+		if err := rows.Scan(ptrs...); err != nil {
+			return bizenv.Batch{}, fmt.Errorf("row %d: %s", line, s.scrub(err.Error()))
+		}
+		cells := make([]string, len(vals))
+		for i, x := range vals {
+			cells[i] = text(x)
+		}
+		w.Write(cells)
+		get := func(c string) string { return cells[index[c]] }
+		obs, ok, reject := v.Check(ingest.Record{
+			File: where, Line: line, Raw: joinCSV(cells),
+			Period: get("period"), Entity: get("entity"), Indicator: get("indicator"), Value: get("value"),
+			Source: s.name,
+		})
+		if ok {
+			b.Observations = append(b.Observations, obs)
+		} else if reject != nil {
+			b.Rejects = append(b.Rejects, *reject)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return bizenv.Batch{}, fmt.Errorf("query: %s", s.scrub(err.Error()))
+	}
+	w.Flush()
+	sum := sha256.Sum256(payload.Bytes())
+	b.Payloads = []bizenv.Payload{{Name: where + ".csv", SHA256: hex.EncodeToString(sum[:]), Content: payload.Bytes()}}
+	return b, nil
+}
+
+// text writes a scanned value the way the validator reads it: dates as
+// YYYY-MM, numbers in full, NULL as "" (no value).
+func text(x any) string {
+	switch x := x.(type) {
+	case nil:
+		return ""
+	case time.Time:
+		return x.Format("2006-01")
+	case []byte:
+		return string(x)
+	case string:
+		return x
+	case float64:
+		return strconv.FormatFloat(x, 'f', -1, 64)
+	case int64:
+		return strconv.FormatInt(x, 10)
+	case bool:
+		return strconv.FormatBool(x)
+	}
+	return fmt.Sprint(x)
+}
+
+func joinCSV(cells []string) string {
+	var buf bytes.Buffer
+	w := csv.NewWriter(&buf)
+	w.Write(cells)
+	w.Flush()
+	return strings.TrimRight(buf.String(), "\r\n")
+}
+
+// scrub removes the DSN's password from a driver message.
+func (s *Source) scrub(msg string) string {
+	for _, sec := range s.Secrets() {
+		msg = strings.ReplaceAll(msg, sec, "xxxxx")
+	}
+	return msg
+}
+
+// Password returns the password in a postgres:// URL or a key=value DSN.
+func Password(dsn string) string {
+	if u, err := url.Parse(dsn); err == nil && u.User != nil && (u.Scheme == "postgres" || u.Scheme == "postgresql") {
+		pw, _ := u.User.Password()
+		if pw == "" {
+			pw = u.Query().Get("password")
+		}
+		return pw
+	}
+	if strings.Contains(dsn, "://") {
+		if u, err := url.Parse(dsn); err == nil {
+			return u.Query().Get("password")
+		}
+	}
+	for _, f := range strings.Fields(dsn) {
+		if k, v, ok := strings.Cut(f, "="); ok && k == "password" {
+			return strings.Trim(v, "'")
+		}
+	}
+	return ""
+}

@@ -1,0 +1,219 @@
+// Package worldbank collects annual indicators from the World Bank
+// Indicators API v2 (JSON): https://datahelpdesk.worldbank.org/knowledgebase/articles/898581.
+package worldbank
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/tidwall/gjson"
+
+	"github.com/bizenv/bizenv"
+	"github.com/bizenv/bizenv/collectors/internal/fetch"
+	"github.com/bizenv/bizenv/config"
+	"github.com/bizenv/bizenv/ingest"
+)
+
+// perPage is the page size asked for; the API allows more, but pages of
+// 1000 keep each answer small.
+const perPage = 1000
+
+// maxPages stops a source that never ends.
+const maxPages = 1000
+
+// Source is one worldbank collector.
+type Source struct {
+	name   string
+	cfg    config.WorldBank
+	client *fetch.Client
+}
+
+// Options are what New needs besides the configuration.
+type Options struct {
+	HTTP    *http.Client
+	Backoff time.Duration
+	Logger  *slog.Logger
+}
+
+// New returns the source of the collector name configured by cfg, which
+// config has validated.
+func New(name string, cfg config.WorldBank, opts Options) *Source {
+	return &Source{name: name, cfg: cfg, client: &fetch.Client{
+		HTTP: opts.HTTP, Timeout: cfg.TimeoutDuration, Retries: 3, Backoff: opts.Backoff, Logger: opts.Logger,
+	}}
+}
+
+// Years returns the range of years to ask for: those of the periods
+// given, or, for a single period, the configured number of years up to
+// its year.
+func (s *Source) Years(periods []bizenv.Period) (from, to int) {
+	from, to = periods[0].Year, periods[0].Year
+	for _, p := range periods {
+		from, to = min(from, p.Year), max(to, p.Year)
+	}
+	if len(periods) == 1 {
+		from = to - s.cfg.Years + 1
+	}
+	return from, to
+}
+
+// CheckCatalog checks that every target indicator is in cat and annual,
+// and every target entity exists.
+func (s *Source) CheckCatalog(cat bizenv.Catalog) error {
+	for _, id := range sortedKeys(s.cfg.Indicators) {
+		code := s.cfg.Indicators[id]
+		ind, ok := cat.Indicator(code)
+		switch {
+		case !ok:
+			return fmt.Errorf("indicator %s maps to %s, which is not in the catalog; add it with a catalog file", id, code)
+		case ind.Frequency != bizenv.Annual:
+			return fmt.Errorf("indicator %s maps to %s, which is %s in the catalog; World Bank values are annual: set frequency: annual", id, code, ind.Frequency)
+		}
+	}
+	for _, id := range sortedKeys(s.cfg.Countries) {
+		if _, ok := cat.Entity(s.cfg.Countries[id]); !ok {
+			return fmt.Errorf("country %s maps to %s, which is not in the catalog; add it with a catalog file", id, s.cfg.Countries[id])
+		}
+	}
+	return nil
+}
+
+// Fetch gets every page of every configured indicator for the years from
+// to to, and checks each value with v.
+func (s *Source) Fetch(ctx context.Context, from, to int, v *ingest.Validator) (bizenv.Batch, error) {
+	var b bizenv.Batch
+	countries := strings.Join(sortedKeys(s.cfg.Countries), ";")
+	record := 0
+	for _, id := range sortedKeys(s.cfg.Indicators) {
+		pages := 1
+		for page := 1; page <= pages; page++ {
+			if page > maxPages {
+				return bizenv.Batch{}, fmt.Errorf("indicator %s: more than %d pages", id, maxPages)
+			}
+			u := fmt.Sprintf("%s/country/%s/indicator/%s?%s", s.cfg.BaseURL, url.PathEscape(countries), url.PathEscape(id), url.Values{
+				"format":   {"json"},
+				"per_page": {fmt.Sprint(perPage)},
+				"date":     {fmt.Sprintf("%d:%d", from, to)},
+				"page":     {fmt.Sprint(page)},
+			}.Encode())
+			where := fetch.Redact(u)
+			body, err := s.client.Get(ctx, u)
+			if err != nil {
+				return bizenv.Batch{}, err
+			}
+			rows, n, err := parsePage(body)
+			if err != nil {
+				return bizenv.Batch{}, fmt.Errorf("GET %s: %w", where, err)
+			}
+			sum := sha256.Sum256(body)
+			b.Payloads = append(b.Payloads, bizenv.Payload{Name: where, SHA256: hex.EncodeToString(sum[:]), Content: body})
+			pages = n
+			for _, r := range rows {
+				record++
+				s.check(&b, v, where, record, id, r)
+			}
+		}
+	}
+	return b, nil
+}
+
+// parsePage reads one answer: [meta, rows], [meta, null] for no data, or
+// [{"message": [...]}] for an error, which the API sends with status 200.
+func parsePage(body []byte) (rows []gjson.Result, pages int, err error) {
+	if !gjson.ValidBytes(body) {
+		head := strings.ToLower(strings.TrimSpace(string(body[:min(len(body), 100)])))
+		if strings.HasPrefix(head, "<") {
+			return nil, 0, fmt.Errorf("an HTML or XML page, want JSON")
+		}
+		return nil, 0, fmt.Errorf("not valid JSON (%d bytes; truncated or malformed)", len(body))
+	}
+	doc := gjson.ParseBytes(body)
+	if !doc.IsArray() {
+		return nil, 0, fmt.Errorf("answer is not a JSON array")
+	}
+	parts := doc.Array()
+	if len(parts) == 0 {
+		return nil, 0, fmt.Errorf("empty answer")
+	}
+	if msg := parts[0].Get("message"); msg.Exists() {
+		var texts []string
+		for _, m := range msg.Array() {
+			t := strings.TrimSpace(strings.Join(nonEmpty(m.Get("id").String(), m.Get("key").String()), " "))
+			if v := m.Get("value").String(); v != "" {
+				t += ": " + v
+			}
+			texts = append(texts, t)
+		}
+		return nil, 0, fmt.Errorf("the World Bank API answered with an error: %s", strings.Join(texts, "; "))
+	}
+	meta := parts[0]
+	if !meta.Get("pages").Exists() {
+		return nil, 0, fmt.Errorf("answer has no page metadata")
+	}
+	pages = int(meta.Get("pages").Int()) // a number, or a number in a string
+	if len(parts) < 2 || parts[1].Type == gjson.Null {
+		return nil, 0, nil
+	}
+	if !parts[1].IsArray() {
+		return nil, 0, fmt.Errorf("second element is not an array of rows")
+	}
+	return parts[1].Array(), max(pages, 1), nil
+}
+
+var yearRE = regexp.MustCompile(`^\d{4}$`)
+
+func (s *Source) check(b *bizenv.Batch, v *ingest.Validator, where string, line int, id string, r gjson.Result) {
+	val := r.Get("value")
+	if val.Type == gjson.Null || !val.Exists() {
+		return // the bank has no value for that year
+	}
+	value := val.Raw
+	if val.Type == gjson.String {
+		value = val.Str
+	}
+	country := r.Get("countryiso3code").String()
+	entity, ok := s.cfg.Countries[country]
+	if !ok {
+		entity, ok = s.cfg.Countries[r.Get("country.id").String()]
+	}
+	if !ok {
+		entity = country // rejected as an unknown entity, naming it
+	}
+	date := r.Get("date").String()
+	period := date
+	if yearRE.MatchString(date) {
+		period = fmt.Sprintf("%s-%02d", date, s.cfg.AnnualMonth)
+	}
+	obs, ok, reject := v.Check(ingest.Record{
+		File: where, Line: line, Raw: r.Raw,
+		Period: period, Entity: entity, Indicator: s.cfg.Indicators[id], Value: value,
+		Source: "worldbank:" + id, Note: r.Get("obs_status").String(),
+	})
+	if ok {
+		b.Observations = append(b.Observations, obs)
+	} else if reject != nil {
+		b.Rejects = append(b.Rejects, *reject)
+	}
+}
+
+func nonEmpty(s ...string) []string {
+	return slices.DeleteFunc(s, func(x string) bool { return x == "" })
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
