@@ -6,6 +6,9 @@ import "time"
 // catalog, the latest period of every series and the health of every
 // collector. /metrics is rendered from one.
 type Snapshot struct {
+	// Version is the data version the snapshot was read at: it changes
+	// with every committed write that could change the snapshot.
+	Version    int64
 	Catalog    Catalog
 	Series     []SeriesStatus    // ordered by indicator, then entity
 	Collectors []CollectorStatus // ordered by name

@@ -1,8 +1,9 @@
 // Package metrics turns what bizenv has stored into Prometheus metrics: the
 // latest value of every series with its trend figures, the catalog as info
-// metrics and the health of the collectors. Nothing is cached: each scrape
-// reads a fresh snapshot, so every replica shows the same and a write by any
-// process is seen on the next scrape.
+// metrics and the health of the collectors. Every scrape reflects what was
+// committed before it began, by any process: Collector reads a snapshot per
+// scrape; Handler, which /metrics uses, checks the data version per scrape
+// and renders the exposition again only when it moved.
 package metrics
 
 import (
@@ -101,12 +102,7 @@ func New(src Source, logger *slog.Logger, opts ...Option) *Collector {
 
 // Describe sends every metric's description.
 func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{
-		c.value, c.periodTimestamp, c.previous, c.change, c.improvement, c.declineStreak,
-		c.target, c.targetMet, c.vsBenchmark, c.indicatorInfo, c.entityInfo,
-		c.lastRun, c.lastSuccess, c.lastRunSuccess, c.runsTotal, c.recordsTotal,
-		c.scrapeSuccess, c.scrapeDuration, c.dataStale,
-	} {
+	for _, d := range append(c.dataDescs(), c.scrapeSuccess, c.scrapeDuration, c.dataStale) {
 		ch <- d
 	}
 }
@@ -142,10 +138,25 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	if snap == nil {
 		return
 	}
+	c.collectSnapshot(ch, snap)
+}
+
+// collectSnapshot sends the metrics of the data in snap.
+func (c *Collector) collectSnapshot(ch chan<- prometheus.Metric, snap *bizenv.Snapshot) {
 	e := emitter{ch: ch, logger: c.logger}
 	c.collectCatalog(&e, snap.Catalog)
 	c.collectSeries(&e, snap)
 	c.collectCollectors(&e, snap.Collectors)
+}
+
+// dataDescs are the descriptions of the data metrics, without the scrape's
+// own health.
+func (c *Collector) dataDescs() []*prometheus.Desc {
+	return []*prometheus.Desc{
+		c.value, c.periodTimestamp, c.previous, c.change, c.improvement, c.declineStreak,
+		c.target, c.targetMet, c.vsBenchmark, c.indicatorInfo, c.entityInfo,
+		c.lastRun, c.lastSuccess, c.lastRunSuccess, c.runsTotal, c.recordsTotal,
+	}
 }
 
 func (c *Collector) collectCatalog(e *emitter, cat bizenv.Catalog) {

@@ -25,6 +25,9 @@ func (db *DB) Snapshot(ctx context.Context) (*bizenv.Snapshot, error) {
 		return nil, fmt.Errorf("snapshot: %w", err)
 	}
 	var s bizenv.Snapshot
+	if err := tx.GetContext(ctx, &s.Version, db.Query("DataVersion")); err != nil {
+		return nil, fmt.Errorf("snapshot: read data version: %w", err)
+	}
 	if err := tx.SelectContext(ctx, &s.Catalog.Indicators, db.Query("Indicators")); err != nil {
 		return nil, fmt.Errorf("snapshot: read indicators: %w", err)
 	}
@@ -38,6 +41,16 @@ func (db *DB) Snapshot(ctx context.Context) (*bizenv.Snapshot, error) {
 		return nil, fmt.Errorf("snapshot: read collector runs: %w", err)
 	}
 	return &s, nil
+}
+
+// DataVersion returns the number that every committed write to the data
+// /metrics shows changes.
+func (db *DB) DataVersion(ctx context.Context) (int64, error) {
+	var v int64
+	if err := db.GetContext(ctx, &v, db.Query("DataVersion")); err != nil {
+		return 0, fmt.Errorf("read data version: %w", err)
+	}
+	return v, nil
 }
 
 func (db *DB) snapshotSeries(ctx context.Context, tx *sqlx.Tx) ([]bizenv.SeriesStatus, error) {

@@ -119,6 +119,34 @@ CREATE VIEW observation_history AS
     SELECT indicator, entity, period, revision, value, source, note, collected_at, run_id, changed_by, true AS current
     FROM observations;
 
+-- data_version counts committed changes to what /metrics shows, so that a
+-- scrape can tell in one cheap read whether the exposition it rendered last
+-- is still current. Statement-level triggers bump it inside the writing
+-- transaction: the new count becomes visible exactly when the data does.
+CREATE TABLE data_version (
+    id      boolean PRIMARY KEY DEFAULT true CHECK (id),
+    version bigint NOT NULL
+);
+INSERT INTO data_version (version) VALUES (1);
+
+-- +goose StatementBegin
+CREATE FUNCTION bump_data_version() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE data_version SET version = version + 1;
+    RETURN NULL;
+END
+$$;
+-- +goose StatementEnd
+
+CREATE TRIGGER observations_version AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON observations
+    FOR EACH STATEMENT EXECUTE FUNCTION bump_data_version();
+CREATE TRIGGER runs_version AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON runs
+    FOR EACH STATEMENT EXECUTE FUNCTION bump_data_version();
+CREATE TRIGGER indicators_version AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON indicators
+    FOR EACH STATEMENT EXECUTE FUNCTION bump_data_version();
+CREATE TRIGGER entities_version AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON entities
+    FOR EACH STATEMENT EXECUTE FUNCTION bump_data_version();
+
 -- Dashboards read through a role that cannot write. It is cluster-wide, so
 -- it may exist already; a login role for Grafana is made a member of it.
 -- +goose StatementBegin
@@ -135,6 +163,8 @@ $$;
 -- +goose StatementEnd
 
 -- +goose Down
+DROP TABLE data_version CASCADE;
+DROP FUNCTION bump_data_version() CASCADE;
 DROP VIEW observation_history;
 DROP TABLE observation_revisions;
 DROP TABLE observations;

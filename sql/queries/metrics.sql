@@ -1,6 +1,10 @@
 -- Queries behind /metrics. They run together in one read-only REPEATABLE
 -- READ transaction, so a scrape sees one committed state.
 
+-- name: DataVersion
+-- Bumped by every committed change to observations, runs or the catalog.
+SELECT version FROM data_version
+
 -- name: SnapshotNoJIT
 -- The recursive walk below makes the planner overestimate the cost badly
 -- enough to JIT-compile a query that runs in milliseconds, for hundreds.

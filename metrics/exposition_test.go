@@ -1,0 +1,175 @@
+package metrics_test
+
+import (
+	"compress/gzip"
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"sync/atomic"
+	"testing"
+
+	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
+
+	"github.com/bizenv/bizenv"
+	"github.com/bizenv/bizenv/metrics"
+	"github.com/bizenv/bizenv/postgres"
+	"github.com/bizenv/bizenv/postgres/pgtest"
+)
+
+// countingSource counts the snapshots it reads, to show that an unchanged
+// data version is served from memory.
+type countingSource struct {
+	*postgres.DB
+	snapshots atomic.Int64
+	down      atomic.Bool
+}
+
+func (s *countingSource) Snapshot(ctx context.Context) (*bizenv.Snapshot, error) {
+	s.snapshots.Add(1)
+	return s.DB.Snapshot(ctx)
+}
+
+func (s *countingSource) DataVersion(ctx context.Context) (int64, error) {
+	if s.down.Load() {
+		return 0, io.ErrUnexpectedEOF
+	}
+	return s.DB.DataVersion(ctx)
+}
+
+func handlerScrape(t *testing.T, h http.Handler, gz bool) map[string]*dto.MetricFamily {
+	t.Helper()
+	req := httptest.NewRequest(http.MethodGet, "/metrics", nil)
+	if gz {
+		req.Header.Set("Accept-Encoding", "gzip")
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	if rec.Code != http.StatusOK {
+		t.Fatalf("status %d", rec.Code)
+	}
+	var body io.Reader = rec.Body
+	if gz {
+		if got := rec.Header().Get("Content-Encoding"); got != "gzip" {
+			t.Fatalf("Content-Encoding: got %q, want gzip", got)
+		}
+		zr, err := gzip.NewReader(rec.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body = zr
+	}
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	families, err := parser.TextToMetricFamilies(body)
+	if err != nil {
+		t.Fatalf("parse exposition: %v", err)
+	}
+	return families
+}
+
+func gaugeOf(t *testing.T, families map[string]*dto.MetricFamily, name string, labels ...string) float64 {
+	t.Helper()
+	for _, m := range families[name].GetMetric() {
+		match := true
+		for i := 0; i+1 < len(labels); i += 2 {
+			if label(m, labels[i]) != labels[i+1] {
+				match = false
+			}
+		}
+		if match {
+			return m.GetGauge().GetValue()
+		}
+	}
+	t.Fatalf("no %s%v", name, labels)
+	return 0
+}
+
+func TestHandlerRendersOncePerDataChange(t *testing.T) {
+	ctx := context.Background()
+	dsn := pgtest.DSN(t)
+	open := func() *postgres.DB {
+		db, err := postgres.Open(ctx, dsn, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		return db
+	}
+	db := open()
+	if err := db.ApplyCatalog(ctx, bizenv.DefaultCatalog()); err != nil {
+		t.Fatal(err)
+	}
+	store(t, db, obs("city_assessment_rank", "wuhan-edz", "2020-10", 14))
+	src := &countingSource{DB: db}
+	live := prometheus.NewRegistry()
+	live.MustRegister(metrics.NewBuildInfo("test", "abc"))
+	h := metrics.NewHandler(src, metrics.New(src, discard()), live, discard())
+
+	first := handlerScrape(t, h, false)
+	if got, want := gaugeOf(t, first, "bizenv_indicator_value", "indicator", "city_assessment_rank", "entity", "wuhan-edz"), 14.0; got != want {
+		t.Errorf("value: got %v, want %v", got, want)
+	}
+	if _, ok := first["bizenv_build_info"]; !ok {
+		t.Error("the live registry's metrics are missing")
+	}
+	handlerScrape(t, h, true)
+	if got := src.snapshots.Load(); got != 1 {
+		t.Errorf("snapshots read for two scrapes of unchanged data: got %d, want 1", got)
+	}
+
+	t.Run("a write by another process shows on the next scrape", func(t *testing.T) {
+		store(t, open(), obs("city_assessment_rank", "wuhan-edz", "2020-11", 15))
+		got := handlerScrape(t, h, true)
+		if v := gaugeOf(t, got, "bizenv_indicator_value", "indicator", "city_assessment_rank", "entity", "wuhan-edz"); v != 15 {
+			t.Errorf("value after the write: got %v, want 15", v)
+		}
+		if v := gaugeOf(t, got, "bizenv_indicator_previous_value", "indicator", "city_assessment_rank", "entity", "wuhan-edz"); v != 14 {
+			t.Errorf("previous after the write: got %v, want 14", v)
+		}
+		if got := src.snapshots.Load(); got != 2 {
+			t.Errorf("snapshots read: got %d, want 2", got)
+		}
+	})
+
+	t.Run("the last rendering is served stale while the database is down", func(t *testing.T) {
+		src.down.Store(true)
+		defer src.down.Store(false)
+		got := handlerScrape(t, h, false)
+		if v := gaugeOf(t, got, "bizenv_data_stale"); v != 1 {
+			t.Errorf("bizenv_data_stale: got %v, want 1", v)
+		}
+		if v := gaugeOf(t, got, "bizenv_scrape_success"); v != 0 {
+			t.Errorf("bizenv_scrape_success: got %v, want 0", v)
+		}
+		if v := gaugeOf(t, got, "bizenv_indicator_value", "indicator", "city_assessment_rank", "entity", "wuhan-edz"); v != 15 {
+			t.Errorf("stale value: got %v, want 15", v)
+		}
+	})
+
+	t.Run("healthy again", func(t *testing.T) {
+		got := handlerScrape(t, h, false)
+		if v := gaugeOf(t, got, "bizenv_data_stale"); v != 0 {
+			t.Errorf("bizenv_data_stale: got %v, want 0", v)
+		}
+	})
+}
+
+func TestHandlerWithoutAnyData(t *testing.T) {
+	src := &countingSource{DB: pgtest.New(t)}
+	src.down.Store(true)
+	h := metrics.NewHandler(src, metrics.New(src, discard()), prometheus.NewRegistry(), discard())
+	got := handlerScrape(t, h, false)
+	if v := gaugeOf(t, got, "bizenv_data_stale"); v != 0 {
+		t.Errorf("bizenv_data_stale with nothing to serve: got %v, want 0", v)
+	}
+	if _, ok := got["bizenv_indicator_info"]; ok {
+		t.Error("data metrics served without any data read")
+	}
+	if v := gaugeOf(t, got, "bizenv_scrape_success"); v != 0 {
+		t.Errorf("bizenv_scrape_success: got %v, want 0", v)
+	}
+}
