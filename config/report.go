@@ -1,6 +1,206 @@
 package config
 
-// Report is the monthly report's delivery. The report engineer fills it in.
-type Report struct{}
+import (
+	"fmt"
+	"net/url"
+	"os"
+	"strings"
+	"time"
 
-func (c *Config) validateReport() error { return nil }
+	"github.com/robfig/cron/v3"
+)
+
+// Report is the monthly report's delivery: when it goes out, for which
+// entities, through which channels.
+type Report struct {
+	// Schedule is a cron line (CRON_TZ= allowed; else the config's zone).
+	// Each run sends the last closed month in that zone.
+	Schedule string   `yaml:"schedule"`
+	Entities []string `yaml:"entities"` // default wuhan-edz
+	// BaseURL is where this server is reached; messages link the full
+	// report there. Optional.
+	BaseURL string `yaml:"base_url"`
+	// Attempts per channel per run (default 3), Backoff before the first
+	// retry (default 30s), doubled each time.
+	Attempts int           `yaml:"attempts"`
+	Backoff  time.Duration `yaml:"backoff"`
+	Channels []Channel     `yaml:"channels"`
+}
+
+// Channel is one destination: exactly one of WeCom, DingTalk or Email.
+type Channel struct {
+	Name     string    `yaml:"name"`
+	WeCom    *WeCom    `yaml:"wecom"`
+	DingTalk *DingTalk `yaml:"dingtalk"`
+	Email    *Email    `yaml:"email"`
+}
+
+// WeCom is a WeCom (企业微信) group robot.
+type WeCom struct {
+	WebhookURL     string `yaml:"webhook_url"`
+	WebhookURLFile string `yaml:"webhook_url_file"`
+}
+
+// DingTalk is a DingTalk (钉钉) group robot, with its signing secret when
+// the robot has "加签" enabled.
+type DingTalk struct {
+	WebhookURL     string `yaml:"webhook_url"`
+	WebhookURLFile string `yaml:"webhook_url_file"`
+	Secret         string `yaml:"secret"`
+	SecretFile     string `yaml:"secret_file"`
+}
+
+// Email sends the HTML report with the CSV attached over SMTP, with
+// STARTTLS when the server offers it (or always, when required).
+type Email struct {
+	Host         string        `yaml:"host"`
+	Port         int           `yaml:"port"` // default 587
+	Username     string        `yaml:"username"`
+	Password     string        `yaml:"password"`
+	PasswordFile string        `yaml:"password_file"`
+	From         string        `yaml:"from"`
+	To           []string      `yaml:"to"`
+	StartTLS     string        `yaml:"starttls"` // auto (default), always or never
+	Timeout      time.Duration `yaml:"timeout"`  // default 30s
+}
+
+// Kind returns "wecom", "dingtalk" or "email".
+func (c Channel) Kind() string {
+	switch {
+	case c.WeCom != nil:
+		return "wecom"
+	case c.DingTalk != nil:
+		return "dingtalk"
+	}
+	return "email"
+}
+
+func (c *Config) validateReport() error {
+	r := c.Report
+	if r == nil {
+		return nil
+	}
+	if r.Schedule == "" {
+		return fmt.Errorf("report: schedule is required")
+	}
+	if _, err := cron.ParseStandard(r.Schedule); err != nil {
+		return fmt.Errorf("report: schedule %q: %v", r.Schedule, err)
+	}
+	if len(r.Entities) == 0 {
+		r.Entities = []string{"wuhan-edz"}
+	}
+	if r.BaseURL != "" {
+		if u, err := url.Parse(r.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("report: base_url %q: want an http or https URL", r.BaseURL)
+		}
+	}
+	switch {
+	case r.Attempts < 0:
+		return fmt.Errorf("report: attempts must not be negative")
+	case r.Attempts == 0:
+		r.Attempts = 3
+	}
+	switch {
+	case r.Backoff < 0:
+		return fmt.Errorf("report: backoff must not be negative")
+	case r.Backoff == 0:
+		r.Backoff = 30 * time.Second
+	}
+	if len(r.Channels) == 0 {
+		return fmt.Errorf("report: at least one channel is required")
+	}
+	seen := map[string]bool{}
+	for i := range r.Channels {
+		ch := &r.Channels[i]
+		if ch.Name == "" {
+			return fmt.Errorf("report: channel %d: name is required", i+1)
+		}
+		if seen[ch.Name] {
+			return fmt.Errorf("report: channel %s: listed twice", ch.Name)
+		}
+		seen[ch.Name] = true
+		n := 0
+		for _, set := range []bool{ch.WeCom != nil, ch.DingTalk != nil, ch.Email != nil} {
+			if set {
+				n++
+			}
+		}
+		if n != 1 {
+			return fmt.Errorf("report: channel %s: exactly one of wecom, dingtalk or email is required", ch.Name)
+		}
+		if err := ch.validate(); err != nil {
+			return fmt.Errorf("report: channel %s: %w", ch.Name, err)
+		}
+	}
+	return nil
+}
+
+func (ch *Channel) validate() error {
+	switch {
+	case ch.WeCom != nil:
+		return webhook("wecom", &ch.WeCom.WebhookURL, ch.WeCom.WebhookURLFile)
+	case ch.DingTalk != nil:
+		d := ch.DingTalk
+		if err := webhook("dingtalk", &d.WebhookURL, d.WebhookURLFile); err != nil {
+			return err
+		}
+		return secret("dingtalk.secret", &d.Secret, d.SecretFile)
+	}
+	e := ch.Email
+	switch {
+	case e.Host == "":
+		return fmt.Errorf("email.host is required")
+	case e.Port < 0 || e.Port > 65535:
+		return fmt.Errorf("email.port %d: want 1 to 65535", e.Port)
+	case e.From == "":
+		return fmt.Errorf("email.from is required")
+	case len(e.To) == 0:
+		return fmt.Errorf("email.to is required")
+	}
+	if e.Port == 0 {
+		e.Port = 587
+	}
+	switch e.StartTLS {
+	case "":
+		e.StartTLS = "auto"
+	case "auto", "always", "never":
+	default:
+		return fmt.Errorf("email.starttls %q: want auto, always or never", e.StartTLS)
+	}
+	if e.Timeout <= 0 {
+		e.Timeout = 30 * time.Second
+	}
+	return secret("email.password", &e.Password, e.PasswordFile)
+}
+
+// webhook reads the URL from its file when given one and checks it. The
+// URL carries the robot's access token: errors never quote it.
+func webhook(kind string, u *string, file string) error {
+	if err := secret(kind+".webhook_url", u, file); err != nil {
+		return err
+	}
+	if *u == "" {
+		return fmt.Errorf("%s.webhook_url is required", kind)
+	}
+	p, err := url.Parse(*u)
+	if err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {
+		return fmt.Errorf("%s.webhook_url: want an http or https URL", kind)
+	}
+	return nil
+}
+
+// secret fills *value from file, when file is set.
+func secret(key string, value *string, file string) error {
+	if file == "" {
+		return nil
+	}
+	if *value != "" {
+		return fmt.Errorf("set %s or %s_file, not both", key, key)
+	}
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return fmt.Errorf("%s_file: %v", key, err)
+	}
+	*value = strings.TrimSpace(string(b))
+	return nil
+}

@@ -1,0 +1,239 @@
+// Package deliver sends the monthly report on a schedule through group
+// robots (WeCom, DingTalk) and email, once per period, entity and channel,
+// however many replicas run the schedule. Each delivery is claimed in the
+// database before it is sent; a failed send is retried with backoff, and a
+// channel that still fails is left for the next schedule without holding up
+// the others.
+package deliver
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"sync"
+	"time"
+
+	"github.com/robfig/cron/v3"
+
+	"github.com/bizenv/bizenv"
+	"github.com/bizenv/bizenv/config"
+	"github.com/bizenv/bizenv/postgres"
+	"github.com/bizenv/bizenv/report"
+)
+
+// Store is what delivery reads and records. postgres.DB is one.
+type Store interface {
+	report.Store
+	ClaimDelivery(ctx context.Context, k postgres.DeliveryKey, owner string, stale time.Duration) (bool, error)
+	RecordDeliveryAttempt(ctx context.Context, k postgres.DeliveryKey, sendErr error) error
+	FailDelivery(ctx context.Context, k postgres.DeliveryKey) error
+	DeliveryTotals(ctx context.Context) ([]postgres.DeliveryTotal, error)
+}
+
+// Message is one report, rendered for every channel.
+type Message struct {
+	Report   *report.Report
+	Title    string
+	Markdown string // the summary for robots, with the link
+	HTML     []byte
+	CSV      []byte
+	Link     string // the full report, "" without a base URL
+}
+
+// Sender sends a message through one channel.
+type Sender interface {
+	Send(ctx context.Context, m Message) error
+}
+
+// Channel is a named destination.
+type Channel struct {
+	Name   string
+	Sender Sender
+}
+
+// Deliverer sends the report for its entities through its channels.
+type Deliverer struct {
+	store    Store
+	channels []Channel
+	entities []string
+	baseURL  string
+	attempts int
+	backoff  time.Duration
+	owner    string
+	logger   *slog.Logger
+	// stale is how long a claim may stay "sending" before another replica
+	// takes it over: far longer than every attempt's timeouts together.
+	stale time.Duration
+}
+
+// Options are a Deliverer's settings beyond the channels.
+type Options struct {
+	Entities []string
+	BaseURL  string
+	Attempts int           // per channel per run; 3 when 0
+	Backoff  time.Duration // before the first retry, doubled each time
+	Owner    string        // recorded on claims: host name, pod name
+	Logger   *slog.Logger
+}
+
+// New returns a Deliverer for channels.
+func New(store Store, channels []Channel, o Options) *Deliverer {
+	if o.Attempts <= 0 {
+		o.Attempts = 3
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if len(o.Entities) == 0 {
+		o.Entities = []string{"wuhan-edz"}
+	}
+	return &Deliverer{store: store, channels: channels, entities: o.Entities, baseURL: o.BaseURL,
+		attempts: o.Attempts, backoff: o.Backoff, owner: o.Owner, logger: o.Logger, stale: time.Hour}
+}
+
+// FromConfig returns a Deliverer for the report section of a config.
+func FromConfig(store Store, c *config.Report, owner string, logger *slog.Logger) *Deliverer {
+	var chans []Channel
+	for _, ch := range c.Channels {
+		var s Sender
+		switch {
+		case ch.WeCom != nil:
+			s = &WeCom{URL: ch.WeCom.WebhookURL}
+		case ch.DingTalk != nil:
+			s = &DingTalk{URL: ch.DingTalk.WebhookURL, Secret: ch.DingTalk.Secret}
+		default:
+			s = &Email{Config: *ch.Email}
+		}
+		chans = append(chans, Channel{Name: ch.Name, Sender: s})
+	}
+	return New(store, chans, Options{Entities: c.Entities, BaseURL: c.BaseURL, Attempts: c.Attempts,
+		Backoff: c.Backoff, Owner: owner, Logger: logger})
+}
+
+// Deliver sends the report of period for every entity through every
+// channel that has not had it yet. Channels are sent to side by side, so a
+// slow or failing one holds up no other. It returns the failures joined.
+func (d *Deliverer) Deliver(ctx context.Context, period bizenv.Period) error {
+	var errs []error
+	for _, entity := range d.entities {
+		msg, err := d.message(ctx, period, entity)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("report %s %s: %w", entity, period, err))
+			continue
+		}
+		var (
+			wg sync.WaitGroup
+			mu sync.Mutex
+		)
+		for _, ch := range d.channels {
+			wg.Go(func() {
+				if err := d.deliverOne(ctx, postgres.DeliveryKey{Period: period, Entity: entity, Channel: ch.Name}, ch, msg); err != nil {
+					mu.Lock()
+					errs = append(errs, err)
+					mu.Unlock()
+				}
+			})
+		}
+		wg.Wait()
+	}
+	return errors.Join(errs...)
+}
+
+func (d *Deliverer) message(ctx context.Context, period bizenv.Period, entity string) (Message, error) {
+	r, err := report.Build(ctx, d.store, period, entity)
+	if err != nil {
+		return Message{}, err
+	}
+	m := Message{Report: r, Title: report.Title(r)}
+	if d.baseURL != "" {
+		q := url.Values{"period": {period.String()}, "entity": {entity}, "format": {"html"}}
+		m.Link = d.baseURL + "/api/v1/reports/monthly?" + q.Encode()
+	}
+	m.Markdown = report.Markdown(r, m.Link)
+	var h, c bytes.Buffer
+	if err := report.WriteHTML(&h, r); err != nil {
+		return m, err
+	}
+	if err := report.WriteCSV(&c, r); err != nil {
+		return m, err
+	}
+	m.HTML, m.CSV = h.Bytes(), c.Bytes()
+	return m, nil
+}
+
+// deliverOne claims k and sends, retrying with backoff; when every attempt
+// fails it gives the claim up for the next schedule.
+func (d *Deliverer) deliverOne(ctx context.Context, k postgres.DeliveryKey, ch Channel, m Message) error {
+	log := d.logger.With("channel", ch.Name, "entity", k.Entity, "period", k.Period.String())
+	ok, err := d.store.ClaimDelivery(ctx, k, d.owner, d.stale)
+	if err != nil || !ok {
+		return err // sent already, or being sent by another replica
+	}
+	wait := d.backoff
+	var sendErr error
+	for attempt := 1; attempt <= d.attempts; attempt++ {
+		if attempt > 1 {
+			select {
+			case <-time.After(wait):
+			case <-ctx.Done():
+				sendErr = ctx.Err()
+			}
+			wait *= 2
+		}
+		if ctx.Err() == nil {
+			sendErr = ch.Sender.Send(ctx, m)
+		}
+		// Recorded with a context of its own: a cancelled run still
+		// leaves an honest row behind.
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		if err := d.store.RecordDeliveryAttempt(rctx, k, sendErr); err != nil {
+			log.Error("record delivery", "err", err)
+		}
+		cancel()
+		if sendErr == nil {
+			log.Info("report delivered", "attempt", attempt)
+			return nil
+		}
+		log.Warn("report delivery failed", "attempt", attempt, "err", sendErr)
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if err := d.store.FailDelivery(rctx, k); err != nil {
+		log.Error("record delivery", "err", err)
+	}
+	return fmt.Errorf("channel %s: %w", ch.Name, sendErr)
+}
+
+// Schedule adds the delivery to a new cron in loc (CRON_TZ= in schedule
+// overrides it): each run sends the last closed month in loc. Start it,
+// and Stop it on shutdown.
+func (d *Deliverer) Schedule(schedule string, loc *time.Location) (*cron.Cron, error) {
+	l := cronLogger{d.logger}
+	c := cron.New(cron.WithLocation(loc), cron.WithLogger(l),
+		cron.WithChain(cron.SkipIfStillRunning(l), cron.Recover(l)))
+	_, err := c.AddFunc(schedule, func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Hour)
+		defer cancel()
+		period := bizenv.LastClosed(time.Now(), loc)
+		if err := d.Deliver(ctx, period); err != nil {
+			d.logger.Error("report delivery", "period", period.String(), "err", err)
+		}
+	})
+	if err != nil {
+		return nil, fmt.Errorf("report schedule %q: %w", schedule, err)
+	}
+	return c, nil
+}
+
+type cronLogger struct{ l *slog.Logger }
+
+func (c cronLogger) Info(msg string, kv ...any) { c.l.Debug(msg, kv...) }
+func (c cronLogger) Error(err error, msg string, kv ...any) {
+	c.l.Error(msg, append(kv, "err", err)...)
+}
