@@ -322,7 +322,7 @@ func TestExactlyOnceAcrossReplicas(t *testing.T) {
 
 func TestFailingChannel(t *testing.T) {
 	db := seeded(t)
-	flaky := &robot{t: t, kind: "wecom", failures: 2}     // fails twice, then takes it
+	flaky := &robot{t: t, kind: "wecom", failures: 2}      // fails twice, then takes it
 	down := &robot{t: t, kind: "dingtalk", failures: 1000} // always fails
 	fine := &robot{t: t, kind: "wecom"}
 	d := deliver.New(db, []deliver.Channel{
