@@ -1,12 +1,15 @@
 package postgres
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -34,17 +37,16 @@ func (db *DB) Store(ctx context.Context, b bizenv.Batch) (bizenv.Run, error) {
 
 // StartRun records the start of a run, committed at once so that a run
 // that never finishes is still seen.
+// The run holds a lock until it is finished, by which a run left running
+// by a dead process is told apart (runs.go).
 func (db *DB) StartRun(ctx context.Context, kind, name, actor string) (bizenv.Run, error) {
-	var r bizenv.Run
-	if err := db.GetContext(ctx, &r, db.Query("StartRun"), kind, name, actor); err != nil {
-		return r, fmt.Errorf("record run start: %w", err)
-	}
-	return r, nil
+	return db.startRun(ctx, kind, name, actor)
 }
 
 // FailRun records that a run failed with cause, storing no observation.
 // The error text is what a user reads, so it must carry no secret.
 func (db *DB) FailRun(ctx context.Context, run bizenv.Run, cause error) (bizenv.Run, error) {
+	defer db.finishRun(run.ID)
 	var r bizenv.Run
 	err := db.GetContext(ctx, &r, db.Query("FinishRun"), run.ID, bizenv.OutcomeFailure, cause.Error(), 0, 0, 0, 0)
 	if err != nil {
@@ -85,6 +87,7 @@ func (db *DB) StoreRun(ctx context.Context, run bizenv.Run, b bizenv.Batch) (biz
 		}
 		return run, err
 	}
+	db.finishRun(run.ID)
 	return done, nil
 }
 
@@ -164,6 +167,12 @@ func (db *DB) merge(ctx context.Context, tx *sqlx.Tx, runID int64, b bizenv.Batc
 			fresh = append(fresh, o)
 		}
 	}
+	// In primary-key order the index takes the new rows at its right edge
+	// instead of all over it.
+	slices.SortFunc(fresh, func(a, b bizenv.Observation) int {
+		return cmp.Or(strings.Compare(a.Indicator, b.Indicator), strings.Compare(a.Entity, b.Entity),
+			a.Period.MonthsSince(b.Period))
+	})
 	var run any
 	if runID > 0 {
 		run = runID
