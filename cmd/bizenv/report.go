@@ -5,10 +5,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
+	"net/http"
 	"os"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/bizenv/bizenv"
+	"github.com/bizenv/bizenv/api"
+	"github.com/bizenv/bizenv/config"
 	"github.com/bizenv/bizenv/report"
+	"github.com/bizenv/bizenv/report/deliver"
 )
 
 func runReport(ctx context.Context, env *environment, args []string) error {
@@ -73,4 +80,38 @@ func runReport(ctx context.Context, env *environment, args []string) error {
 		return fmt.Errorf("report: %w", err)
 	}
 	return nil
+}
+
+// serveAPIAndReports puts the API under /api/v1/ in front of handler and
+// starts the monthly report's delivery schedule (config section report:)
+// with its metric. stop stops the schedule, waiting for a delivery under
+// way.
+func serveAPIAndReports(env *environment, db *database, cfg *config.Config, reg *prometheus.Registry, handler http.Handler, logger *slog.Logger) (_ http.Handler, stop func(), _ error) {
+	static, err := config.ParseTokensEnv(env.getenv("BIZENV_API_TOKENS"))
+	if err != nil {
+		return nil, nil, &exitError{code: exitUsage, err: err}
+	}
+	apiHandler := api.NewServer(api.Config{
+		Store:        db.DB,
+		Tokens:       api.NewTokens(static, cfg.API.TokensFile),
+		MaxBodyBytes: cfg.API.MaxBodyBytes,
+		Logger:       logger.With("component", "api"),
+	})
+	mux := http.NewServeMux()
+	mux.Handle("/api/v1/", apiHandler)
+	mux.Handle("/", handler)
+
+	reg.MustRegister(deliver.NewCollector(db.DB, logger))
+	stop = func() {}
+	if cfg.Report != nil {
+		owner, _ := os.Hostname()
+		d := deliver.FromConfig(db.DB, cfg.Report, owner, logger.With("component", "report"))
+		c, err := d.Schedule(cfg.Report.Schedule, cfg.Location)
+		if err != nil {
+			return nil, nil, &exitError{code: exitUsage, err: err}
+		}
+		c.Start()
+		stop = func() { <-c.Stop().Done() }
+	}
+	return mux, stop, nil
 }
