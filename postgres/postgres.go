@@ -25,6 +25,7 @@ type DB struct {
 	queries map[string]string
 	logger  *slog.Logger
 	now     func() time.Time
+	runs    runLocks // the runs in progress and their locks (runs.go)
 }
 
 // Open connects to dsn, checks the connection and loads the named queries.
