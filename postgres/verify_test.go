@@ -1,0 +1,296 @@
+package postgres_test
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/bizenv/bizenv"
+	"github.com/bizenv/bizenv/postgres"
+	"github.com/bizenv/bizenv/postgres/pgtest"
+)
+
+// verifiedHistory stores a small history: run 1 inserts two values and
+// rejects nothing, run 2 revises one of them.
+func verifiedHistory(t *testing.T) (*postgres.DB, bizenv.Run, bizenv.Run) {
+	t.Helper()
+	ctx := context.Background()
+	db := pgtest.New(t)
+	first, err := db.Store(ctx, bizenv.Batch{Kind: bizenv.RunImport, Name: "import", Actor: "alice", Observations: []bizenv.Observation{
+		obs("city_assessment_rank", "wuhan-edz", "2020-06", 8),
+		obs("city_assessment_rank", "wuhan-edz", "2020-07", 9),
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := db.Store(ctx, bizenv.Batch{Kind: bizenv.RunImport, Name: "import", Actor: "bob", Observations: []bizenv.Observation{
+		obs("city_assessment_rank", "wuhan-edz", "2020-07", 10),
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := second.Counts, (bizenv.Counts{Updated: 1}); got != want {
+		t.Fatalf("second run: got %+v, want %+v", got, want)
+	}
+	return db, first, second
+}
+
+func TestVerifyViolations(t *testing.T) {
+	const key = "city_assessment_rank/wuhan-edz/2020-07"
+	insertRevision := `INSERT INTO observation_revisions (indicator, entity, period, revision, value, collected_at)
+		VALUES ($1, $2, $3::date, $4, $5, now())`
+	insertObservation := `INSERT INTO observations (indicator, entity, period, value, revision, run_id)
+		VALUES ($1, $2, $3::date, $4, 1, $5)`
+	for _, tc := range []struct {
+		name   string
+		break_ func(t *testing.T, db *postgres.DB, first, second bizenv.Run)
+		want   func(first, second bizenv.Run) []string
+	}{{
+		name:   "intact",
+		break_: func(*testing.T, *postgres.DB, bizenv.Run, bizenv.Run) {},
+		want:   func(bizenv.Run, bizenv.Run) []string { return nil },
+	}, {
+		name: "gap in the revision chain",
+		break_: func(t *testing.T, db *postgres.DB, _, _ bizenv.Run) {
+			mustExec(t, db, `UPDATE observations SET revision = 3 WHERE period = '2020-07-01'`)
+		},
+		want: func(bizenv.Run, bizenv.Run) []string {
+			return []string{key + ": revision 2 is missing (current revision 3)"}
+		},
+	}, {
+		name: "first revision lost",
+		break_: func(t *testing.T, db *postgres.DB, _, _ bizenv.Run) {
+			mustExec(t, db, `DELETE FROM observation_revisions WHERE period = '2020-07-01'`)
+		},
+		want: func(first, _ bizenv.Run) []string {
+			return []string{
+				key + ": revision 1 is missing (current revision 2)",
+				fmt.Sprintf("run %d (import import): recorded 2 inserted, but 1 stored", first.ID),
+			}
+		},
+	}, {
+		name: "superseded revision at the current one",
+		break_: func(t *testing.T, db *postgres.DB, _, _ bizenv.Run) {
+			mustExec(t, db, insertRevision, "city_assessment_rank", "wuhan-edz", "2020-07-01", 2, 11)
+		},
+		want: func(bizenv.Run, bizenv.Run) []string {
+			return []string{key + ": superseded revision 2 is not in 1..1 (current revision 2)"}
+		},
+	}, {
+		name: "superseded revision zero",
+		break_: func(t *testing.T, db *postgres.DB, _, _ bizenv.Run) {
+			mustExec(t, db, insertRevision, "city_assessment_rank", "wuhan-edz", "2020-07-01", 0, 11)
+		},
+		want: func(bizenv.Run, bizenv.Run) []string {
+			return []string{key + ": superseded revision 0 is not in 1..1 (current revision 2)"}
+		},
+	}, {
+		name: "superseded revision without its observation",
+		break_: func(t *testing.T, db *postgres.DB, _, _ bizenv.Run) {
+			mustExec(t, db, insertRevision, "city_assessment_rank", "wuhan-edz", "2020-08-01", 1, 11)
+		},
+		want: func(bizenv.Run, bizenv.Run) []string {
+			return []string{"city_assessment_rank/wuhan-edz/2020-08: superseded revision 1 has no current observation"}
+		},
+	}, {
+		name: "indicator not in the catalog",
+		break_: func(t *testing.T, db *postgres.DB, _, _ bizenv.Run) {
+			mustExec(t, db, insertObservation, "no_such_indicator", "wuhan-edz", "2020-06-01", 1, nil)
+		},
+		want: func(bizenv.Run, bizenv.Run) []string {
+			return []string{"no_such_indicator/wuhan-edz/2020-06 revision 1: indicator no_such_indicator is not in the catalog"}
+		},
+	}, {
+		name: "entity not in the catalog",
+		break_: func(t *testing.T, db *postgres.DB, _, _ bizenv.Run) {
+			mustExec(t, db, insertObservation, "city_assessment_rank", "atlantis", "2020-06-01", 1, nil)
+		},
+		want: func(bizenv.Run, bizenv.Run) []string {
+			return []string{"city_assessment_rank/atlantis/2020-06 revision 1: entity atlantis is not in the catalog"}
+		},
+	}, {
+		name: "NaN in a superseded revision",
+		break_: func(t *testing.T, db *postgres.DB, _, _ bizenv.Run) {
+			mustExec(t, db, `UPDATE observation_revisions SET value = 'NaN' WHERE period = '2020-07-01'`)
+		},
+		want: func(bizenv.Run, bizenv.Run) []string {
+			return []string{key + " revision 1: value NaN is not a finite number"}
+		},
+	}, {
+		name: "infinity in a superseded revision",
+		break_: func(t *testing.T, db *postgres.DB, _, _ bizenv.Run) {
+			mustExec(t, db, `UPDATE observation_revisions SET value = '-Infinity' WHERE period = '2020-07-01'`)
+		},
+		want: func(bizenv.Run, bizenv.Run) []string {
+			return []string{key + " revision 1: value -Infinity is not a finite number"}
+		},
+	}, {
+		name: "ratio above one",
+		break_: func(t *testing.T, db *postgres.DB, _, _ bizenv.Run) {
+			mustExec(t, db, insertObservation, "ywtb_case_volume", "wuhan-edz", "2020-06-01", 1.5, nil)
+		},
+		want: func(bizenv.Run, bizenv.Run) []string {
+			return []string{"ywtb_case_volume/wuhan-edz/2020-06 revision 1: ratio 1.5 is outside [0,1]"}
+		},
+	}, {
+		name: "negative ratio",
+		break_: func(t *testing.T, db *postgres.DB, _, _ bizenv.Run) {
+			mustExec(t, db, insertObservation, "ywtb_case_volume", "wuhan-edz", "2020-06-01", -0.25, nil)
+		},
+		want: func(bizenv.Run, bizenv.Run) []string {
+			return []string{"ywtb_case_volume/wuhan-edz/2020-06 revision 1: ratio -0.25 is outside [0,1]"}
+		},
+	}, {
+		name: "run's inserted count off",
+		break_: func(t *testing.T, db *postgres.DB, first, _ bizenv.Run) {
+			mustExec(t, db, `UPDATE runs SET inserted = 5 WHERE id = $1`, first.ID)
+		},
+		want: func(first, _ bizenv.Run) []string {
+			return []string{fmt.Sprintf("run %d (import import): recorded 5 inserted, but 2 stored", first.ID)}
+		},
+	}, {
+		name: "run's updated count off",
+		break_: func(t *testing.T, db *postgres.DB, _, second bizenv.Run) {
+			mustExec(t, db, `UPDATE runs SET updated = 0 WHERE id = $1`, second.ID)
+		},
+		want: func(_, second bizenv.Run) []string {
+			return []string{fmt.Sprintf("run %d (import import): recorded 0 updated, but 1 stored", second.ID)}
+		},
+	}, {
+		name: "reject the run did not count",
+		break_: func(t *testing.T, db *postgres.DB, first, _ bizenv.Run) {
+			mustExec(t, db, `INSERT INTO rejects (run_id, file, line, record, reason) VALUES ($1, 'a.csv', 2, 'x', 'bad')`, first.ID)
+		},
+		want: func(first, _ bizenv.Run) []string {
+			return []string{fmt.Sprintf("run %d (import import): recorded 0 rejected, but 1 stored", first.ID)}
+		},
+	}, {
+		name: "row of a run that does not exist",
+		break_: func(t *testing.T, db *postgres.DB, _, _ bizenv.Run) {
+			mustExec(t, db, insertObservation, "city_assessment_rank", "wuhan-edz", "2020-09-01", 3, 999)
+		},
+		want: func(bizenv.Run, bizenv.Run) []string {
+			return []string{"1 stored row(s) name run 999, which does not exist"}
+		},
+	}, {
+		name: "row of a run still running",
+		break_: func(t *testing.T, db *postgres.DB, _, second bizenv.Run) {
+			mustExec(t, db, `UPDATE runs SET outcome = 'running', finished_at = NULL WHERE id = $1`, second.ID)
+		},
+		want: func(_, second bizenv.Run) []string {
+			return []string{fmt.Sprintf("1 stored row(s) name run %d, which is still running", second.ID)}
+		},
+	}} {
+		t.Run(tc.name, func(t *testing.T) {
+			db, first, second := verifiedHistory(t)
+			tc.break_(t, db, first, second)
+			v, err := db.Verify(context.Background(), postgres.VerifyOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, want := v.Violations, tc.want(first, second); !slices.Equal(got, want) {
+				t.Errorf("violations:\ngot  %q\nwant %q", got, want)
+			}
+			if got, want := v.OK(), len(tc.want(first, second)) == 0; got != want {
+				t.Errorf("OK: got %v, want %v", got, want)
+			}
+		})
+	}
+}
+
+func TestVerifyRunsLeftRunning(t *testing.T) {
+	ctx := context.Background()
+	db, _, _ := verifiedHistory(t)
+	var dead int64
+	if err := db.Get(&dead, `INSERT INTO runs (kind, name, started_at) VALUES ('import', 'import', '2021-01-01T00:00:00Z') RETURNING id`); err != nil {
+		t.Fatal(err)
+	}
+	// A run in progress in this process holds its lock: not dead, but old
+	// enough to be warned about with a short threshold.
+	live, err := db.StartRun(ctx, bizenv.RunCollector, "ywtb", "collector:ywtb")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// StartRun fails dead runs first: put the dead one back.
+	mustExec(t, db, `UPDATE runs SET outcome = 'running', finished_at = NULL, error = '' WHERE id = $1`, dead)
+	time.Sleep(20 * time.Millisecond)
+
+	t.Run("warnings", func(t *testing.T) {
+		v, err := db.Verify(ctx, postgres.VerifyOptions{RunningAfter: 10 * time.Millisecond})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(v.Violations) != 0 {
+			t.Errorf("violations: %q", v.Violations)
+		}
+		var liveStart time.Time
+		if err := db.Get(&liveStart, `SELECT started_at FROM runs WHERE id = $1`, live.ID); err != nil {
+			t.Fatal(err)
+		}
+		want := []string{
+			fmt.Sprintf("run %d (import import) has been running since 2021-01-01T00:00:00Z", dead),
+			fmt.Sprintf("run %d (collector ywtb) has been running since %s", live.ID, liveStart.UTC().Format("2006-01-02T15:04:05Z")),
+			fmt.Sprintf("run %d (import import) was left running by a process that is gone", dead),
+		}
+		if got := v.Warnings; !slices.Equal(got, want) {
+			t.Errorf("warnings:\ngot  %q\nwant %q", got, want)
+		}
+	})
+	t.Run("the default threshold", func(t *testing.T) {
+		v, err := db.Verify(ctx, postgres.VerifyOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []string{
+			fmt.Sprintf("run %d (import import) has been running since 2021-01-01T00:00:00Z", dead),
+			fmt.Sprintf("run %d (import import) was left running by a process that is gone", dead),
+		}
+		if got := v.Warnings; !slices.Equal(got, want) {
+			t.Errorf("warnings:\ngot  %q\nwant %q", got, want)
+		}
+	})
+	t.Run("repair fails only the dead run", func(t *testing.T) {
+		got, err := db.FailDeadRuns(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := []int64{dead}; !slices.Equal(got, want) {
+			t.Errorf("failed runs: got %v, want %v", got, want)
+		}
+		var outcome, msg string
+		if err := db.QueryRow(`SELECT outcome, error FROM runs WHERE id = $1`, dead).Scan(&outcome, &msg); err != nil {
+			t.Fatal(err)
+		}
+		if got, want := outcome+": "+msg, "failure: interrupted: the process stopped before the run finished"; got != want {
+			t.Errorf("dead run: got %q, want %q", got, want)
+		}
+	})
+	t.Run("a finished run releases its lock", func(t *testing.T) {
+		if _, err := db.FailRun(ctx, live, fmt.Errorf("source down")); err != nil {
+			t.Fatal(err)
+		}
+		var held int
+		if err := db.Get(&held, `SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = 1651079794`); err != nil {
+			t.Fatal(err)
+		}
+		if held != 0 {
+			t.Errorf("run locks held after the run finished: %d", held)
+		}
+		v, err := db.Verify(ctx, postgres.VerifyOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(v.Violations)+len(v.Warnings) != 0 {
+			t.Errorf("got violations %q, warnings %q", v.Violations, v.Warnings)
+		}
+	})
+}
+
+func mustExec(t *testing.T, db *postgres.DB, query string, args ...any) {
+	t.Helper()
+	if _, err := db.Exec(query, args...); err != nil {
+		t.Fatalf("%s: %v", query, err)
+	}
+}
