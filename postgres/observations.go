@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -146,6 +147,13 @@ func (db *DB) merge(ctx context.Context, tx *sqlx.Tx, runID int64, b bizenv.Batc
 	obs := lastOfEachKey(b.Observations)
 	if len(obs) == 0 {
 		return bizenv.Counts{}, nil
+	}
+	// CHECK (value = value) does not keep NaN out: PostgreSQL holds NaN
+	// equal to itself.
+	for _, o := range obs {
+		if math.IsNaN(o.Value) || math.IsInf(o.Value, 0) {
+			return bizenv.Counts{}, bizenv.Errorf(bizenv.EINVALID, "%s/%s/%s: value %v is not a finite number", o.Indicator, o.Entity, o.Period, o.Value)
+		}
 	}
 	start := time.Now()
 	if _, err := tx.ExecContext(ctx, db.Query("LockObservations")); err != nil {
