@@ -80,7 +80,6 @@ func (c *Client) Get(ctx context.Context, u string) ([]byte, error) {
 	}
 }
 
-
 // get makes one attempt. retry says whether a failure may pass on a retry.
 func (c *Client) get(ctx context.Context, u string) (body []byte, retry bool, err error) {
 	ctx, cancel := context.WithTimeout(ctx, c.Timeout)

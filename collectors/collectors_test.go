@@ -1,0 +1,596 @@
+package collectors_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/bizenv/bizenv"
+	"github.com/bizenv/bizenv/collectors"
+	"github.com/bizenv/bizenv/config"
+	"github.com/bizenv/bizenv/postgres"
+	"github.com/bizenv/bizenv/postgres/pgtest"
+)
+
+func TestMain(m *testing.M) { pgtest.Main(m) }
+
+// now is in October 2021 in Shanghai: the last closed month is 2021-09.
+var now = time.Date(2021, 10, 15, 3, 0, 0, 0, time.UTC)
+
+const token = "s3cret-token-42"
+
+func getenv(k string) string {
+	return map[string]string{"TOKEN": token}[k]
+}
+
+// logBuffer is a log destination that several goroutines write to.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *logBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *logBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+func newLogger() (*slog.Logger, *logBuffer) {
+	buf := &logBuffer{}
+	return slog.New(slog.NewTextHandler(buf, &slog.HandlerOptions{Level: slog.LevelDebug})), buf
+}
+
+func parse(t *testing.T, yml string) *config.Config {
+	t.Helper()
+	c, err := config.Parse("test.yml", []byte(yml), getenv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// openDB opens another pool on dsn, as another process would.
+func openDB(t *testing.T, dsn string) *postgres.DB {
+	t.Helper()
+	db, err := postgres.Open(context.Background(), dsn, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+func newDB(t *testing.T) (*postgres.DB, string) {
+	t.Helper()
+	dsn := pgtest.DSN(t)
+	db := openDB(t, dsn)
+	if err := db.ApplyCatalog(context.Background(), bizenv.DefaultCatalog()); err != nil {
+		t.Fatal(err)
+	}
+	return db, dsn
+}
+
+func count(t *testing.T, db *postgres.DB, query string, args ...any) int {
+	t.Helper()
+	var n int
+	if err := db.Get(&n, query, args...); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+type storedRun struct {
+	Name    string `db:"name"`
+	Actor   string `db:"actor"`
+	Outcome string `db:"outcome"`
+	Error   string `db:"error"`
+	bizenv.Counts
+}
+
+func runs(t *testing.T, db *postgres.DB) []storedRun {
+	t.Helper()
+	var rs []storedRun
+	if err := db.Select(&rs, "SELECT name, actor, outcome, error, inserted, updated, unchanged, rejected FROM runs WHERE kind = 'collector' ORDER BY id"); err != nil {
+		t.Fatal(err)
+	}
+	return rs
+}
+
+const noticeName = "2021年9月全市营商环境考核排名.xlsx"
+
+// dropFolder is a folder holding the published notice.
+func dropFolder(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	content, err := os.ReadFile(filepath.Join("tabular", "testdata", noticeName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, noticeName), content, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+const noticeConfig = `
+collectors:
+  - name: city-assessment
+    schedule: "0 9 * * *"
+    tabular:
+      path: %s/*.xlsx
+      layout: wide
+      period: {filename: '(\d{4})年(\d{1,2})月'}
+      entity: {column: 单位, map: {经开区（汉南区）: wuhan-edz, 全市平均: wuhan-avg}}
+      columns: {得分: city_assessment_score, 排名: city_assessment_rank}
+`
+
+func TestNoticeStoredOnce(t *testing.T) {
+	db, _ := newDB(t)
+	dir := dropFolder(t)
+	path := filepath.Join(dir, noticeName)
+	before, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	logger, _ := newLogger()
+	r := collectors.NewRunner(db, parse(t, fmt.Sprintf(noticeConfig, dir)), logger, collectors.Options{Now: func() time.Time { return now }})
+	ctx := context.Background()
+
+	first, err := r.Run(ctx, "city-assessment", collectors.Request{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Run("first run stores the notice", func(t *testing.T) {
+		got := first[0].Run
+		if got.Inserted != 31 || got.Rejected != 0 || got.Outcome != bizenv.OutcomeSuccess {
+			t.Errorf("got %d inserted, %d rejected, %s; want 31 inserted, 0 rejected, success", got.Inserted, got.Rejected, got.Outcome)
+		}
+		var v float64
+		if err := db.Get(&v, "SELECT value FROM observations WHERE indicator = 'city_assessment_rank' AND entity = 'wuhan-edz' AND period = '2021-09-01'"); err != nil {
+			t.Fatal(err)
+		}
+		if v != 5 {
+			t.Errorf("wuhan-edz rank in 2021-09: got %v, want 5", v)
+		}
+		if got, want := count(t, db, "SELECT count(*) FROM payloads WHERE name = $1 AND size > 0 AND length(sha256) = 64", path), 1; got != want {
+			t.Errorf("payloads of the notice: got %d, want %d", got, want)
+		}
+		if got, want := count(t, db, "SELECT count(*) FROM observations WHERE changed_by = 'collector:city-assessment' AND source = $1", noticeName), 31; got != want {
+			t.Errorf("observations by the collector: got %d, want %d", got, want)
+		}
+	})
+
+	second, err := r.Run(ctx, "city-assessment", collectors.Request{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Run("second run stores nothing new", func(t *testing.T) {
+		got := second[0].Run
+		if got.Counts != (bizenv.Counts{}) || got.Outcome != bizenv.OutcomeSuccess {
+			t.Errorf("got %+v, %s; want no counts, success", got.Counts, got.Outcome)
+		}
+		if got, want := count(t, db, "SELECT count(*) FROM payloads"), 1; got != want {
+			t.Errorf("payloads: got %d, want %d", got, want)
+		}
+		if got, want := count(t, db, "SELECT count(*) FROM observations WHERE revision = 1"), 31; got != want {
+			t.Errorf("observations at their first revision: got %d, want %d", got, want)
+		}
+		if got, want := len(runs(t, db)), 2; got != want {
+			t.Errorf("runs: got %d, want %d", got, want)
+		}
+	})
+	t.Run("file left in place", func(t *testing.T) {
+		after, err := os.Stat(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !after.ModTime().Equal(before.ModTime()) || after.Size() != before.Size() {
+			t.Errorf("file changed: %v %d, was %v %d", after.ModTime(), after.Size(), before.ModTime(), before.Size())
+		}
+	})
+}
+
+// platform is an http_json source whose every request blocks until
+// released, so that a run is still going while others try.
+type platform struct {
+	hits    atomic.Int32
+	arrived chan string // the month of each request, as it arrives
+	release chan struct{}
+	status  int
+}
+
+func newPlatform(status int) *platform {
+	return &platform{arrived: make(chan string, 100), release: make(chan struct{}), status: status}
+}
+
+func (p *platform) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	p.hits.Add(1)
+	p.arrived <- r.URL.Query().Get("month")
+	<-p.release
+	if p.status != 0 {
+		http.Error(w, "token "+r.Header.Get("Authorization")+" rejected", p.status)
+		return
+	}
+	fmt.Fprintf(w, `{"data": {"items": [{"area": "wuhan-edz", "wbkt": "99.5%%", "month": %q}]}}`, r.URL.Query().Get("month"))
+}
+
+func platformConfig(url string) string {
+	return fmt.Sprintf(`
+collectors:
+  - name: ywtb
+    schedule: "0 8 2 * *"
+    http_json:
+      url: "%s/stats?month={{.Period}}&key=${TOKEN}"
+      headers: {Authorization: "Bearer ${TOKEN}"}
+      timeout: 30s
+      retries: 1
+      records: data.items
+      period: month
+      entity: area
+      values: {ywtb_online_enabled: wbkt}
+`, url)
+}
+
+func TestOneRunAcrossSchedulers(t *testing.T) {
+	_, dsn := newDB(t)
+	p := newPlatform(0)
+	srv := httptest.NewServer(p)
+	defer srv.Close()
+	cfg := parse(t, platformConfig(srv.URL))
+
+	// Two processes: each its own pool, runner and scheduler.
+	var logs [2]*logBuffer
+	var scheds [2]*collectors.Scheduler
+	for i := range scheds {
+		logger, buf := newLogger()
+		logs[i] = buf
+		r := collectors.NewRunner(openDB(t, dsn), cfg, logger, collectors.Options{Now: func() time.Time { return now }})
+		s, err := collectors.NewScheduler(r, cfg, logger)
+		if err != nil {
+			t.Fatal(err)
+		}
+		scheds[i] = s
+	}
+	done := make(chan error)
+	go func() { done <- scheds[0].RunNow("ywtb") }()
+	<-p.arrived // the first is fetching, holding the lock
+	if err := scheds[1].RunNow("ywtb"); err != nil {
+		t.Fatal(err)
+	}
+	close(p.release)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+
+	if got, want := p.hits.Load(), int32(1); got != want {
+		t.Errorf("requests to the source: got %d, want %d", got, want)
+	}
+	db := openDB(t, dsn)
+	rs := runs(t, db)
+	if len(rs) != 1 || rs[0].Outcome != bizenv.OutcomeSuccess || rs[0].Inserted != 1 {
+		t.Errorf("runs: got %+v, want one successful run with one insert", rs)
+	}
+	if got, want := logs[1].String(), "collector is running in another process; skipped"; !strings.Contains(got, want) {
+		t.Errorf("second scheduler's log lacks %q:\n%s", want, got)
+	}
+}
+
+func TestSkipIfStillRunning(t *testing.T) {
+	db, _ := newDB(t)
+	p := newPlatform(0)
+	srv := httptest.NewServer(p)
+	defer srv.Close()
+	cfg := parse(t, platformConfig(srv.URL))
+	logger, logs := newLogger()
+	s, err := collectors.NewScheduler(collectors.NewRunner(db, cfg, logger, collectors.Options{Now: func() time.Time { return now }}), cfg, logger)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error)
+	go func() { done <- s.RunNow("ywtb") }()
+	<-p.arrived
+	if err := s.RunNow("ywtb"); err != nil {
+		t.Fatal(err)
+	}
+	close(p.release)
+	<-done
+	if got, want := p.hits.Load(), int32(1); got != want {
+		t.Errorf("requests: got %d, want %d", got, want)
+	}
+	if got, want := logs.String(), "collector still running; this run skipped"; !strings.Contains(got, want) {
+		t.Errorf("log lacks %q:\n%s", want, got)
+	}
+}
+
+// panicky is a store whose catalog read panics the first time.
+type panicky struct {
+	*postgres.DB
+	calls atomic.Int32
+}
+
+func (p *panicky) Catalog(ctx context.Context) (bizenv.Catalog, error) {
+	if p.calls.Add(1) == 1 {
+		panic("catalog exploded")
+	}
+	return p.DB.Catalog(ctx)
+}
+
+func TestPanicRecoveredAndRunsAgain(t *testing.T) {
+	db, _ := newDB(t)
+	cfg := parse(t, fmt.Sprintf(noticeConfig, dropFolder(t)))
+	logger, logs := newLogger()
+	store := &panicky{DB: db}
+	s, err := collectors.NewScheduler(collectors.NewRunner(store, cfg, logger, collectors.Options{Now: func() time.Time { return now }}), cfg, logger)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RunNow("city-assessment"); err != nil { // panics inside, recovered
+		t.Fatal(err)
+	}
+	if err := s.RunNow("city-assessment"); err != nil {
+		t.Fatal(err)
+	}
+	rs := runs(t, db)
+	if len(rs) != 2 {
+		t.Fatalf("got %d runs, want 2 (the job must run again after a panic): %+v\n%s", len(rs), rs, logs)
+	}
+	t.Run("panicked run recorded as failed", func(t *testing.T) {
+		if got, want := rs[0].Outcome, bizenv.OutcomeFailure; got != want {
+			t.Errorf("outcome: got %s, want %s", got, want)
+		}
+		if got, want := rs[0].Error, "panic: catalog exploded"; got != want {
+			t.Errorf("error: got %q, want %q", got, want)
+		}
+		if got, want := logs.String(), "cron: panic"; !strings.Contains(got, want) {
+			t.Errorf("log lacks %q", want)
+		}
+	})
+	t.Run("next run stores", func(t *testing.T) {
+		if got := rs[1]; got.Outcome != bizenv.OutcomeSuccess || got.Inserted != 31 {
+			t.Errorf("got %+v, want success with 31 inserted", got)
+		}
+	})
+}
+
+func TestFailedFetchStoresNothing(t *testing.T) {
+	db, _ := newDB(t)
+	ctx := context.Background()
+	// What is stored already: the notice.
+	noticeCfg := parse(t, fmt.Sprintf(noticeConfig, dropFolder(t)))
+	if _, err := collectors.NewRunner(db, noticeCfg, slog.New(slog.DiscardHandler), collectors.Options{Now: func() time.Time { return now }}).Run(ctx, "city-assessment", collectors.Request{}); err != nil {
+		t.Fatal(err)
+	}
+	history := "SELECT count(*) + COALESCE(sum(revision), 0) FROM observations"
+	before := count(t, db, history)
+
+	p := newPlatform(http.StatusServiceUnavailable)
+	close(p.release)
+	srv := httptest.NewServer(p)
+	defer srv.Close()
+	logger, logs := newLogger()
+	r := collectors.NewRunner(db, parse(t, platformConfig(srv.URL)), logger, collectors.Options{Now: func() time.Time { return now }, Backoff: time.Millisecond})
+	results, err := r.Run(ctx, "ywtb", collectors.Request{})
+	if err == nil {
+		t.Fatal("got no error, want the fetch's")
+	}
+	want := fmt.Sprintf("collector ywtb: GET %s/stats?key=xxxxx&month=2021-09: 503 Service Unavailable (gave up after 2 attempts)", srv.URL)
+	t.Run("error recorded", func(t *testing.T) {
+		rs := runs(t, db)
+		last := rs[len(rs)-1]
+		if last.Outcome != bizenv.OutcomeFailure || last.Error != want || last.Actor != "collector:ywtb" {
+			t.Errorf("got %+v, want a failure by collector:ywtb with error %q", last, want)
+		}
+		if got := results[0].Err; got == nil || got.Error() != want {
+			t.Errorf("result error: got %v, want %s", got, want)
+		}
+	})
+	t.Run("nothing stored", func(t *testing.T) {
+		if got := count(t, db, history); got != before {
+			t.Errorf("observations and revisions: got %d, want %d", got, before)
+		}
+		if got, want := count(t, db, "SELECT count(*) FROM payloads p JOIN runs r ON r.id = p.run_id WHERE r.name = 'ywtb'"), 0; got != want {
+			t.Errorf("payloads of the failed run: got %d, want %d", got, want)
+		}
+	})
+	t.Run("no secret in the record or the log", func(t *testing.T) {
+		var errs string
+		if err := db.Get(&errs, "SELECT string_agg(error, ' ') FROM runs"); err != nil {
+			t.Fatal(err)
+		}
+		for what, text := range map[string]string{"runs.error": errs, "log": logs.String()} {
+			if strings.Contains(text, token) {
+				t.Errorf("%s has the token:\n%s", what, text)
+			}
+		}
+		if !strings.Contains(logs.String(), "fetch failed, retrying") {
+			t.Errorf("log lacks the retry:\n%s", logs)
+		}
+	})
+}
+
+func TestBackfillOneRunPerPeriod(t *testing.T) {
+	db, _ := newDB(t)
+	p := newPlatform(0)
+	close(p.release)
+	srv := httptest.NewServer(p)
+	defer srv.Close()
+	logger, _ := newLogger()
+	r := collectors.NewRunner(db, parse(t, platformConfig(srv.URL)), logger, collectors.Options{Now: func() time.Time { return now }})
+	results, err := r.Run(context.Background(), "ywtb", collectors.Request{From: bizenv.NewPeriod(2021, 7), To: bizenv.NewPeriod(2021, 9)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	close(p.arrived)
+	var months []string
+	for m := range p.arrived {
+		months = append(months, m)
+	}
+	if got, want := strings.Join(months, " "), "2021-07 2021-08 2021-09"; got != want {
+		t.Errorf("months asked for: got %s, want %s", got, want)
+	}
+	if got, want := len(results), 3; got != want {
+		t.Fatalf("results: got %d, want %d", got, want)
+	}
+	if got, want := len(runs(t, db)), 3; got != want {
+		t.Errorf("runs: got %d, want %d", got, want)
+	}
+	if got, want := count(t, db, "SELECT count(*) FROM observations WHERE indicator = 'ywtb_online_enabled'"), 3; got != want {
+		t.Errorf("observations: got %d, want %d", got, want)
+	}
+}
+
+func TestSQLPasswordNotRecorded(t *testing.T) {
+	db, dsn := newDB(t)
+	other := strings.Replace(dsn, "://", "://nobody:pa55-w0rd-99@", 1)
+	other = strings.Replace(other, "@"+strings.SplitN(strings.SplitN(dsn, "://", 2)[1], "@", 2)[0]+"@", "@", 1)
+	cfg, err := config.Parse("t.yml", []byte(`
+collectors:
+  - name: tax-credit
+    schedule: "0 7 3 * *"
+    sql:
+      dsn: ${CREDIT_DSN}
+      timeout: 5s
+      query: SELECT period, entity, indicator, value FROM no_such_table
+`), func(k string) string { return map[string]string{"CREDIT_DSN": other}[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	logger, logs := newLogger()
+	r := collectors.NewRunner(db, cfg, logger, collectors.Options{Now: func() time.Time { return now }})
+	if _, err := r.Run(context.Background(), "tax-credit", collectors.Request{}); err == nil {
+		t.Fatal("got no error, want one")
+	}
+	rs := runs(t, db)
+	if got := rs[0]; got.Outcome != bizenv.OutcomeFailure || got.Error == "" {
+		t.Errorf("got %+v, want a failure with an error", got)
+	}
+	for what, text := range map[string]string{"runs.error": rs[0].Error, "log": logs.String()} {
+		if strings.Contains(text, "pa55-w0rd-99") {
+			t.Errorf("%s has the password:\n%s", what, text)
+		}
+	}
+}
+
+func TestWorldBankNeedsAnnualIndicators(t *testing.T) {
+	db, _ := newDB(t)
+	logger, _ := newLogger()
+	cfg := parse(t, `
+collectors:
+  - name: worldbank-china
+    schedule: "0 4 1 * *"
+    worldbank:
+      base_url: http://127.0.0.1:1/v2
+      countries: {CHN: wuhan}
+      indicators: {IC.REG.DURS: bizstart_days}
+`)
+	r := collectors.NewRunner(db, cfg, logger, collectors.Options{Now: func() time.Time { return now }})
+	_, err := r.Run(context.Background(), "worldbank-china", collectors.Request{})
+	want := "collector worldbank-china: indicator IC.REG.DURS maps to bizstart_days, which is monthly in the catalog; World Bank values are annual: set frequency: annual"
+	if err == nil || err.Error() != want {
+		t.Errorf("got  %v\nwant %s", err, want)
+	}
+}
+
+func TestScheduleTimeZone(t *testing.T) {
+	cfg := parse(t, `
+collectors:
+  - name: shanghai
+    schedule: "0 9 * * *"
+    worldbank: {countries: {CHN: cn}, indicators: {IC.REG.DURS: wb_bizstart_days}}
+  - name: utc
+    schedule: "CRON_TZ=UTC 0 9 * * *"
+    worldbank: {countries: {CHN: cn}, indicators: {IC.REG.DURS: wb_bizstart_days}}
+`)
+	logger, _ := newLogger()
+	s, err := collectors.NewScheduler(collectors.NewRunner(nil, cfg, logger, collectors.Options{}), cfg, logger)
+	if err != nil {
+		t.Fatal(err)
+	}
+	after := time.Date(2021, 10, 1, 0, 0, 0, 0, time.UTC)
+	for name, want := range map[string]time.Time{
+		"shanghai": time.Date(2021, 10, 1, 1, 0, 0, 0, time.UTC), // 09:00 in Shanghai
+		"utc":      time.Date(2021, 10, 1, 9, 0, 0, 0, time.UTC),
+	} {
+		t.Run(name, func(t *testing.T) {
+			got, err := s.Next(name, after)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !got.Equal(want) {
+				t.Errorf("got %v, want %v", got.UTC(), want)
+			}
+		})
+	}
+}
+
+func TestStopWaitsForRunningCollectors(t *testing.T) {
+	db, _ := newDB(t)
+	p := newPlatform(0)
+	srv := httptest.NewServer(p)
+	defer srv.Close()
+	cfg := parse(t, platformConfig(srv.URL))
+	logger, _ := newLogger()
+	s, err := collectors.NewScheduler(collectors.NewRunner(db, cfg, logger, collectors.Options{Now: func() time.Time { return now }}), cfg, logger)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Start()
+	go s.RunNow("ywtb")
+	<-p.arrived
+	stopped := make(chan error)
+	go func() { stopped <- s.Stop(context.Background()) }()
+	select {
+	case err := <-stopped:
+		t.Fatalf("Stop returned (%v) while a collector was running", err)
+	case <-time.After(200 * time.Millisecond):
+	}
+	close(p.release)
+	if err := <-stopped; err != nil {
+		t.Fatal(err)
+	}
+	if rs := runs(t, db); len(rs) != 1 || rs[0].Outcome != bizenv.OutcomeSuccess {
+		t.Errorf("runs: got %+v, want one success", rs)
+	}
+}
+
+func TestStopCancelsAfterGrace(t *testing.T) {
+	db, _ := newDB(t)
+	p := newPlatform(0) // never released: the run ends only when cancelled
+	srv := httptest.NewServer(p)
+	defer srv.Close()
+	defer close(p.release)
+	cfg := parse(t, platformConfig(srv.URL))
+	logger, _ := newLogger()
+	s, err := collectors.NewScheduler(collectors.NewRunner(db, cfg, logger, collectors.Options{Now: func() time.Time { return now }}), cfg, logger)
+	if err != nil {
+		t.Fatal(err)
+	}
+	go s.RunNow("ywtb")
+	<-p.arrived
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel() // no grace at all
+	if err := s.Stop(ctx); err != context.Canceled {
+		t.Errorf("Stop: got %v, want %v", err, context.Canceled)
+	}
+	rs := runs(t, db)
+	if len(rs) != 1 || rs[0].Outcome != bizenv.OutcomeFailure || !strings.Contains(rs[0].Error, "context canceled") {
+		t.Errorf("runs: got %+v, want one failure, cancelled", rs)
+	}
+}
