@@ -70,6 +70,9 @@ type source interface {
 	// perPeriod is true for sources that are asked for one period at a
 	// time: each period of a backfill is a run of its own.
 	perPeriod() bool
+	// usesPeriods is true for sources that read the periods asked for;
+	// the others (files, queries) hold their periods in their data.
+	usesPeriods() bool
 	fetch(ctx context.Context, j job) (bizenv.Batch, error)
 	// secrets are scrubbed from every error that is recorded or logged.
 	secrets() []string
@@ -129,7 +132,7 @@ type Request struct {
 // Result is one recorded run.
 type Result struct {
 	Run     bizenv.Run
-	Periods []bizenv.Period // the periods asked for
+	Periods []bizenv.Period // the periods asked for; nil for sources whose data names its periods
 	Rejects []bizenv.Reject
 	Err     error // why the run failed, secrets scrubbed; nil for success or partial
 }
@@ -186,13 +189,18 @@ func (r *Runner) Run(ctx context.Context, name string, req Request) ([]Result, e
 // runOnce is one recorded run. Its error is for the run's record itself.
 func (r *Runner) runOnce(ctx context.Context, c *collector, periods []bizenv.Period, logger *slog.Logger) (res Result, err error) {
 	name := c.cfg.Name
-	res.Periods = periods
+	if c.source.usesPeriods() {
+		res.Periods = periods
+	}
 	run, err := r.store.StartRun(ctx, bizenv.RunCollector, name, "collector:"+name)
 	if err != nil {
 		return res, fmt.Errorf("collector %s: %w", name, err)
 	}
 	res.Run = run
-	logger = logger.With("run", run.ID, "periods", periodsText(periods))
+	logger = logger.With("run", run.ID)
+	if res.Periods != nil {
+		logger = logger.With("periods", periodsText(periods))
+	}
 	logger.Debug("collector run started")
 
 	// A panic in a source fails the run and releases the lock on its way
@@ -307,6 +315,7 @@ func scrub(msg string, secrets []string) string {
 type tabularSource struct{ *tabular.Source }
 
 func (tabularSource) perPeriod() bool     { return false }
+func (tabularSource) usesPeriods() bool   { return false }
 func (s tabularSource) secrets() []string { return s.Secrets() }
 func (s tabularSource) fetch(ctx context.Context, j job) (bizenv.Batch, error) {
 	return s.Fetch(ctx, j.catalog, j.validator, func(ctx context.Context, sum string) (bool, error) {
@@ -317,6 +326,7 @@ func (s tabularSource) fetch(ctx context.Context, j job) (bizenv.Batch, error) {
 type httpJSONSource struct{ *httpjson.Source }
 
 func (httpJSONSource) perPeriod() bool     { return true }
+func (httpJSONSource) usesPeriods() bool   { return true }
 func (s httpJSONSource) secrets() []string { return s.Secrets() }
 func (s httpJSONSource) fetch(ctx context.Context, j job) (bizenv.Batch, error) {
 	return s.Fetch(ctx, j.periods[0], j.validator)
@@ -325,6 +335,7 @@ func (s httpJSONSource) fetch(ctx context.Context, j job) (bizenv.Batch, error) 
 type sqlSource struct{ *sqlsource.Source }
 
 func (sqlSource) perPeriod() bool     { return false }
+func (sqlSource) usesPeriods() bool   { return false }
 func (s sqlSource) secrets() []string { return s.Secrets() }
 func (s sqlSource) fetch(ctx context.Context, j job) (bizenv.Batch, error) {
 	return s.Fetch(ctx, j.validator)
@@ -333,6 +344,7 @@ func (s sqlSource) fetch(ctx context.Context, j job) (bizenv.Batch, error) {
 type worldBankSource struct{ *worldbank.Source }
 
 func (worldBankSource) perPeriod() bool   { return false }
+func (worldBankSource) usesPeriods() bool { return true }
 func (worldBankSource) secrets() []string { return nil }
 func (s worldBankSource) fetch(ctx context.Context, j job) (bizenv.Batch, error) {
 	if err := s.CheckCatalog(j.catalog); err != nil {

@@ -93,6 +93,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return runMigrate(ctx, env, rest)
 	case "import":
 		return runImport(ctx, env, rest)
+	case "collect":
+		return runCollect(ctx, env, rest)
 	case "report":
 		return runReport(ctx, env, rest)
 	case "catalog":

@@ -29,7 +29,13 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 	var addrs listFlag
 	fs.Var(&addrs, "web.listen-address", "address to listen on for metrics, the API and health checks (repeatable; default :9817)")
 	webConfig := fs.String("web.config.file", "", "exporter-toolkit web configuration file for TLS and basic auth")
+	configFile := fs.String("config.file", "", "configuration file: time zone, catalog file, collectors")
+	configCheck := fs.Bool("config.check", false, "validate --config.file, print \"config OK\" and exit")
 	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	cfg, err := loadConfig(*configFile, *configCheck, env)
+	if err != nil || *configCheck {
 		return err
 	}
 	if len(addrs) == 0 {
@@ -46,9 +52,14 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 		return err
 	}
 	defer db.Close()
-	if err := prepare(ctx, db); err != nil {
+	if err := prepare(ctx, db, catalogFiles(cfg)...); err != nil {
 		return err
 	}
+	stopCollectors, err := startCollectors(db, cfg, logger)
+	if err != nil {
+		return err
+	}
+	defer stopCollectors()
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(

@@ -1,0 +1,213 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/bizenv/bizenv"
+	"github.com/bizenv/bizenv/collectors"
+	"github.com/bizenv/bizenv/config"
+)
+
+// runCollect runs collectors once now, through the Runner the scheduler
+// uses: the same lock, the same recorded runs.
+func runCollect(ctx context.Context, env *environment, args []string) error {
+	var c commonFlags
+	fs := newFlagSet("collect", env)
+	c.register(fs)
+	configFile := fs.String("config.file", "", "configuration file with the collectors (required)")
+	only := fs.String("collector", "", "run only the collector of this name (default: all)")
+	period := fs.String("period", "", "collect this month, YYYY-MM (default: the last closed month)")
+	from := fs.String("from", "", "backfill from this month, YYYY-MM (with --to)")
+	to := fs.String("to", "", "backfill up to this month, YYYY-MM (with --from)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	usageErr := func(format string, a ...any) error {
+		return &exitError{code: exitUsage, err: fmt.Errorf(format, a...)}
+	}
+	if fs.NArg() > 0 {
+		return usageErr("collect: unexpected argument %q", fs.Arg(0))
+	}
+	if *configFile == "" {
+		return usageErr("collect: --config.file is required")
+	}
+	req, err := collectRequest(*period, *from, *to)
+	if err != nil {
+		return &exitError{code: exitUsage, err: err}
+	}
+	cfg, err := config.Load(*configFile, env.getenv)
+	if err != nil {
+		return &exitError{code: exitUsage, err: err}
+	}
+	var names []string
+	for _, col := range cfg.Collectors {
+		if *only == "" || col.Name == *only {
+			names = append(names, col.Name)
+		}
+	}
+	switch {
+	case *only != "" && len(names) == 0:
+		return usageErr("collect: no collector named %q in %s", *only, *configFile)
+	case len(names) == 0:
+		return usageErr("collect: %s has no collectors", *configFile)
+	}
+
+	logger := c.logger(env)
+	db, err := c.openDatabase(ctx, env, logger)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := prepare(ctx, db, catalogFiles(cfg)...); err != nil {
+		return err
+	}
+	runner := collectors.NewRunner(db.DB, cfg, logger, collectors.Options{})
+	var rejected, failed int
+	for _, name := range names {
+		results, err := runCollector(ctx, runner, name, req)
+		for _, res := range results {
+			for _, r := range res.Rejects {
+				fmt.Fprintln(env.stderr, formatReject(r))
+			}
+			rejected += res.Run.Rejected
+			when := ""
+			if len(res.Periods) > 0 {
+				when = " " + periodsText(res.Periods)
+			}
+			if res.Err != nil {
+				failed++
+				fmt.Fprintf(env.stdout, "collect %s%s: failed, nothing stored: %s\n", name, when, res.Err)
+				continue
+			}
+			fmt.Fprintf(env.stdout, "collect %s%s: %d inserted, %d updated, %d unchanged, %d rejected (%s)\n",
+				name, when, res.Run.Inserted, res.Run.Updated, res.Run.Unchanged, res.Run.Rejected, res.Run.Outcome)
+		}
+		switch {
+		case errors.Is(err, collectors.ErrBusy):
+			failed++
+			fmt.Fprintf(env.stdout, "collect %s: not run: it is running in another process\n", name)
+		case err != nil && len(results) == 0:
+			// Nothing was recorded: the database failed us.
+			return &exitError{code: exitUsage, err: err}
+		}
+	}
+	if failed > 0 {
+		return &exitError{code: exitUsage, err: fmt.Errorf("collect: %d run(s) failed or not run", failed)}
+	}
+	if rejected > 0 {
+		return errRejected(rejected)
+	}
+	return nil
+}
+
+// runCollector runs one collector, turning a panic in a source (recorded
+// as a failed run by the Runner) into an error.
+func runCollector(ctx context.Context, r *collectors.Runner, name string, req collectors.Request) (results []collectors.Result, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("collector %s: panic: %v", name, p)
+			results = append(results, collectors.Result{Err: err})
+		}
+	}()
+	return r.Run(ctx, name, req)
+}
+
+// collectRequest reads --period or --from/--to.
+func collectRequest(period, from, to string) (collectors.Request, error) {
+	parse := func(flag, s string) (bizenv.Period, error) {
+		p, err := bizenv.ParsePeriod(s)
+		if err != nil {
+			return p, fmt.Errorf("collect: --%s: %s", flag, bizenv.ErrorMessage(err))
+		}
+		return p, nil
+	}
+	switch {
+	case period != "" && (from != "" || to != ""):
+		return collectors.Request{}, errors.New("collect: give --period or --from/--to, not both")
+	case period != "":
+		p, err := parse("period", period)
+		return collectors.Request{From: p, To: p}, err
+	case from == "" && to == "":
+		return collectors.Request{}, nil
+	case from == "" || to == "":
+		return collectors.Request{}, errors.New("collect: --from and --to go together")
+	}
+	f, err := parse("from", from)
+	if err != nil {
+		return collectors.Request{}, err
+	}
+	t, err := parse("to", to)
+	if err != nil {
+		return collectors.Request{}, err
+	}
+	if t.Before(f) {
+		return collectors.Request{}, fmt.Errorf("collect: --to %s is before --from %s", t, f)
+	}
+	return collectors.Request{From: f, To: t}, nil
+}
+
+func periodsText(ps []bizenv.Period) string {
+	switch len(ps) {
+	case 0:
+		return ""
+	case 1:
+		return ps[0].String()
+	}
+	s := make([]string, 0, 2)
+	s = append(s, ps[0].String(), ps[len(ps)-1].String())
+	return strings.Join(s, "..")
+}
+
+// catalogFiles returns the catalog file the configuration names, if any.
+func catalogFiles(cfg *config.Config) []string {
+	if cfg.Catalog.File == "" {
+		return nil
+	}
+	return []string{cfg.Catalog.File}
+}
+
+// loadConfig reads --config.file for serve. With check it prints
+// "config OK" when the file is valid. No file is an empty configuration.
+func loadConfig(path string, check bool, env *environment) (*config.Config, error) {
+	if path == "" {
+		if check {
+			return nil, &exitError{code: exitUsage, err: errors.New("--config.check needs --config.file")}
+		}
+		return config.Parse("(none)", nil, env.getenv)
+	}
+	cfg, err := config.Load(path, env.getenv)
+	if err != nil {
+		return nil, &exitError{code: exitUsage, err: err}
+	}
+	if check {
+		fmt.Fprintln(env.stdout, "config OK")
+	}
+	return cfg, nil
+}
+
+// startCollectors starts the cron scheduler of cfg's collectors. stop
+// stops it, waiting up to a minute for running collectors, which are then
+// cancelled (and their runs recorded as failed).
+func startCollectors(db *database, cfg *config.Config, logger *slog.Logger) (stop func(), err error) {
+	if len(cfg.Collectors) == 0 {
+		return func() {}, nil
+	}
+	runner := collectors.NewRunner(db.DB, cfg, logger, collectors.Options{})
+	s, err := collectors.NewScheduler(runner, cfg, logger)
+	if err != nil {
+		return nil, &exitError{code: exitUsage, err: err}
+	}
+	s.Start()
+	return func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		if err := s.Stop(ctx); err != nil {
+			logger.Warn("collectors stopped before they finished", "err", err)
+		}
+	}, nil
+}
