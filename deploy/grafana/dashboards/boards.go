@@ -95,11 +95,14 @@ func entityVariable() *dashboard.QueryVariableBuilder {
 		Refresh(dashboard.VariableRefreshOnDashboardLoad).Sort(dashboard.VariableSortAlphabeticalAsc)
 }
 
+// The multi-value variables have no custom all value: Grafana inserts one
+// unquoted, which breaks the SQL panels' IN (...) lists. "All" expands to
+// every value instead, a regex alternation in PromQL and a quoted list in SQL.
 func indicatorVariable() *dashboard.QueryVariableBuilder {
 	q := `label_values(bizenv_indicator_info, indicator)`
 	return dashboard.NewQueryVariableBuilder("indicator").Label("指标").
 		Datasource(promRef()).Query(dashboard.StringOrMap{String: &q}).
-		Multi(true).IncludeAll(true).AllValue(".*").
+		Multi(true).IncludeAll(true).
 		Refresh(dashboard.VariableRefreshOnDashboardLoad).Sort(dashboard.VariableSortAlphabeticalAsc)
 }
 
@@ -107,7 +110,7 @@ func collectorVariable() *dashboard.QueryVariableBuilder {
 	q := `label_values(bizenv_collector_last_run_timestamp_seconds, collector)`
 	return dashboard.NewQueryVariableBuilder("collector").Label("采集任务").
 		Datasource(promRef()).Query(dashboard.StringOrMap{String: &q}).
-		Multi(true).IncludeAll(true).AllValue(".*").
+		Multi(true).IncludeAll(true).
 		Refresh(dashboard.VariableRefreshOnDashboardLoad).Sort(dashboard.VariableSortAlphabeticalAsc)
 }
 
