@@ -1,0 +1,183 @@
+// Package prometheus_test checks the alert rules against a real bizenv:
+// the metrics they name, and the whole path from a scrape to a delivered
+// notification through real Prometheus and Alertmanager servers.
+package prometheus_test
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/model"
+	"github.com/prometheus/prometheus/promql/parser"
+	"gopkg.in/yaml.v3"
+
+	"github.com/bizenv/bizenv/deploy/demo/demotest"
+	"github.com/bizenv/bizenv/postgres/pgtest"
+)
+
+func TestMain(m *testing.M) { pgtest.Main(m) }
+
+const rulesFile = "rules/bizenv.rules.yml"
+
+type ruleFile struct {
+	Groups []struct {
+		Name  string `yaml:"name"`
+		Rules []rule `yaml:"rules"`
+	} `yaml:"groups"`
+}
+
+type rule struct {
+	Alert       string            `yaml:"alert"`
+	Record      string            `yaml:"record"`
+	Expr        string            `yaml:"expr"`
+	Annotations map[string]string `yaml:"annotations"`
+}
+
+func readRules(t *testing.T) []rule {
+	t.Helper()
+	content, err := os.ReadFile(rulesFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var f ruleFile
+	if err := yaml.Unmarshal(content, &f); err != nil {
+		t.Fatalf("%s: %v", rulesFile, err)
+	}
+	var rules []rule
+	for _, g := range f.Groups {
+		rules = append(rules, g.Rules...)
+	}
+	if len(rules) == 0 {
+		t.Fatalf("%s has no rules", rulesFile)
+	}
+	return rules
+}
+
+// annotationQueryRE finds the PromQL of the annotations' query lookups:
+// query (printf `EXPR` $labels.x ...).
+var annotationQueryRE = regexp.MustCompile("query \\(printf `([^`]+)`")
+
+// Every rule expression names only metrics a real `bizenv serve` holding
+// the demo data exports, and every selector selects some of its series; the
+// annotations' lookups name only exported metrics too (their label values
+// come from the alert, so only the names are checked).
+func TestRulesNameScrapedMetrics(t *testing.T) {
+	rules := readRules(t)
+	_, dsn := demotest.NewDB(t)
+	families := demotest.Scrape(t, demotest.Serve(t, dsn))
+	demotest.CheckSpecFamilies(t, families)
+
+	for i, r := range rules {
+		name := r.Alert + r.Record
+		t.Run(name+"/expr", func(t *testing.T) {
+			selectors := parse(t, r.Expr)
+			if len(selectors) == 0 {
+				t.Errorf("rule %d (%s) names no metric", i, name)
+			}
+			for _, vs := range selectors {
+				f, ok := families[metricName(vs)]
+				switch {
+				case !ok:
+					t.Errorf("rule %d (%s): metric %q is not in the scrape of bizenv serve", i, name, metricName(vs))
+				case !selectsSome(vs, f):
+					t.Errorf("rule %d (%s): %s selects none of the scraped series", i, name, vs)
+				}
+			}
+		})
+		t.Run(name+"/annotations", func(t *testing.T) {
+			n := 0
+			for key, text := range r.Annotations {
+				for _, m := range annotationQueryRE.FindAllStringSubmatch(text, -1) {
+					n++
+					expr := strings.ReplaceAll(m[1], "%s", "x")
+					for _, vs := range parse(t, expr) {
+						if _, ok := families[metricName(vs)]; !ok {
+							t.Errorf("rule %d (%s) annotation %s: metric %q is not in the scrape of bizenv serve", i, name, key, metricName(vs))
+						}
+					}
+				}
+			}
+			if n == 0 {
+				t.Errorf("rule %d (%s): no query lookups in the annotations, want the figures stated", i, name)
+			}
+		})
+	}
+}
+
+func parse(t *testing.T, expr string) []*parser.VectorSelector {
+	t.Helper()
+	parsed, err := parser.NewParser(parser.Options{}).ParseExpr(expr)
+	if err != nil {
+		t.Fatalf("%s: %v", expr, err)
+	}
+	var vss []*parser.VectorSelector
+	parser.Inspect(parsed, func(node parser.Node, _ []parser.Node) error {
+		if vs, ok := node.(*parser.VectorSelector); ok {
+			vss = append(vss, vs)
+		}
+		return nil
+	})
+	return vss
+}
+
+func metricName(vs *parser.VectorSelector) string {
+	for _, m := range vs.LabelMatchers {
+		if m.Name == model.MetricNameLabel {
+			return m.Value
+		}
+	}
+	return ""
+}
+
+// selectsSome reports whether the matchers of vs match a series of f.
+func selectsSome(vs *parser.VectorSelector, f *dto.MetricFamily) bool {
+	for _, m := range f.GetMetric() {
+		series := map[string]string{model.MetricNameLabel: f.GetName()}
+		for _, l := range m.GetLabel() {
+			series[l.GetName()] = l.GetValue()
+		}
+		matches := true
+		for _, lm := range vs.LabelMatchers {
+			matches = matches && lm.Matches(series[lm.Name])
+		}
+		if matches {
+			return true
+		}
+	}
+	return false
+}
+
+// ruleFileFor copies the rule file to dir, with the "for" of the named
+// alert's rules replaced by forDuration; every expression stays as it is.
+func ruleFileFor(t *testing.T, dir, alert, forDuration string) string {
+	t.Helper()
+	content, err := os.ReadFile(rulesFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	alertRE := regexp.MustCompile(`^\s*- alert: (\S+)\s*$`)
+	forRE := regexp.MustCompile(`^(\s*)for: \S+\s*$`)
+	lines := strings.Split(string(content), "\n")
+	current, replaced := "", 0
+	for i, line := range lines {
+		if m := alertRE.FindStringSubmatch(line); m != nil {
+			current = m[1]
+		}
+		if m := forRE.FindStringSubmatch(line); m != nil && current == alert {
+			lines[i] = m[1] + "for: " + forDuration
+			replaced++
+		}
+	}
+	if replaced == 0 {
+		t.Fatalf("%s: no for: of alert %s to shorten", rulesFile, alert)
+	}
+	path := filepath.Join(dir, "bizenv.rules.yml")
+	if err := os.WriteFile(path, []byte(strings.Join(lines, "\n")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
