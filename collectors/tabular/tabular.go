@@ -11,6 +11,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -76,9 +77,11 @@ type file struct {
 // Fetch reads the files that are new since the last successful run and
 // checks their records with v, mapping entity names with the catalog's
 // Chinese names where the configured map has none. A file that cannot be
-// read as configured (no header row, no period in its name) is rejected as
-// a whole and its content is not kept, so that it is read again once the
-// configuration or the file is fixed.
+// used is rejected as a whole. If the configuration is what does not fit it
+// (no header row with the configured names, no period in its name), its
+// content is not kept, so that it is read again once the configuration is
+// fixed; a file that cannot be read at all (not CSV or XLSX, too large) is
+// kept like any other, and so not read again until it changes.
 func (s *Source) Fetch(ctx context.Context, cat bizenv.Catalog, v *ingest.Validator, stored Stored) (bizenv.Batch, error) {
 	files, err := s.files(ctx)
 	if err != nil {
@@ -107,6 +110,10 @@ func (s *Source) Fetch(ctx context.Context, cat bizenv.Catalog, v *ingest.Valida
 		obs, rejects, err := s.parse(f, names, v)
 		if err != nil {
 			b.Rejects = append(b.Rejects, bizenv.Reject{File: f.name, Reason: bizenv.ErrorMessage(err)})
+			var unreadable *unreadableError
+			if errors.As(err, &unreadable) {
+				b.Payloads = append(b.Payloads, bizenv.Payload{Name: f.name, SHA256: f.sum, Content: f.content})
+			}
 			continue
 		}
 		s.logger.Info("file read", "file", f.name, "observations", len(obs), "rejected", len(rejects))
@@ -179,9 +186,12 @@ func newFile(name, base string, content []byte) file {
 // parse reads one file in the configured layout.
 func (s *Source) parse(f file, names map[string]string, v *ingest.Validator) ([]bizenv.Observation, []bizenv.Reject, error) {
 	// The name carries the extension ReadTable tells CSV from XLSX by.
-	t, err := ingest.ReadTable(f.base, bytes.NewReader(f.content), ingest.ReadOptions{Sheet: s.cfg.Sheet})
+	t, err := ingest.ReadTable(f.base, bytes.NewReader(f.content), ingest.ReadOptions{Sheet: s.cfg.Sheet, MaxRows: MaxRows})
 	if err != nil {
-		return nil, nil, err
+		if s.cfg.Sheet != "" && strings.Contains(bizenv.ErrorMessage(err), fmt.Sprintf(": no sheet %q", s.cfg.Sheet)) {
+			return nil, nil, err // the configured sheet is missing: a fix of the configuration may do
+		}
+		return nil, nil, &unreadableError{err}
 	}
 	entity := func(name string) string {
 		name = strings.TrimSpace(name)
@@ -312,3 +322,13 @@ func optionalColumns(r ingest.Row, names ...string) map[string]int {
 	}
 	return cols
 }
+
+// unreadableError is a file that no configuration can read.
+type unreadableError struct{ error }
+
+func (e *unreadableError) Unwrap() error { return e.error }
+
+// MaxRows bounds the rows of one file. A monthly notice has dozens and a
+// long-format backfill thousands; a file of hundreds of thousands is a
+// mistake, refused before it takes minutes and gigabytes to read.
+const MaxRows = 200_000

@@ -306,3 +306,31 @@ func readCSV(t *testing.T, path string) [][]string {
 	}
 	return out
 }
+
+func TestUnreadableFileKept(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "2021年9月排名.xlsx"), []byte("this is not a workbook"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	col := parseConfig(t, fmt.Sprintf(noticeConfig, dir+"/*.xlsx"))
+	b := fetch(t, col, neverStored)
+	if got, want := rejects(b), "2021年9月排名.xlsx:0: 2021年9月排名.xlsx: not an XLSX file"; got != want {
+		t.Errorf("rejects: got\n%s\nwant\n%s", got, want)
+	}
+	// No configuration can read it: kept, so that it is skipped until it
+	// changes rather than refused again on every run.
+	if got, want := len(b.Payloads), 1; got != want {
+		t.Errorf("got %d payloads, want %d", got, want)
+	}
+}
+
+func TestMissingSheetReadAgain(t *testing.T) {
+	col := parseConfig(t, strings.Replace(fmt.Sprintf(noticeConfig, "testdata/*年*月*.xlsx"), "sheet: 排名", "sheet: 得分", 1))
+	b := fetch(t, col, neverStored)
+	if got, want := rejects(b), noticeName+":0: "+noticeName+`: no sheet "得分"; the sheets are 排名`; got != want {
+		t.Errorf("rejects: got\n%s\nwant\n%s", got, want)
+	}
+	if got, want := len(b.Payloads), 0; got != want {
+		t.Errorf("got %d payloads, want %d: the file must be read again once the sheet is configured right", got, want)
+	}
+}
