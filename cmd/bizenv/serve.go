@@ -12,8 +12,9 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/prometheus/exporter-toolkit/web"
+
+	"github.com/bizenv/bizenv/metrics"
 )
 
 // listFlag is a flag that may be given several times.
@@ -65,8 +66,14 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 	reg.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		metrics.NewBuildInfo(version, revision),
 	)
 	handler := newHandler(db, reg, logger)
+	handler, stopReports, err := serveAPIAndReports(env, db, cfg, reg, handler, logger)
+	if err != nil {
+		return err
+	}
+	defer stopReports()
 
 	listeners := make([]net.Listener, 0, len(addrs))
 	for _, a := range addrs {
@@ -105,9 +112,7 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 // newHandler routes the metrics, health checks and the landing page.
 func newHandler(db *database, reg *prometheus.Registry, logger *slog.Logger) http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{
-		Registry: reg, ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelError), Timeout: 30 * time.Second,
-	}))
+	mux.Handle("GET /metrics", metrics.NewHandler(db, metrics.New(db, logger), reg, logger))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintln(w, "ok")
 	})
