@@ -192,22 +192,42 @@ func loadConfig(path string, check bool, env *environment) (*config.Config, erro
 
 // startCollectors starts the cron scheduler of cfg's collectors. stop
 // stops it, waiting up to a minute for running collectors, which are then
-// cancelled (and their runs recorded as failed).
-func startCollectors(db *database, cfg *config.Config, logger *slog.Logger) (stop func(), err error) {
+// cancelled (and their runs recorded as failed). The runner runs them on
+// demand, for the API.
+func startCollectors(db *database, cfg *config.Config, logger *slog.Logger) (runner *collectorRunner, stop func(), err error) {
+	r := collectors.NewRunner(db.DB, cfg, logger, collectors.Options{})
 	if len(cfg.Collectors) == 0 {
-		return func() {}, nil
+		return &collectorRunner{r}, func() {}, nil
 	}
-	runner := collectors.NewRunner(db.DB, cfg, logger, collectors.Options{})
-	s, err := collectors.NewScheduler(runner, cfg, logger)
+	s, err := collectors.NewScheduler(r, cfg, logger)
 	if err != nil {
-		return nil, &exitError{code: exitUsage, err: err}
+		return nil, nil, &exitError{code: exitUsage, err: err}
 	}
 	s.Start()
-	return func() {
+	return &collectorRunner{r}, func() {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
 		if err := s.Stop(ctx); err != nil {
 			logger.Warn("collectors stopped before they finished", "err", err)
 		}
 	}, nil
+}
+
+// collectorRunner runs a collector for the API, through the same Runner
+// (and so the same lock and records) as the schedule.
+type collectorRunner struct{ runner *collectors.Runner }
+
+// RunNow runs the named collector for the last closed month and returns
+// its last recorded run, whatever its outcome.
+func (c *collectorRunner) RunNow(ctx context.Context, name string) (bizenv.Run, error) {
+	results, err := c.runner.Run(ctx, name, collectors.Request{})
+	switch {
+	case errors.Is(err, collectors.ErrUnknown):
+		return bizenv.Run{}, bizenv.Errorf(bizenv.ENOTFOUND, "no collector named %q", name)
+	case errors.Is(err, collectors.ErrBusy):
+		return bizenv.Run{}, bizenv.Errorf(bizenv.ECONFLICT, "collector %s is running already", name)
+	case len(results) == 0:
+		return bizenv.Run{}, err
+	}
+	return results[len(results)-1].Run, nil
 }

@@ -87,14 +87,15 @@ var listeningRE = regexp.MustCompile(`msg=listening address=(\S+)`)
 // returns its base URL.
 func startServe(t *testing.T, dsn string, args ...string) (string, *lineWriter) {
 	t.Helper()
+	return startServeEnv(t, map[string]string{"BIZENV_DATABASE_URL": dsn}, args...)
+}
+
+// startServeEnv is startServe with the environment env.
+func startServeEnv(t *testing.T, env map[string]string, args ...string) (string, *lineWriter) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	logs := newLineWriter()
-	getenv := func(k string) string {
-		if k == "BIZENV_DATABASE_URL" {
-			return dsn
-		}
-		return ""
-	}
+	getenv := func(k string) string { return env[k] }
 	done := make(chan error, 1)
 	go func() {
 		args := append([]string{"bizenv", "serve", "--web.listen-address=127.0.0.1:0"}, args...)

@@ -86,7 +86,7 @@ func runReport(ctx context.Context, env *environment, args []string) error {
 // starts the monthly report's delivery schedule (config section report:)
 // with its metric. stop stops the schedule, waiting for a delivery under
 // way.
-func serveAPIAndReports(env *environment, db *database, cfg *config.Config, reg *prometheus.Registry, handler http.Handler, logger *slog.Logger) (_ http.Handler, stop func(), _ error) {
+func serveAPIAndReports(env *environment, db *database, cfg *config.Config, runner api.CollectorRunner, reg *prometheus.Registry, handler http.Handler, logger *slog.Logger) (_ http.Handler, stop func(), _ error) {
 	static, err := config.ParseTokensEnv(env.getenv("BIZENV_API_TOKENS"))
 	if err != nil {
 		return nil, nil, &exitError{code: exitUsage, err: err}
@@ -94,6 +94,7 @@ func serveAPIAndReports(env *environment, db *database, cfg *config.Config, reg 
 	apiHandler := api.NewServer(api.Config{
 		Store:        db.DB,
 		Tokens:       api.NewTokens(static, cfg.API.TokensFile),
+		Collectors:   runner,
 		MaxBodyBytes: cfg.API.MaxBodyBytes,
 		Logger:       logger.With("component", "api"),
 	})

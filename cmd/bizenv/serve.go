@@ -56,7 +56,7 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 	if err := prepare(ctx, db, catalogFiles(cfg)...); err != nil {
 		return err
 	}
-	stopCollectors, err := startCollectors(db, cfg, logger)
+	runner, stopCollectors, err := startCollectors(db, cfg, logger)
 	if err != nil {
 		return err
 	}
@@ -69,7 +69,7 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 		metrics.NewBuildInfo(version, revision),
 	)
 	handler := newHandler(db, reg, logger)
-	handler, stopReports, err := serveAPIAndReports(env, db, cfg, reg, handler, logger)
+	handler, stopReports, err := serveAPIAndReports(env, db, cfg, runner, reg, handler, logger)
 	if err != nil {
 		return err
 	}
