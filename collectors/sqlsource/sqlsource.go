@@ -68,7 +68,15 @@ func (s *Source) Fetch(ctx context.Context, v *ingest.Validator) (bizenv.Batch, 
 	if _, err := tx.ExecContext(ctx, "SET LOCAL statement_timeout = "+strconv.FormatInt(max(ms, 1), 10)); err != nil {
 		return bizenv.Batch{}, fmt.Errorf("set statement_timeout: %s", s.scrub(err.Error()))
 	}
-	rows, err := tx.QueryContext(ctx, s.cfg.Query)
+	// Prepared, the query goes through the extended protocol, which runs
+	// exactly one statement: "COMMIT; INSERT ..." cannot end the read-only
+	// transaction and write in the next.
+	stmt, err := tx.PrepareContext(ctx, s.cfg.Query)
+	if err != nil {
+		return bizenv.Batch{}, fmt.Errorf("query: %s", s.scrub(err.Error()))
+	}
+	defer stmt.Close()
+	rows, err := stmt.QueryContext(ctx)
 	if err != nil {
 		return bizenv.Batch{}, fmt.Errorf("query: %s", s.scrub(err.Error()))
 	}
