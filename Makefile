@@ -8,7 +8,7 @@ LDFLAGS := -X main.version=$(VERSION) -X main.revision=$(REVISION)
 DEMO := deploy/demo/seed-report.csv deploy/demo/synthetic.csv
 FUZZTIME ?= 5s
 
-.PHONY: build run test lint unit promtool fuzz bench soak clean
+.PHONY: build run test lint unit promtool fuzz bench report-png clean
 
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/bizenv
@@ -18,7 +18,7 @@ build:
 run: build
 	$(BIN) migrate
 	$(BIN) import $(DEMO)
-	$(BIN) serve $(RUN_FLAGS)
+	$(BIN) serve --config.file deploy/demo/bizenv.yml $(RUN_FLAGS)
 
 test: lint unit promtool fuzz
 
@@ -27,6 +27,7 @@ lint:
 	  if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted"; exit 1; fi
 	$(GO) vet ./...
 	$(GO) tool staticcheck ./...
+	$(GO) run ./cmd/bizenv serve --config.check --config.file deploy/demo/bizenv.yml
 
 unit:
 	$(GO) test -count=1 ./...
@@ -54,6 +55,11 @@ fuzz:
 bench: build
 	$(GO) run ./internal/benchcmp -bizenv $(BIN)
 	$(GO) test -run='^$$' -bench=. -benchmem -count=3 ./...
+
+# Renders the demo's 2020-11 report as a PNG with headless Chromium, to
+# look at it as a manager would (needs Debian's chromium package).
+report-png: build
+	report/render-png.sh $(BIN) report-2020-11.png
 
 clean:
 	rm -rf bin data
