@@ -33,7 +33,9 @@ func (db *DB) Store(ctx context.Context, b bizenv.Batch) (bizenv.Run, error) {
 	if err != nil {
 		return run, err
 	}
-	return db.StoreRun(ctx, run, b)
+	r, err := db.StoreRun(ctx, run, b)
+	db.logger.Debug("stored", "took", time.Since(run.StartedAt))
+	return r, err
 }
 
 // StartRun records the start of a run, committed at once so that a run

@@ -34,9 +34,11 @@ func runImport(ctx context.Context, env *environment, args []string) error {
 		return err
 	}
 	defer db.Close()
+	start := time.Now()
 	if err := prepare(ctx, db); err != nil {
 		return err
 	}
+	logger.Debug("prepared", "since_start", time.Since(start))
 	cat, err := db.Catalog(ctx)
 	if err != nil {
 		return err
@@ -60,6 +62,7 @@ func runImport(ctx context.Context, env *environment, args []string) error {
 	for _, r := range batch.Rejects {
 		fmt.Fprintln(env.stderr, formatReject(r))
 	}
+	logger.Debug("files read", "observations", len(batch.Observations), "rejects", len(batch.Rejects), "since_start", time.Since(start))
 	run, err := db.Store(ctx, batch)
 	if err != nil {
 		return err
