@@ -19,6 +19,10 @@ import (
 // U+3000, no-break spaces, byte-order marks and zero-width spaces that
 // spreadsheets leave in cells.
 func trim(s string) string {
+	// Most cells start and end with a printable ASCII byte: nothing to do.
+	if s == "" || (s[0] > ' ' && s[0] < 0x7f && s[len(s)-1] > ' ' && s[len(s)-1] < 0x7f) {
+		return s
+	}
 	return strings.TrimFunc(s, func(r rune) bool {
 		return unicode.IsSpace(r) || r == '\ufeff' || r == '\u200b'
 	})
