@@ -10,8 +10,6 @@ import (
 	"strings"
 	"testing"
 
-	dto "github.com/prometheus/client_model/go"
-	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/promql/parser"
 	"gopkg.in/yaml.v3"
 
@@ -79,11 +77,11 @@ func TestRulesNameScrapedMetrics(t *testing.T) {
 				t.Errorf("rule %d (%s) names no metric", i, name)
 			}
 			for _, vs := range selectors {
-				f, ok := families[metricName(vs)]
+				f, ok := families[demotest.MetricName(vs)]
 				switch {
 				case !ok:
-					t.Errorf("rule %d (%s): metric %q is not in the scrape of bizenv serve", i, name, metricName(vs))
-				case !selectsSome(vs, f):
+					t.Errorf("rule %d (%s): metric %q is not in the scrape of bizenv serve", i, name, demotest.MetricName(vs))
+				case !demotest.SelectsSome(vs, f):
 					t.Errorf("rule %d (%s): %s selects none of the scraped series", i, name, vs)
 				}
 			}
@@ -95,8 +93,8 @@ func TestRulesNameScrapedMetrics(t *testing.T) {
 					n++
 					expr := strings.ReplaceAll(m[1], "%s", "x")
 					for _, vs := range parse(t, expr) {
-						if _, ok := families[metricName(vs)]; !ok {
-							t.Errorf("rule %d (%s) annotation %s: metric %q is not in the scrape of bizenv serve", i, name, key, metricName(vs))
+						if _, ok := families[demotest.MetricName(vs)]; !ok {
+							t.Errorf("rule %d (%s) annotation %s: metric %q is not in the scrape of bizenv serve", i, name, key, demotest.MetricName(vs))
 						}
 					}
 				}
@@ -114,41 +112,7 @@ func parse(t *testing.T, expr string) []*parser.VectorSelector {
 	if err != nil {
 		t.Fatalf("%s: %v", expr, err)
 	}
-	var vss []*parser.VectorSelector
-	parser.Inspect(parsed, func(node parser.Node, _ []parser.Node) error {
-		if vs, ok := node.(*parser.VectorSelector); ok {
-			vss = append(vss, vs)
-		}
-		return nil
-	})
-	return vss
-}
-
-func metricName(vs *parser.VectorSelector) string {
-	for _, m := range vs.LabelMatchers {
-		if m.Name == model.MetricNameLabel {
-			return m.Value
-		}
-	}
-	return ""
-}
-
-// selectsSome reports whether the matchers of vs match a series of f.
-func selectsSome(vs *parser.VectorSelector, f *dto.MetricFamily) bool {
-	for _, m := range f.GetMetric() {
-		series := map[string]string{model.MetricNameLabel: f.GetName()}
-		for _, l := range m.GetLabel() {
-			series[l.GetName()] = l.GetValue()
-		}
-		matches := true
-		for _, lm := range vs.LabelMatchers {
-			matches = matches && lm.Matches(series[lm.Name])
-		}
-		if matches {
-			return true
-		}
-	}
-	return false
+	return demotest.Selectors(parsed)
 }
 
 // ruleFileFor copies the rule file to dir, with the "for" of the named

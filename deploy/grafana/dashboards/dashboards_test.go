@@ -8,8 +8,6 @@ import (
 	"testing"
 
 	dto "github.com/prometheus/client_model/go"
-	"github.com/prometheus/common/model"
-	"github.com/prometheus/prometheus/model/labels"
 	"github.com/prometheus/prometheus/promql/parser"
 
 	"github.com/bizenv/bizenv/deploy/demo/demotest"
@@ -108,65 +106,21 @@ func checkScraped(t *testing.T, text, expr string, families map[string]*dto.Metr
 	if err != nil {
 		t.Fatalf("%s: %v", text, err)
 	}
-	selectors := vectorSelectors(parsed)
+	selectors := demotest.Selectors(parsed)
 	if len(selectors) == 0 {
 		t.Errorf("%s names no metric", text)
 	}
 	for _, vs := range selectors {
-		name := metricName(vs)
+		name := demotest.MetricName(vs)
 		f, ok := families[name]
 		if !ok {
 			t.Errorf("%s: metric %q is not in the scrape of bizenv serve", text, name)
 			continue
 		}
-		if !selectsSome(vs, f) {
+		if !demotest.SelectsSome(vs, f) {
 			t.Errorf("%s: %s selects none of the scraped %s series", text, vs, name)
 		}
 	}
-}
-
-func vectorSelectors(expr parser.Expr) []*parser.VectorSelector {
-	var vss []*parser.VectorSelector
-	parser.Inspect(expr, func(node parser.Node, _ []parser.Node) error {
-		if vs, ok := node.(*parser.VectorSelector); ok {
-			vss = append(vss, vs)
-		}
-		return nil
-	})
-	return vss
-}
-
-func metricName(vs *parser.VectorSelector) string {
-	for _, m := range vs.LabelMatchers {
-		if m.Name == model.MetricNameLabel {
-			return m.Value
-		}
-	}
-	return ""
-}
-
-// selectsSome reports whether the matchers of vs match a series of f.
-// Prometheus adds job and instance when it scrapes; they are not matched.
-func selectsSome(vs *parser.VectorSelector, f *dto.MetricFamily) bool {
-	for _, m := range f.GetMetric() {
-		series := map[string]string{model.MetricNameLabel: f.GetName()}
-		for _, l := range m.GetLabel() {
-			series[l.GetName()] = l.GetValue()
-		}
-		if all(vs.LabelMatchers, func(lm *labels.Matcher) bool { return lm.Matches(series[lm.Name]) }) {
-			return true
-		}
-	}
-	return false
-}
-
-func all[T any](s []T, f func(T) bool) bool {
-	for _, v := range s {
-		if !f(v) {
-			return false
-		}
-	}
-	return true
 }
 
 func hasLabel(families map[string]*dto.MetricFamily, selector, label string) bool {
@@ -174,8 +128,8 @@ func hasLabel(families map[string]*dto.MetricFamily, selector, label string) boo
 	if err != nil {
 		return false
 	}
-	for _, vs := range vectorSelectors(expr) {
-		for _, m := range families[metricName(vs)].GetMetric() {
+	for _, vs := range demotest.Selectors(expr) {
+		for _, m := range families[demotest.MetricName(vs)].GetMetric() {
 			for _, l := range m.GetLabel() {
 				if l.GetName() == label {
 					return true
