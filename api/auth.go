@@ -6,6 +6,7 @@ import (
 	"crypto/subtle"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -44,7 +45,8 @@ func NewTokens(static []config.Token, path string) *Tokens {
 func (t *Tokens) Lookup(secret string) (string, bool) {
 	want := sha256.Sum256([]byte(secret))
 	name, found := "", 0
-	for _, tok := range append(t.static, t.fileTokens()...) {
+	// Concat, not append: two requests must not share static's spare capacity.
+	for _, tok := range slices.Concat(t.static, t.fileTokens()) {
 		got := sha256.Sum256([]byte(tok.Secret))
 		if subtle.ConstantTimeCompare(got[:], want[:]) == 1 && found == 0 {
 			name, found = tok.Name, 1
