@@ -2,6 +2,7 @@ package ingest_test
 
 import (
 	"bytes"
+	"math"
 	"testing"
 
 	"github.com/xuri/excelize/v2"
@@ -17,7 +18,7 @@ func FuzzReadTableXLSX(f *testing.F) {
 	for _, rows := range [][][]any{
 		{{"period", "entity", "indicator", "value"}, {"2021-09", "wuhan-edz", "city_assessment_rank", 8}},
 		{{"2021年9月全市营商环境考核排名"}, {"单位", "得分", "排名"}, {"经开区（汉南区）", 91.5, 3}},
-		{{"a\x00b", "=1+1", "\"quoted\nline\""}, {1e308, -0.0, "66.67%"}},
+		{{"a\x00b", "=1+1", "\"quoted\nline\""}, {1e308, math.Copysign(0, -1), "66.67%"}},
 	} {
 		xf := excelize.NewFile()
 		for i, row := range rows {
