@@ -8,7 +8,7 @@ LDFLAGS := -X main.version=$(VERSION) -X main.revision=$(REVISION)
 DEMO := deploy/demo/seed-report.csv deploy/demo/synthetic.csv
 FUZZTIME ?= 5s
 
-.PHONY: build run test lint unit promtool fuzz bench report-png clean
+.PHONY: build run test lint unit promtool fuzz bench soak report-png clean
 
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/bizenv
@@ -60,6 +60,11 @@ bench: build
 # look at it as a manager would (needs Debian's chromium package).
 report-png: build
 	report/render-png.sh $(BIN) report-2020-11.png
+
+# A few minutes of scrapers, API readers and an importer against serve.
+SOAK_DURATION ?= 2m
+soak:
+	BIZENV_SOAK_DURATION=$(SOAK_DURATION) $(GO) test -tags soak -count=1 -run '^TestSoak$$' -v -timeout 30m ./cmd/bizenv/
 
 clean:
 	rm -rf bin data

@@ -82,7 +82,7 @@ CREATE TABLE observations (
     indicator    text NOT NULL,
     entity       text NOT NULL,
     period       date NOT NULL CHECK (extract(day FROM period) = 1),
-    value        double precision NOT NULL CHECK (value = value AND value NOT IN ('Infinity', '-Infinity')),
+    value        double precision NOT NULL CHECK (value NOT IN ('NaN', 'Infinity', '-Infinity')),
     revision     integer NOT NULL CHECK (revision >= 1),
     source       text NOT NULL DEFAULT '',
     note         text NOT NULL DEFAULT '',

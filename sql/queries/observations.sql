@@ -77,13 +77,6 @@ SELECT EXISTS (
     WHERE p.sha256 = $1 AND r.outcome IN ('success', 'partial') AND r.kind = $2 AND r.name = $3
 )
 
--- name: FailInterruptedRuns
--- Runs left "running" by a process that died are failed on start-up when
--- no live session holds them (their advisory lock is free).
-UPDATE runs SET outcome = 'failure', finished_at = now(), error = 'interrupted: the process stopped before the run finished'
-WHERE outcome = 'running' AND started_at < now() - $1::interval
-RETURNING id
-
 -- name: AnalyzeStaging
 ANALYZE staging
 
