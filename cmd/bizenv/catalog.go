@@ -26,14 +26,11 @@ func runCatalog(ctx context.Context, env *environment, args []string) error {
 		return &exitError{code: exitUsage, err: errors.New("usage: bizenv catalog apply FILE")}
 	}
 	logger := c.logger(env)
-	db, err := c.openDatabase(ctx, env, logger)
+	db, err := c.openPrepared(ctx, env, logger)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	if err := prepare(ctx, db); err != nil {
-		return err
-	}
 	if args[0] == "apply" {
 		if err := applyCatalogFile(ctx, db.DB, fs.Arg(0)); err != nil {
 			return &exitError{code: exitUsage, err: err}
@@ -73,18 +70,15 @@ func runMigrate(ctx context.Context, env *environment, args []string) error {
 		return err
 	}
 	logger := c.logger(env)
-	db, err := c.openDatabase(ctx, env, logger)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
 	var files []string
 	if *catalogFile != "" {
 		files = append(files, *catalogFile)
 	}
-	if err := prepare(ctx, db, files...); err != nil {
+	db, err := c.openPrepared(ctx, env, logger, files...)
+	if err != nil {
 		return err
 	}
+	defer db.Close()
 	logger.Info("schema migrated and catalog applied")
 	return nil
 }

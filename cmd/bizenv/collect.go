@@ -58,14 +58,11 @@ func runCollect(ctx context.Context, env *environment, args []string) error {
 	}
 
 	logger := c.logger(env)
-	db, err := c.openDatabase(ctx, env, logger)
+	db, err := c.openPrepared(ctx, env, logger, catalogFiles(cfg)...)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	if err := prepare(ctx, db, catalogFiles(cfg)...); err != nil {
-		return err
-	}
 	runner := collectors.NewRunner(db.DB, cfg, logger, collectors.Options{})
 	var rejected, failed int
 	for _, name := range names {

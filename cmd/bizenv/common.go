@@ -151,6 +151,20 @@ func redactDSN(msg, dsn string) string {
 	return msg
 }
 
+// openPrepared opens the database as openDatabase does and prepares it:
+// migrations applied, the default catalog and catalogFiles applied.
+func (c *commonFlags) openPrepared(ctx context.Context, env *environment, logger *slog.Logger, catalogFiles ...string) (*database, error) {
+	db, err := c.openDatabase(ctx, env, logger)
+	if err != nil {
+		return nil, err
+	}
+	if err := prepare(ctx, db, catalogFiles...); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
 // prepare migrates the schema and applies the default catalog and the
 // extra catalog files given.
 func prepare(ctx context.Context, db *database, catalogFiles ...string) error {

@@ -29,15 +29,12 @@ func runImport(ctx context.Context, env *environment, args []string) error {
 		*actor = env.getenv("USER")
 	}
 	logger := c.logger(env)
-	db, err := c.openDatabase(ctx, env, logger)
+	start := time.Now()
+	db, err := c.openPrepared(ctx, env, logger)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	start := time.Now()
-	if err := prepare(ctx, db); err != nil {
-		return err
-	}
 	logger.Debug("prepared", "since_start", time.Since(start))
 	cat, err := db.Catalog(ctx)
 	if err != nil {

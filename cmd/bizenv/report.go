@@ -43,14 +43,11 @@ func runReport(ctx context.Context, env *environment, args []string) error {
 		return &exitError{code: exitUsage, err: fmt.Errorf("--format %q: want json, html or csv", *format)}
 	}
 	logger := c.logger(env)
-	db, err := c.openDatabase(ctx, env, logger)
+	db, err := c.openPrepared(ctx, env, logger)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	if err := prepare(ctx, db); err != nil {
-		return err
-	}
 	if *entity == "" {
 		cat, err := db.Catalog(ctx)
 		if err != nil {

@@ -48,14 +48,11 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 		}
 	}
 	logger := c.logger(env)
-	db, err := c.openDatabase(ctx, env, logger)
+	db, err := c.openPrepared(ctx, env, logger, catalogFiles(cfg)...)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	if err := prepare(ctx, db, catalogFiles(cfg)...); err != nil {
-		return err
-	}
 	runner, stopCollectors, err := startCollectors(db, cfg, logger)
 	if err != nil {
 		return err
