@@ -2,17 +2,22 @@ package metrics
 
 import (
 	"bytes"
+	"cmp"
 	"compress/gzip"
 	"context"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/bizenv/bizenv"
 )
@@ -131,14 +136,43 @@ func (h *Handler) current(ctx context.Context) (*rendering, error) {
 	return r, nil
 }
 
+// render writes the exposition of snap. It groups the metrics by family
+// itself, in the order the snapshot lists the series, instead of gathering
+// them through a registry: sorting half a million series by their labels
+// took a third of the time, and nothing needs them sorted.
 func (h *Handler) render(snap *bizenv.Snapshot) (*rendering, error) {
-	reg := prometheus.NewPedanticRegistry()
-	if err := reg.Register(snapshotCollector{h.col, snap}); err != nil {
-		return nil, err
+	ch := make(chan prometheus.Metric, 4096)
+	go func() {
+		h.col.collectSnapshot(ch, snap)
+		close(ch)
+	}()
+	byDesc := map[*prometheus.Desc]*dto.MetricFamily{}
+	var err error
+	for m := range ch {
+		var pm dto.Metric
+		if werr := m.Write(&pm); werr != nil {
+			err = cmp.Or(err, werr)
+			continue
+		}
+		f := byDesc[m.Desc()]
+		if f == nil {
+			meta := h.col.families[m.Desc()]
+			f = &dto.MetricFamily{Name: proto.String(meta.name), Help: proto.String(meta.help), Type: metricType(&pm)}
+			byDesc[m.Desc()] = f
+		}
+		f.Metric = append(f.Metric, &pm)
 	}
-	var plain bytes.Buffer
-	if err := encodeText(&plain, reg); err != nil {
+	if err != nil {
 		return nil, fmt.Errorf("render metrics: %w", err)
+	}
+	families := slices.SortedFunc(maps.Values(byDesc), func(a, b *dto.MetricFamily) int {
+		return strings.Compare(a.GetName(), b.GetName())
+	})
+	var plain bytes.Buffer
+	for _, f := range families {
+		if _, err := expfmt.MetricFamilyToText(&plain, f); err != nil {
+			return nil, fmt.Errorf("render metrics: %w", err)
+		}
 	}
 	var gz bytes.Buffer
 	zw, _ := gzip.NewWriterLevel(&gz, gzip.BestSpeed)
@@ -147,6 +181,13 @@ func (h *Handler) render(snap *bizenv.Snapshot) (*rendering, error) {
 		return nil, err
 	}
 	return &rendering{version: snap.Version, plain: plain.Bytes(), gzipped: gz.Bytes()}, nil
+}
+
+func metricType(m *dto.Metric) *dto.MetricType {
+	if m.Counter != nil {
+		return dto.MetricType_COUNTER.Enum()
+	}
+	return dto.MetricType_GAUGE.Enum()
 }
 
 func encodeText(w *bytes.Buffer, g prometheus.Gatherer) error {
@@ -165,20 +206,4 @@ func boolToFloat(b bool) float64 {
 		return 1
 	}
 	return 0
-}
-
-// snapshotCollector emits the data metrics of one snapshot.
-type snapshotCollector struct {
-	c    *Collector
-	snap *bizenv.Snapshot
-}
-
-func (s snapshotCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range s.c.dataDescs() {
-		ch <- d
-	}
-}
-
-func (s snapshotCollector) Collect(ch chan<- prometheus.Metric) {
-	s.c.collectSnapshot(ch, s.snap)
 }

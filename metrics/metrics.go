@@ -39,6 +39,10 @@ type Collector struct {
 	lastRun, lastSuccess, lastRunSuccess, runsTotal, recordsTotal        *prometheus.Desc
 	scrapeSuccess, scrapeDuration, dataStale                             *prometheus.Desc
 
+	// families holds the name and help of every Desc, for Handler, which
+	// writes the exposition itself.
+	families map[*prometheus.Desc]family
+
 	mu   sync.Mutex
 	last *bizenv.Snapshot // the last snapshot read without error
 }
@@ -56,13 +60,17 @@ func WithTimeout(d time.Duration) Option {
 func New(src Source, logger *slog.Logger, opts ...Option) *Collector {
 	series := []string{"indicator", "entity"}
 	collector := []string{"collector"}
+	families := map[*prometheus.Desc]family{}
 	desc := func(name, help string, labels ...string) *prometheus.Desc {
-		return prometheus.NewDesc(namespace+"_"+name, help, labels, nil)
+		d := prometheus.NewDesc(namespace+"_"+name, help, labels, nil)
+		families[d] = family{name: namespace + "_" + name, help: help}
+		return d
 	}
 	c := &Collector{
-		src:     src,
-		logger:  logger,
-		timeout: 10 * time.Second,
+		families: families,
+		src:      src,
+		logger:   logger,
+		timeout:  10 * time.Second,
 
 		value:           desc("indicator_value", "Value of the latest period, in the indicator's unit.", series...),
 		periodTimestamp: desc("indicator_period_timestamp_seconds", "UTC start of the latest period with a value.", series...),
@@ -148,6 +156,9 @@ func (c *Collector) collectSnapshot(ch chan<- prometheus.Metric, snap *bizenv.Sn
 	c.collectSeries(&e, snap)
 	c.collectCollectors(&e, snap.Collectors)
 }
+
+// family is what the exposition says of a metric family.
+type family struct{ name, help string }
 
 // dataDescs are the descriptions of the data metrics, without the scrape's
 // own health.
