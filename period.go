@@ -41,6 +41,9 @@ func (p Period) IsZero() bool { return p.Year == 0 && p.Month == 0 }
 // Time returns UTC midnight of the period's first day.
 func (p Period) Time() time.Time { return time.Date(p.Year, p.Month, 1, 0, 0, 0, 0, time.UTC) }
 
+// Date returns the period's first day as YYYY-MM-DD, as SQL takes a date.
+func (p Period) Date() string { return fmt.Sprintf("%04d-%02d-01", p.Year, int(p.Month)) }
+
 // AddMonths returns the period n months after p (before it for negative n).
 func (p Period) AddMonths(n int) Period { return NewPeriod(p.Year, p.Month+time.Month(n)) }
 

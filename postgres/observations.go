@@ -187,9 +187,8 @@ func (db *DB) merge(ctx context.Context, tx *sqlx.Tx, runID int64, b bizenv.Batc
 	if runID > 0 {
 		run = runID
 	}
-	now := db.now()
 	err = copyIn(ctx, tx, db.Query("CopyObservations"), fresh, func(o bizenv.Observation) []any {
-		return []any{o.Indicator, o.Entity, o.Period.Time(), o.Value, 1, o.Source, o.Note, now, run, b.Actor}
+		return []any{o.Indicator, o.Entity, o.Period.Date(), o.Value, o.Source, o.Note, run, b.Actor}
 	})
 	if err != nil {
 		return bizenv.Counts{}, fmt.Errorf("insert observations: %w", err)
@@ -212,7 +211,7 @@ func (db *DB) revise(ctx context.Context, tx *sqlx.Tx, run any, actor string, ob
 		return 0, fmt.Errorf("create staging table: %w", err)
 	}
 	err := copyIn(ctx, tx, db.Query("CopyStaging"), obs, func(o bizenv.Observation) []any {
-		return []any{o.Indicator, o.Entity, o.Period.Time(), o.Value, o.Source, o.Note}
+		return []any{o.Indicator, o.Entity, o.Period.Date(), o.Value, o.Source, o.Note}
 	})
 	if err != nil {
 		return 0, fmt.Errorf("stage observations: %w", err)

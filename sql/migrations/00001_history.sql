@@ -83,7 +83,7 @@ CREATE TABLE observations (
     entity       text NOT NULL,
     period       date NOT NULL CHECK (extract(day FROM period) = 1),
     value        double precision NOT NULL CHECK (value NOT IN ('NaN', 'Infinity', '-Infinity')),
-    revision     integer NOT NULL CHECK (revision >= 1),
+    revision     integer NOT NULL DEFAULT 1 CHECK (revision >= 1),
     source       text NOT NULL DEFAULT '',
     note         text NOT NULL DEFAULT '',
     collected_at timestamptz NOT NULL DEFAULT now(),

@@ -43,7 +43,9 @@ CROSS JOIN unnest($3::date[]) AS p (period)
 JOIN observations o ON o.indicator = i.code AND o.entity = e.code AND o.period = p.period
 
 -- name: CopyObservations
-COPY observations (indicator, entity, period, value, revision, source, note, collected_at, run_id, changed_by) FROM STDIN
+-- New observations: revision and collected_at take their defaults (1, and
+-- the transaction's start), which spares encoding them row by row.
+COPY observations (indicator, entity, period, value, source, note, run_id, changed_by) FROM STDIN
 
 -- name: UpdateStaged
 -- Revises the observations whose staged value differs: the old row moves to
