@@ -36,6 +36,7 @@ type Collector struct {
 
 	value, periodTimestamp, previous, change, improvement, declineStreak *prometheus.Desc
 	target, targetMet, vsBenchmark, indicatorInfo, entityInfo            *prometheus.Desc
+	frequencyMonths                                                      *prometheus.Desc
 	lastRun, lastSuccess, lastRunSuccess, runsTotal, recordsTotal        *prometheus.Desc
 	scrapeSuccess, scrapeDuration, dataStale                             *prometheus.Desc
 
@@ -86,6 +87,9 @@ func New(src Source, logger *slog.Logger, opts ...Option) *Collector {
 		vsBenchmark: desc("indicator_vs_benchmark",
 			"Latest value minus the benchmark entity's value for the same period, signed so that positive is better; the plain difference for neutral indicators.",
 			"indicator", "entity", "benchmark"),
+		frequencyMonths: desc("indicator_frequency_months",
+			"Months between two periods of the indicator: 1 for monthly, 12 for annual ones, so that rules can tell how old is too old.",
+			"indicator"),
 		indicatorInfo: desc("indicator_info", "Catalog entry of an indicator; always 1.",
 			"indicator", "name_zh", "name_en", "unit", "direction", "category"),
 		entityInfo: desc("entity_info", "Catalog entry of an entity; always 1. benchmark is empty when it has none.",
@@ -165,7 +169,7 @@ type family struct{ name, help string }
 func (c *Collector) dataDescs() []*prometheus.Desc {
 	return []*prometheus.Desc{
 		c.value, c.periodTimestamp, c.previous, c.change, c.improvement, c.declineStreak,
-		c.target, c.targetMet, c.vsBenchmark, c.indicatorInfo, c.entityInfo,
+		c.target, c.targetMet, c.vsBenchmark, c.indicatorInfo, c.entityInfo, c.frequencyMonths,
 		c.lastRun, c.lastSuccess, c.lastRunSuccess, c.runsTotal, c.recordsTotal,
 	}
 }
@@ -173,6 +177,7 @@ func (c *Collector) dataDescs() []*prometheus.Desc {
 func (c *Collector) collectCatalog(e *emitter, cat bizenv.Catalog) {
 	for _, i := range cat.Indicators {
 		e.gauge(c.indicatorInfo, 1, i.Code, i.NameZH, i.NameEN, i.Unit, string(i.Direction), i.Category)
+		e.gauge(c.frequencyMonths, float64(i.Frequency.Step()), i.Code)
 	}
 	for _, en := range cat.Entities {
 		e.gauge(c.entityInfo, 1, en.Code, en.NameZH, en.NameEN, en.Kind, en.Benchmark)

@@ -46,7 +46,7 @@ var (
 		"bizenv_indicator_target_met",
 		"bizenv_indicator_vs_benchmark",
 	}
-	catalogMetrics   = []string{"bizenv_indicator_info", "bizenv_entity_info"}
+	catalogMetrics   = []string{"bizenv_indicator_info", "bizenv_entity_info", "bizenv_indicator_frequency_months"}
 	collectorMetrics = []string{
 		"bizenv_collector_last_run_timestamp_seconds",
 		"bizenv_collector_last_success_timestamp_seconds",
