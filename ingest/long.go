@@ -35,10 +35,8 @@ func ParseLongWith(t *Table, v *Validator) ([]bizenv.Observation, []bizenv.Rejec
 		}
 		return ""
 	}
-	var (
-		observations []bizenv.Observation
-		rejects      []bizenv.Reject
-	)
+	observations := make([]bizenv.Observation, 0, len(t.Rows)-head-1)
+	var rejects []bizenv.Reject
 	for _, r := range t.Rows[head+1:] {
 		if r.Blank() {
 			continue
@@ -59,6 +57,9 @@ func ParseLongWith(t *Table, v *Validator) ([]bizenv.Observation, []bizenv.Rejec
 		} else if reject != nil {
 			rejects = append(rejects, *reject)
 		}
+	}
+	if len(observations) == 0 {
+		observations = nil // none, as before any was appended
 	}
 	return observations, rejects, nil
 }

@@ -142,8 +142,12 @@ func readCSV(name string, data []byte, opts ReadOptions) (*Table, error) {
 		line := 1 + bytes.Count(data[:invalidUTF8(data)], []byte("\n"))
 		return nil, bizenv.Errorf(bizenv.EINVALID, "%s: line %d is not UTF-8; save the file as CSV UTF-8", name, line)
 	}
-	b := tableBuilder{t: &Table{Name: name}, opts: opts}
-	cr := csv.NewReader(bytes.NewReader(data))
+	// Room for every line, so that the rows are not copied as they grow.
+	rows := min(bytes.Count(data, []byte("\n"))+1, opts.MaxRows+1)
+	b := tableBuilder{t: &Table{Name: name, Rows: make([]Row, 0, rows)}, opts: opts}
+	// One copy of the file as text: each row's Raw is a slice of it.
+	text := string(data)
+	cr := csv.NewReader(strings.NewReader(text))
 	cr.FieldsPerRecord = -1
 	for {
 		start := cr.InputOffset()
@@ -156,11 +160,14 @@ func readCSV(name string, data []byte, opts ReadOptions) (*Table, error) {
 		line, _ := cr.FieldPos(0)
 		// The record's text, without the blank lines csv skipped before it
 		// and the line end after it.
-		raw := strings.TrimLeft(string(data[start:cr.InputOffset()]), "\r\n")
+		raw := strings.TrimLeft(text[start:cr.InputOffset()], "\r\n")
 		raw = strings.TrimRight(raw, "\r\n")
 		if err := b.add(Row{Line: line, Cells: cells, Raw: raw}); err != nil {
 			return nil, err
 		}
+	}
+	if len(b.t.Rows) == 0 {
+		b.t.Rows = nil
 	}
 	return b.t, nil
 }
