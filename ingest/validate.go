@@ -26,6 +26,8 @@ type Validator struct {
 	current    bizenv.Period    // the month now falls in, in China
 	seen       map[observationKey]firstSeen
 	files      []string // files of seen records, by index
+	baseOf     string   // the file whose base name base is
+	base       string
 }
 
 type indicatorEntry struct {
@@ -123,7 +125,10 @@ func (v *Validator) Check(r Record) (obs bizenv.Observation, ok bool, reject *bi
 	v.seen[key] = firstSeen{file: int32(len(v.files) - 1), line: int32(r.Line), value: value}
 	source := trim(r.Source)
 	if source == "" {
-		source = baseName(r.File)
+		if v.baseOf != r.File {
+			v.baseOf, v.base = r.File, baseName(r.File)
+		}
+		source = v.base
 	}
 	return bizenv.Observation{
 		Indicator: ind.Code,
