@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
 	"github.com/bizenv/bizenv"
 	"github.com/bizenv/bizenv/collectors"
 	"github.com/bizenv/bizenv/config"
@@ -592,5 +594,44 @@ func TestStopCancelsAfterGrace(t *testing.T) {
 	rs := runs(t, db)
 	if len(rs) != 1 || rs[0].Outcome != bizenv.OutcomeFailure || !strings.Contains(rs[0].Error, "context canceled") {
 		t.Errorf("runs: got %+v, want one failure, cancelled", rs)
+	}
+}
+
+// The scheduler exports when each schedule last fired, and nothing for a
+// schedule that has not fired yet.
+func TestLastScheduledMetric(t *testing.T) {
+	db, _ := newDB(t)
+	cfg := parse(t, fmt.Sprintf(`
+collectors:
+  - name: every-second
+    schedule: "@every 1s"
+    tabular: {path: %[1]s/*.csv, layout: long}
+  - name: yearly
+    schedule: "0 9 1 1 *"
+    tabular: {path: %[1]s/*.csv, layout: long}
+`, t.TempDir()))
+	logger, _ := newLogger()
+	s, err := collectors.NewScheduler(collectors.NewRunner(db, cfg, logger, collectors.Options{}), cfg, logger)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := testutil.CollectAndCount(s); got != 0 {
+		t.Errorf("before start: got %d series, want 0", got)
+	}
+	start := time.Now()
+	s.Start()
+	defer s.Stop(context.Background())
+	for testutil.CollectAndCount(s) == 0 {
+		if time.Since(start) > 10*time.Second {
+			t.Fatal("no schedule fired within 10s")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if got := testutil.CollectAndCount(s, "bizenv_collector_last_scheduled_timestamp_seconds"); got != 1 {
+		t.Errorf("series: got %d, want 1 (the yearly schedule has not fired)", got)
+	}
+	v := testutil.ToFloat64(s)
+	if fired := time.Unix(0, int64(v*1e9)); fired.Before(start.Add(-time.Second)) || fired.After(time.Now()) {
+		t.Errorf("last scheduled %v, want between %v and now", fired, start)
 	}
 }

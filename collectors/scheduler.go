@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/robfig/cron/v3"
 
 	"github.com/bizenv/bizenv/config"
@@ -30,6 +31,8 @@ type Scheduler struct {
 	mu      sync.Mutex
 	stopped bool
 	running sync.WaitGroup
+
+	lastScheduled *prometheus.Desc
 }
 
 // NewScheduler adds every collector of cfg to a new cron scheduler; Start
@@ -53,6 +56,9 @@ func NewScheduler(runner *Runner, cfg *config.Config, logger *slog.Logger) (*Sch
 		),
 		runner: runner, logger: logger, jobs: map[string]cron.EntryID{}, loc: loc,
 		ctx: ctx, cancel: cancel,
+		lastScheduled: prometheus.NewDesc("bizenv_collector_last_scheduled_timestamp_seconds",
+			"The last time the collector's schedule called for a run while this process ran it; absent before the first.",
+			[]string{"collector"}, nil),
 	}
 	for _, c := range cfg.Collectors {
 		name := c.Name
@@ -160,4 +166,19 @@ func (c cronLogger) Info(msg string, keysAndValues ...any) {
 
 func (c cronLogger) Error(err error, msg string, keysAndValues ...any) {
 	c.l.Error("cron: "+msg, append(keysAndValues, "err", err)...)
+}
+
+// Describe and Collect make the Scheduler a prometheus.Collector of
+// bizenv_collector_last_scheduled_timestamp_seconds: with the last success,
+// it tells a collector that stopped running at all (a lock never released,
+// a schedule that never fires) from one that runs and fails.
+func (s *Scheduler) Describe(ch chan<- *prometheus.Desc) { ch <- s.lastScheduled }
+
+// Collect sends the time each collector's schedule last fired.
+func (s *Scheduler) Collect(ch chan<- prometheus.Metric) {
+	for name, id := range s.jobs {
+		if prev := s.cron.Entry(id).Prev; !prev.IsZero() {
+			ch <- prometheus.MustNewConstMetric(s.lastScheduled, prometheus.GaugeValue, float64(prev.UnixNano())/1e9, name)
+		}
+	}
 }

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/bizenv/bizenv"
 	"github.com/bizenv/bizenv/collectors"
 	"github.com/bizenv/bizenv/config"
@@ -190,8 +192,8 @@ func loadConfig(path string, check bool, env *environment) (*config.Config, erro
 // startCollectors starts the cron scheduler of cfg's collectors. stop
 // stops it, waiting up to a minute for running collectors, which are then
 // cancelled (and their runs recorded as failed). The runner runs them on
-// demand, for the API.
-func startCollectors(db *database, cfg *config.Config, logger *slog.Logger) (runner *collectorRunner, stop func(), err error) {
+// demand, for the API. reg gets the time each schedule last fired.
+func startCollectors(db *database, cfg *config.Config, reg prometheus.Registerer, logger *slog.Logger) (runner *collectorRunner, stop func(), err error) {
 	r := collectors.NewRunner(db.DB, cfg, logger, collectors.Options{})
 	if len(cfg.Collectors) == 0 {
 		return &collectorRunner{r}, func() {}, nil
@@ -199,6 +201,9 @@ func startCollectors(db *database, cfg *config.Config, logger *slog.Logger) (run
 	s, err := collectors.NewScheduler(r, cfg, logger)
 	if err != nil {
 		return nil, nil, &exitError{code: exitUsage, err: err}
+	}
+	if err := reg.Register(s); err != nil {
+		return nil, nil, err
 	}
 	s.Start()
 	return &collectorRunner{r}, func() {

@@ -53,18 +53,17 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 		return err
 	}
 	defer db.Close()
-	runner, stopCollectors, err := startCollectors(db, cfg, logger)
-	if err != nil {
-		return err
-	}
-	defer stopCollectors()
-
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		metrics.NewBuildInfo(version, revision),
 	)
+	runner, stopCollectors, err := startCollectors(db, cfg, reg, logger)
+	if err != nil {
+		return err
+	}
+	defer stopCollectors()
 	handler := newHandler(db, reg, logger)
 	handler, stopReports, err := serveAPIAndReports(env, db, cfg, runner, reg, handler, logger)
 	if err != nil {

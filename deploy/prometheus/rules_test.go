@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/prometheus/prometheus/promql/parser"
 	"gopkg.in/yaml.v3"
@@ -66,7 +67,22 @@ var annotationQueryRE = regexp.MustCompile("query \\(printf `([^`]+)`")
 func TestRulesNameScrapedMetrics(t *testing.T) {
 	rules := readRules(t)
 	_, dsn := demotest.NewDB(t)
-	families := demotest.Scrape(t, demotest.Serve(t, dsn))
+	// A collector scheduled every second, so that the scheduler's own
+	// metric (bizenv_collector_last_scheduled_timestamp_seconds) is there.
+	config := filepath.Join(t.TempDir(), "bizenv.yml")
+	inbox := t.TempDir()
+	yml := "collectors:\n  - name: heartbeat\n    schedule: \"@every 1s\"\n    tabular: {path: " + inbox + "/*.csv, layout: long}\n"
+	if err := os.WriteFile(config, []byte(yml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	base := demotest.Serve(t, dsn, "--config.file="+config)
+	families := demotest.Scrape(t, base)
+	for start := time.Now(); families["bizenv_collector_last_scheduled_timestamp_seconds"] == nil; families = demotest.Scrape(t, base) {
+		if time.Since(start) > 15*time.Second {
+			t.Fatal("the heartbeat collector's schedule did not fire within 15s")
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
 	demotest.CheckSpecFamilies(t, families)
 
 	for i, r := range rules {

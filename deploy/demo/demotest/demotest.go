@@ -138,15 +138,16 @@ func Build(t testing.TB) string {
 
 var listeningRE = regexp.MustCompile(`msg=listening address=(\S+)`)
 
-// Serve builds bizenv and runs `bizenv serve` on dsn on a free loopback
-// port until t ends; it returns the server's base URL (http://127.0.0.1:N).
-func Serve(t testing.TB, dsn string) string {
+// Serve builds bizenv and runs `bizenv serve` on dsn, with the extra
+// arguments args, on a free loopback port until t ends; it returns the
+// server's base URL (http://127.0.0.1:N).
+func Serve(t testing.TB, dsn string, args ...string) string {
 	t.Helper()
 	bin := Build(t)
-	cmd := exec.Command(bin, "serve",
-		"--database.url="+dsn,
+	cmd := exec.Command(bin, append([]string{"serve",
+		"--database.url=" + dsn,
 		"--web.listen-address=127.0.0.1:0",
-		"--log.level=info")
+		"--log.level=info"}, args...)...)
 	cmd.Env = append(os.Environ(), "BIZENV_DATABASE_URL=")
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
