@@ -17,10 +17,17 @@ build:
 
 # Runs bizenv on its zero-setup default: a private PostgreSQL under
 # ./data/postgres, the demo data, the default catalog, on :9817.
+# As root, the private PostgreSQL runs as the postgres user, which must be
+# able to reach ./data; a checkout under a private home (/root) is not, so
+# the cluster then lives under /var/tmp instead.
+DATA_DIR ?= $(shell if [ "$$(id -u)" = 0 ] && ! su postgres -s /bin/sh -c 'test -x "$(CURDIR)"' 2>/dev/null; \
+	then echo /var/tmp/bizenv-$$(echo "$(CURDIR)" | md5sum | cut -c1-8)/postgres; else echo ./data/postgres; fi)
+
 run: build
-	$(BIN) migrate
-	$(BIN) import $(DEMO)
-	$(BIN) serve --config.file deploy/demo/bizenv.yml $(RUN_FLAGS)
+	@echo "bizenv: private PostgreSQL in $(DATA_DIR)"
+	$(BIN) migrate --database.dir $(DATA_DIR)
+	$(BIN) import --database.dir $(DATA_DIR) $(DEMO)
+	$(BIN) serve --database.dir $(DATA_DIR) --config.file deploy/demo/bizenv.yml $(RUN_FLAGS)
 
 test: lint unit promtool fuzz
 
