@@ -1,6 +1,7 @@
 // Package fetch gets bodies over HTTP for the collectors: a timeout on
 // every attempt, retries with exponential backoff on network errors and
-// 5xx answers, a body size limit, and errors that carry no secret.
+// 5xx answers, a body size limit, redirects followed only on the same
+// host, and errors that carry no secret.
 package fetch
 
 import (
@@ -9,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -91,16 +93,21 @@ func (c *Client) get(ctx context.Context, u string) (body []byte, retry bool, er
 	for k, v := range c.Headers {
 		req.Header.Set(k, v)
 	}
-	hc := c.HTTP
-	if hc == nil {
-		hc = http.DefaultClient
+	hc := http.Client{}
+	if c.HTTP != nil {
+		hc = *c.HTTP
 	}
+	hc.CheckRedirect = sameHost
 	resp, err := hc.Do(req)
 	if err != nil {
 		// url.Error quotes the full URL; keep only its cause.
 		var ue *url.Error
 		if errors.As(err, &ue) {
 			err = ue.Err
+		}
+		var re *redirectError
+		if errors.As(err, &re) {
+			return nil, false, fmt.Errorf("GET %s: %v", Redact(u), err)
 		}
 		if errors.Is(err, context.DeadlineExceeded) && ctx.Err() != nil {
 			err = fmt.Errorf("timed out after %s", c.Timeout)
@@ -131,6 +138,55 @@ func (c *Client) get(ctx context.Context, u string) (body []byte, retry bool, er
 		return nil, false, bizenv.Errorf(bizenv.ETOOLARGE, "GET %s: body larger than the limit of %d bytes", Redact(u), max)
 	}
 	return body, false, nil
+}
+
+// maxRedirects is how many redirects one attempt follows, as net/http does.
+const maxRedirects = 10
+
+// redirectError is a redirect not followed.
+type redirectError struct{ reason string }
+
+func (e *redirectError) Error() string { return e.reason }
+
+// sameHost follows a redirect only to the host and port of the request
+// it answers. net/http copies every header onto a redirect and strips only
+// Authorization and cookies when the domain changes, so a configured
+// X-Api-Key would reach whatever host a compromised or misconfigured
+// upstream names; refusing the redirect also keeps a pagination link's
+// same-host rule from being undone by a 302. The one change allowed is
+// http to https on the same host name and default ports.
+func sameHost(req *http.Request, via []*http.Request) error {
+	if len(via) >= maxRedirects {
+		return &redirectError{fmt.Sprintf("stopped after %d redirects", maxRedirects)}
+	}
+	from, to := via[0].URL, req.URL
+	if hostPort(from) == hostPort(to) && (from.Scheme == to.Scheme || to.Scheme == "https") {
+		return nil
+	}
+	if from.Scheme == "http" && to.Scheme == "https" && strings.EqualFold(from.Hostname(), to.Hostname()) &&
+		hostPort(from) == strings.ToLower(from.Hostname())+":80" && hostPort(to) == strings.ToLower(to.Hostname())+":443" {
+		return nil
+	}
+	if to.Scheme != "http" && to.Scheme != "https" {
+		return &redirectError{fmt.Sprintf("redirect to a %s URL refused", to.Scheme)}
+	}
+	if hostPort(from) == hostPort(to) {
+		return &redirectError{"redirect from https to http refused: the headers would travel in clear"}
+	}
+	return &redirectError{fmt.Sprintf("redirect to another host (%s) refused: the request's headers are sent only to the configured host", to.Host)}
+}
+
+// hostPort is u's host name in lower case and its port, the scheme's
+// default when u names none.
+func hostPort(u *url.URL) string {
+	port := u.Port()
+	if port == "" {
+		port = "80"
+		if u.Scheme == "https" {
+			port = "443"
+		}
+	}
+	return net.JoinHostPort(strings.ToLower(u.Hostname()), port)
 }
 
 // Redact returns u without user info and with every query value replaced

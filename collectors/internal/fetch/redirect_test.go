@@ -1,0 +1,86 @@
+package fetch_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/bizenv/bizenv/collectors/internal/fetch"
+)
+
+const apiKey = "k3y-0f-the-bureau"
+
+// elsewhere is a server on another port, which counts as another host,
+// that records every API key it is sent.
+func elsewhere(t *testing.T) (*httptest.Server, *atomic.Int32) {
+	t.Helper()
+	var keys atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("X-Api-Key") != "" || r.Header.Get("Authorization") != "" {
+			keys.Add(1)
+		}
+		w.Write([]byte(`{"data":[]}`))
+	}))
+	t.Cleanup(srv.Close)
+	return srv, &keys
+}
+
+func TestRedirects(t *testing.T) {
+	other, keys := elsewhere(t)
+	origin := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/away":
+			http.Redirect(w, r, other.URL+"/steal?x=1", http.StatusFound)
+		case "/moved":
+			http.Redirect(w, r, "/here", http.StatusMovedPermanently)
+		case "/here":
+			if r.Header.Get("X-Api-Key") != apiKey {
+				http.Error(w, "no key", http.StatusForbidden)
+				return
+			}
+			w.Write([]byte(`ok`))
+		case "/loop":
+			http.Redirect(w, r, "/loop", http.StatusFound)
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	defer origin.Close()
+	// The caller's client may follow any redirect; the fetcher must not.
+	permissive := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return nil }}
+	c := &fetch.Client{HTTP: permissive, Headers: map[string]string{"X-Api-Key": apiKey, "Authorization": "Bearer " + apiKey},
+		Timeout: 5 * time.Second, Retries: 2, Backoff: time.Millisecond}
+
+	t.Run("another host", func(t *testing.T) {
+		_, err := c.Get(context.Background(), origin.URL+"/away")
+		if n := keys.Load(); n != 0 {
+			t.Errorf("the other host was sent the key %d times", n)
+		}
+		if err == nil {
+			t.Fatal("got no error, want the redirect refused")
+		}
+		host := strings.TrimPrefix(other.URL, "http://")
+		if want := "GET " + origin.URL + "/away: redirect to another host (" + host + ") refused"; !strings.HasPrefix(err.Error(), want) {
+			t.Errorf("got %q, want it to start %q", err, want)
+		}
+		if strings.Contains(err.Error(), apiKey) || strings.Contains(err.Error(), "attempts") {
+			t.Errorf("error %q names the key or was retried", err)
+		}
+	})
+	t.Run("same host", func(t *testing.T) {
+		body, err := c.Get(context.Background(), origin.URL+"/moved")
+		if err != nil || string(body) != "ok" {
+			t.Errorf("got %q, %v, want ok", body, err)
+		}
+	})
+	t.Run("loop", func(t *testing.T) {
+		_, err := c.Get(context.Background(), origin.URL+"/loop")
+		if want := "GET " + origin.URL + "/loop: stopped after 10 redirects"; err == nil || err.Error() != want {
+			t.Errorf("got %v, want %q", err, want)
+		}
+	})
+}
