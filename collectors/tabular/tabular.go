@@ -23,6 +23,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/bizenv/bizenv"
@@ -37,6 +38,21 @@ type Source struct {
 	cfg    config.Tabular
 	client *fetch.Client
 	logger *slog.Logger
+
+	mu    sync.Mutex
+	known map[string]fileState // drop folder files hashed before, by path
+}
+
+// fileState is what a drop folder file was when it was last hashed: a file
+// of the same size and modification time is taken to be unchanged, and is
+// not read again to learn its hash.
+type fileState struct {
+	size    int64
+	modTime time.Time
+	sum     string
+	// unreadable is why no configuration can read the file, once parsing
+	// it has failed for that reason.
+	unreadable error
 }
 
 // Options are what New needs besides the configuration.
@@ -53,7 +69,7 @@ func New(name string, cfg config.Tabular, opts Options) *Source {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return &Source{name: name, cfg: cfg, logger: logger, client: &fetch.Client{
+	return &Source{name: name, cfg: cfg, logger: logger, known: map[string]fileState{}, client: &fetch.Client{
 		HTTP: opts.HTTP, Headers: cfg.Headers, Timeout: cfg.TimeoutDuration, Retries: 3,
 		Backoff: opts.Backoff, MaxBytes: ingest.DefaultMaxBytes, Logger: opts.Logger,
 	}}
@@ -77,105 +93,249 @@ type file struct {
 // Fetch reads the files that are new since the last successful run and
 // checks their records with v, mapping entity names with the catalog's
 // Chinese names where the configured map has none. A file that cannot be
-// used is rejected as a whole. If the configuration is what does not fit it
-// (no header row with the configured names, no period in its name), its
-// content is not kept, so that it is read again once the configuration is
-// fixed; a file that cannot be read at all (not CSV or XLSX, too large) is
-// kept like any other, and so not read again until it changes.
+// used is rejected as a whole, and the others are still read. Only the
+// content of files that were read as tables is kept: a file that the
+// configuration does not fit (no header row with the configured names, no
+// period in its name) is read again once the configuration is fixed, and
+// one that no configuration can read (not CSV or XLSX, too large, not a
+// regular file in the folder) is rejected on every run until it is
+// removed, without its content ever being stored.
 func (s *Source) Fetch(ctx context.Context, cat bizenv.Catalog, v *ingest.Validator, stored Stored) (bizenv.Batch, error) {
-	files, err := s.files(ctx)
-	if err != nil {
-		return bizenv.Batch{}, err
-	}
 	names := map[string]string{}
 	for _, e := range cat.Entities {
 		names[e.NameZH] = e.Code
 	}
 	var b bizenv.Batch
 	seen := map[string]bool{}
-	for _, f := range files {
-		if seen[f.sum] {
-			s.logger.Info("file has the same content as another; skipped", "file", f.name)
-			continue
+	// skip says whether a file with content sum need not be read.
+	skip := func(name, sum string) (bool, error) {
+		if seen[sum] {
+			s.logger.Info("file has the same content as another; skipped", "file", name)
+			return true, nil
 		}
-		seen[f.sum] = true
-		done, err := stored(ctx, f.sum)
-		if err != nil {
-			return bizenv.Batch{}, err
-		}
+		seen[sum] = true
+		done, err := stored(ctx, sum)
 		if done {
-			s.logger.Debug("file already stored; skipped", "file", f.name, "sha256", f.sum)
-			continue
+			s.logger.Debug("file already stored; skipped", "file", name, "sha256", sum)
 		}
+		return done, err
+	}
+	// use parses a file read in full, and says why no configuration can
+	// read it, if that is why it failed.
+	use := func(f file) error {
 		obs, rejects, err := s.parse(f, names, v)
 		if err != nil {
 			b.Rejects = append(b.Rejects, bizenv.Reject{File: f.name, Reason: bizenv.ErrorMessage(err)})
 			var unreadable *unreadableError
 			if errors.As(err, &unreadable) {
-				b.Payloads = append(b.Payloads, bizenv.Payload{Name: f.name, SHA256: f.sum, Content: f.content})
+				return err
 			}
-			continue
+			return nil
 		}
 		s.logger.Info("file read", "file", f.name, "observations", len(obs), "rejected", len(rejects))
 		b.Observations = append(b.Observations, obs...)
 		b.Rejects = append(b.Rejects, rejects...)
 		b.Payloads = append(b.Payloads, bizenv.Payload{Name: f.name, SHA256: f.sum, Content: f.content})
+		return nil
 	}
-	return b, nil
-}
 
-// files reads the files the collector looks at, in name order.
-func (s *Source) files(ctx context.Context) ([]file, error) {
 	if s.cfg.URL != "" {
 		body, err := s.client.Get(ctx, s.cfg.URL)
 		if err != nil {
-			return nil, err
+			return bizenv.Batch{}, err
 		}
 		base := "download"
 		if u, err := url.Parse(s.cfg.URL); err == nil {
 			base = path.Base(u.Path)
 		}
-		return []file{newFile(fetch.Redact(s.cfg.URL), base, body)}, nil
+		f := newFile(fetch.Redact(s.cfg.URL), base, body)
+		if done, err := skip(f.name, f.sum); err != nil || done {
+			return b, err
+		}
+		use(f)
+		return b, nil
 	}
+
 	paths, err := filepath.Glob(s.cfg.Path)
 	if err != nil {
-		return nil, fmt.Errorf("path %s: %v", s.cfg.Path, err)
+		return bizenv.Batch{}, fmt.Errorf("path %s: %v", s.cfg.Path, err)
 	}
 	slices.Sort(paths)
-	var files []file
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	present := map[string]bool{}
 	for _, p := range paths {
 		if err := ctx.Err(); err != nil {
-			return nil, err
+			return bizenv.Batch{}, err
 		}
-		st, err := os.Stat(p)
+		if strings.HasPrefix(filepath.Base(p), "~$") {
+			continue // the lock files Excel leaves next to open workbooks
+		}
+		present[p] = true
+		st, err := s.entry(p)
 		if err != nil {
-			return nil, err
-		} else if !st.Mode().IsRegular() || strings.HasPrefix(filepath.Base(p), "~$") {
-			continue // folders, and the lock files Excel leaves next to open workbooks
+			b.Rejects = append(b.Rejects, bizenv.Reject{File: p, Reason: bizenv.ErrorMessage(err)})
+			continue
+		} else if st == nil {
+			continue // a folder
 		}
-		content, err := readFile(p)
+		known, ok := s.known[p]
+		if !ok || known.size != st.Size() || !known.modTime.Equal(st.ModTime()) {
+			sum, st, err := hashFile(p, st)
+			if err != nil {
+				b.Rejects = append(b.Rejects, bizenv.Reject{File: p, Reason: bizenv.ErrorMessage(err)})
+				delete(s.known, p)
+				continue
+			}
+			known = fileState{size: st.Size(), modTime: st.ModTime(), sum: sum}
+			s.known[p] = known
+		}
+		if known.unreadable != nil {
+			b.Rejects = append(b.Rejects, bizenv.Reject{File: p, Reason: bizenv.ErrorMessage(known.unreadable)})
+			continue
+		}
+		if done, err := skip(p, known.sum); err != nil {
+			return bizenv.Batch{}, err
+		} else if done {
+			continue
+		}
+		content, err := readFile(p, st)
 		if err != nil {
-			return nil, err
+			b.Rejects = append(b.Rejects, bizenv.Reject{File: p, Reason: bizenv.ErrorMessage(err)})
+			delete(s.known, p)
+			continue
 		}
-		files = append(files, newFile(p, filepath.Base(p), content))
+		f := newFile(p, filepath.Base(p), content)
+		if f.sum != known.sum {
+			// Changed since it was hashed: its state is learnt again on
+			// the next run.
+			delete(s.known, p)
+			if done, err := skip(p, f.sum); err != nil {
+				return bizenv.Batch{}, err
+			} else if done {
+				continue
+			}
+		}
+		if err := use(f); err != nil && f.sum == known.sum {
+			known.unreadable = err
+			s.known[p] = known
+		}
 	}
-	return files, nil
+	for p := range s.known {
+		if !present[p] {
+			delete(s.known, p)
+		}
+	}
+	return b, nil
 }
 
-func readFile(p string) ([]byte, error) {
+// entry checks that the glob match p is a regular file inside the folder
+// the pattern names, and returns its Lstat; nil for a folder, which the
+// pattern may match and which is passed over. A symbolic link is refused
+// wherever it points, as is a match reached through a linked folder below
+// the pattern's fixed part: a link could lead out of the folder, to a file
+// the uploader cannot read but bizenv can.
+func (s *Source) entry(p string) (os.FileInfo, error) {
+	st, err := os.Lstat(p)
+	if err != nil {
+		return nil, bizenv.Errorf(bizenv.EINVALID, "%s: cannot be read: %v", p, cause(err))
+	}
+	switch {
+	case st.Mode()&os.ModeSymlink != 0:
+		return nil, bizenv.Errorf(bizenv.EINVALID, "%s: a symbolic link; only regular files in the folder are read", p)
+	case st.IsDir():
+		return nil, nil
+	case !st.Mode().IsRegular():
+		return nil, bizenv.Errorf(bizenv.EINVALID, "%s: not a regular file", p)
+	case st.Size() > ingest.DefaultMaxBytes:
+		return nil, bizenv.Errorf(bizenv.ETOOLARGE, "%s: %d bytes, larger than the limit of %d", p, st.Size(), ingest.DefaultMaxBytes)
+	}
+	base := fixedDir(s.cfg.Path)
+	rel, err := filepath.Rel(base, filepath.Dir(p))
+	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return nil, bizenv.Errorf(bizenv.EINVALID, "%s: not inside %s", p, base)
+	}
+	dir := base
+	for _, part := range strings.Split(rel, string(filepath.Separator)) {
+		if part == "." {
+			continue
+		}
+		dir = filepath.Join(dir, part)
+		if d, err := os.Lstat(dir); err != nil || d.Mode()&os.ModeSymlink != 0 {
+			return nil, bizenv.Errorf(bizenv.EINVALID, "%s: in %s, a symbolic link; only files inside %s are read", p, dir, base)
+		}
+	}
+	return st, nil
+}
+
+// cause is err without the path an *os.PathError repeats.
+func cause(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// fixedDir is the folder of a glob pattern up to its first wildcard.
+func fixedDir(pattern string) string {
+	dir := filepath.Dir(pattern)
+	for strings.ContainsAny(dir, `*?[\`) {
+		dir = filepath.Dir(dir)
+	}
+	return dir
+}
+
+// open opens the regular file p whose Lstat is st, making sure it is
+// still that file: one swapped for a link since is refused.
+func open(p string, st os.FileInfo) (*os.File, os.FileInfo, error) {
 	f, err := os.Open(p)
+	if err != nil {
+		return nil, nil, bizenv.Errorf(bizenv.EINVALID, "%s: cannot be read: %v", p, cause(err))
+	}
+	now, err := f.Stat()
+	if err != nil || !os.SameFile(st, now) || !now.Mode().IsRegular() {
+		f.Close()
+		return nil, nil, bizenv.Errorf(bizenv.EINVALID, "%s: replaced while it was read", p)
+	}
+	return f, now, nil
+}
+
+// hashFile returns the hex SHA-256 of the file p, read in small pieces:
+// a file already stored costs no memory to recognise.
+func hashFile(p string, st os.FileInfo) (string, os.FileInfo, error) {
+	f, st, err := open(p, st)
+	if err != nil {
+		return "", nil, err
+	}
+	defer f.Close()
+	h := sha256.New()
+	n, err := io.Copy(h, io.LimitReader(f, ingest.DefaultMaxBytes+1))
+	if err != nil {
+		return "", nil, bizenv.Errorf(bizenv.EINVALID, "%s: cannot be read: %v", p, cause(err))
+	}
+	if n > ingest.DefaultMaxBytes {
+		return "", nil, bizenv.Errorf(bizenv.ETOOLARGE, "%s: larger than the limit of %d bytes", p, ingest.DefaultMaxBytes)
+	}
+	return hex.EncodeToString(h.Sum(nil)), st, nil
+}
+
+// readFile reads the file p into a buffer of its size.
+func readFile(p string, st os.FileInfo) ([]byte, error) {
+	f, st, err := open(p, st)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, ingest.DefaultMaxBytes+1))
-	if err != nil {
-		return nil, err
+	var buf bytes.Buffer
+	buf.Grow(int(min(st.Size(), ingest.DefaultMaxBytes)) + bytes.MinRead)
+	if _, err := buf.ReadFrom(io.LimitReader(f, ingest.DefaultMaxBytes+1)); err != nil {
+		return nil, bizenv.Errorf(bizenv.EINVALID, "%s: cannot be read: %v", p, cause(err))
 	}
-	if len(b) > ingest.DefaultMaxBytes {
-		return nil, bizenv.Errorf(bizenv.ETOOLARGE, "%s: larger than %d bytes", p, ingest.DefaultMaxBytes)
+	if buf.Len() > ingest.DefaultMaxBytes {
+		return nil, bizenv.Errorf(bizenv.ETOOLARGE, "%s: larger than the limit of %d bytes", p, ingest.DefaultMaxBytes)
 	}
-	return b, nil
+	return buf.Bytes(), nil
 }
 
 func newFile(name, base string, content []byte) file {
