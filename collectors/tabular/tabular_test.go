@@ -20,7 +20,7 @@ import (
 // now is after every period the fixtures hold.
 var now = time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
 
-func parseConfig(t *testing.T, yml string) config.Collector {
+func parseConfig(t testing.TB, yml string) config.Collector {
 	t.Helper()
 	c, err := config.Parse("test.yml", []byte(yml), func(string) string { return "s3cret" })
 	if err != nil {
