@@ -160,18 +160,16 @@ func sameHost(req *http.Request, via []*http.Request) error {
 		return &redirectError{fmt.Sprintf("stopped after %d redirects", maxRedirects)}
 	}
 	from, to := via[0].URL, req.URL
-	if hostPort(from) == hostPort(to) && (from.Scheme == to.Scheme || to.Scheme == "https") {
-		return nil
-	}
-	if from.Scheme == "http" && to.Scheme == "https" && strings.EqualFold(from.Hostname(), to.Hostname()) &&
-		hostPort(from) == strings.ToLower(from.Hostname())+":80" && hostPort(to) == strings.ToLower(to.Hostname())+":443" {
-		return nil
-	}
-	if to.Scheme != "http" && to.Scheme != "https" {
+	switch {
+	case to.Scheme != "http" && to.Scheme != "https":
 		return &redirectError{fmt.Sprintf("redirect to a %s URL refused", to.Scheme)}
-	}
-	if hostPort(from) == hostPort(to) {
+	case from.Scheme == "https" && to.Scheme == "http":
 		return &redirectError{"redirect from https to http refused: the headers would travel in clear"}
+	case hostPort(from) == hostPort(to):
+		return nil
+	case from.Scheme == "http" && to.Scheme == "https" && strings.EqualFold(from.Hostname(), to.Hostname()) &&
+		from.Port() == "" && to.Port() == "":
+		return nil
 	}
 	return &redirectError{fmt.Sprintf("redirect to another host (%s) refused: the request's headers are sent only to the configured host", to.Host)}
 }

@@ -71,6 +71,20 @@ func TestRedirects(t *testing.T) {
 			t.Errorf("error %q names the key or was retried", err)
 		}
 	})
+	t.Run("https to http", func(t *testing.T) {
+		secure := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			http.Redirect(w, r, other.URL+"/plain", http.StatusFound)
+		}))
+		defer secure.Close()
+		c := &fetch.Client{HTTP: secure.Client(), Headers: map[string]string{"X-Api-Key": apiKey}, Timeout: 5 * time.Second}
+		_, err := c.Get(context.Background(), secure.URL+"/api")
+		if n := keys.Load(); n != 0 {
+			t.Errorf("the plain server was sent the key %d times", n)
+		}
+		if want := "GET " + secure.URL + "/api: redirect from https to http refused: the headers would travel in clear"; err == nil || err.Error() != want {
+			t.Errorf("got %v, want %q", err, want)
+		}
+	})
 	t.Run("same host", func(t *testing.T) {
 		body, err := c.Get(context.Background(), origin.URL+"/moved")
 		if err != nil || string(body) != "ok" {
