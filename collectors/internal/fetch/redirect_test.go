@@ -56,7 +56,8 @@ func TestRedirects(t *testing.T) {
 		Timeout: 5 * time.Second, Retries: 2, Backoff: time.Millisecond}
 
 	t.Run("another host", func(t *testing.T) {
-		_, err := c.Get(context.Background(), origin.URL+"/away")
+		u := origin.URL + "/away"
+		_, err := c.Get(context.Background(), u)
 		if n := keys.Load(); n != 0 {
 			t.Errorf("the other host was sent the key %d times", n)
 		}
@@ -77,7 +78,8 @@ func TestRedirects(t *testing.T) {
 		}))
 		defer secure.Close()
 		c := &fetch.Client{HTTP: secure.Client(), Headers: map[string]string{"X-Api-Key": apiKey}, Timeout: 5 * time.Second}
-		_, err := c.Get(context.Background(), secure.URL+"/api")
+		u := secure.URL + "/api"
+		_, err := c.Get(context.Background(), u)
 		if n := keys.Load(); n != 0 {
 			t.Errorf("the plain server was sent the key %d times", n)
 		}
@@ -86,13 +88,15 @@ func TestRedirects(t *testing.T) {
 		}
 	})
 	t.Run("same host", func(t *testing.T) {
-		body, err := c.Get(context.Background(), origin.URL+"/moved")
+		u := origin.URL + "/moved"
+		body, err := c.Get(context.Background(), u)
 		if err != nil || string(body) != "ok" {
 			t.Errorf("got %q, %v, want ok", body, err)
 		}
 	})
 	t.Run("loop", func(t *testing.T) {
-		_, err := c.Get(context.Background(), origin.URL+"/loop")
+		u := origin.URL + "/loop"
+		_, err := c.Get(context.Background(), u)
 		if want := "GET " + origin.URL + "/loop: stopped after 10 redirects"; err == nil || err.Error() != want {
 			t.Errorf("got %v, want %q", err, want)
 		}
