@@ -25,13 +25,17 @@ import (
 const streakAlert = "BizEnvIndicatorDeclineStreak"
 
 // The labels the district's two-month rank decline (2021-11, 2021-12 in the
-// demo data) must fire with, and the figures its annotations must state.
+// demo data) must fire with (the names and unit joined from the info series
+// among them), and the figures its annotations must state.
 var (
 	wantLabels = map[string]string{
 		"alertname": streakAlert,
 		"indicator": "city_assessment_rank",
 		"entity":    "wuhan-edz",
 		"severity":  "warning",
+		"name_zh":   "全市营商环境考核排名",
+		"unit":      "rank",
+		"entity_zh": "武汉经开区（汉南区）",
 	}
 	wantAnnotations = map[string]string{
 		"summary":     "武汉经开区（汉南区） 全市营商环境考核排名 连续2个月下滑",
