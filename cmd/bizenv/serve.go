@@ -32,7 +32,7 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 	webConfig := fs.String("web.config.file", "", "exporter-toolkit web configuration file for TLS and basic auth")
 	configFile := fs.String("config.file", "", "configuration file: time zone, catalog file, collectors")
 	configCheck := fs.Bool("config.check", false, "validate --config.file, print \"config OK\" and exit")
-	if err := parseFlags(fs, args); err != nil {
+	if err := parseFlags(env, fs, args); err != nil {
 		return err
 	}
 	cfg, err := loadConfig(*configFile, *configCheck, env)

@@ -18,7 +18,7 @@ func runVerify(ctx context.Context, env *environment, args []string) error {
 	runningAfter := fs.Duration("running-warning", postgres.DefaultRunningAfter, "warn about runs still running after this long")
 	limit := fs.Int("limit", 1000, "list at most this many violations per check")
 	repair := fs.Bool("repair", false, "first mark runs left running by a process that is gone as failed")
-	if err := parseFlags(fs, args); err != nil {
+	if err := parseFlags(env, fs, args); err != nil {
 		return err
 	}
 	logger := c.logger(env)
