@@ -30,7 +30,7 @@ func runCatalog(ctx context.Context, env *environment, args []string) error {
 		return &exitError{code: exitUsage, err: errors.New("usage: bizenv catalog apply FILE")}
 	}
 	logger := c.logger(env)
-	db, err := c.openPrepared(ctx, env, logger)
+	db, err := c.openMigrated(ctx, env, logger)
 	if err != nil {
 		return err
 	}

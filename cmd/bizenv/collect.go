@@ -60,7 +60,7 @@ func runCollect(ctx context.Context, env *environment, args []string) error {
 	}
 
 	logger := c.logger(env)
-	db, err := c.openPrepared(ctx, env, logger, catalogFiles(cfg)...)
+	db, err := c.openMigrated(ctx, env, logger)
 	if err != nil {
 		return err
 	}

@@ -206,6 +206,25 @@ func redactDSN(msg, dsn string) string {
 	return msg
 }
 
+// openMigrated opens the database as openDatabase does for a command that
+// must not change the schema or the catalog (SPEC section 3): it checks that
+// every migration is applied and tells to run migrate when not.
+func (c *commonFlags) openMigrated(ctx context.Context, env *environment, logger *slog.Logger) (*database, error) {
+	db, err := c.openDatabase(ctx, env, logger)
+	if err != nil {
+		return nil, err
+	}
+	n, err := db.Pending(ctx)
+	if err == nil && n > 0 {
+		err = fmt.Errorf("the database schema is not up to date (%d migration(s) not applied): run `bizenv migrate` first", n)
+	}
+	if err != nil {
+		db.Close()
+		return nil, &exitError{code: exitUsage, err: err}
+	}
+	return db, nil
+}
+
 // openPrepared opens the database as openDatabase does and prepares it:
 // migrations applied, the default catalog and catalogFiles applied.
 func (c *commonFlags) openPrepared(ctx context.Context, env *environment, logger *slog.Logger, catalogFiles ...string) (*database, error) {
@@ -220,13 +239,14 @@ func (c *commonFlags) openPrepared(ctx context.Context, env *environment, logger
 	return db, nil
 }
 
-// prepare migrates the schema and applies the default catalog and the
-// extra catalog files given.
+// prepare migrates the schema, adds what is missing from the default
+// catalog and applies the user's catalog files given. Only migrate and serve
+// call it.
 func prepare(ctx context.Context, db *database, catalogFiles ...string) error {
 	if err := db.Migrate(ctx); err != nil {
 		return err
 	}
-	if err := db.ApplyCatalog(ctx, bizenv.DefaultCatalog()); err != nil {
+	if err := db.ApplyDefaultCatalog(ctx, bizenv.DefaultCatalog()); err != nil {
 		return err
 	}
 	for _, f := range catalogFiles {

@@ -30,7 +30,7 @@ func runImport(ctx context.Context, env *environment, args []string) error {
 	}
 	logger := c.logger(env)
 	start := time.Now()
-	db, err := c.openPrepared(ctx, env, logger)
+	db, err := c.openMigrated(ctx, env, logger)
 	if err != nil {
 		return err
 	}

@@ -43,7 +43,7 @@ func runReport(ctx context.Context, env *environment, args []string) error {
 		return &exitError{code: exitUsage, err: fmt.Errorf("--format %q: want json, html or csv", *format)}
 	}
 	logger := c.logger(env)
-	db, err := c.openPrepared(ctx, env, logger)
+	db, err := c.openMigrated(ctx, env, logger)
 	if err != nil {
 		return err
 	}

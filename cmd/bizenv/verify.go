@@ -22,17 +22,11 @@ func runVerify(ctx context.Context, env *environment, args []string) error {
 		return err
 	}
 	logger := c.logger(env)
-	db, err := c.openDatabase(ctx, env, logger)
+	db, err := c.openMigrated(ctx, env, logger)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	if n, err := db.Pending(ctx); err != nil || n > 0 {
-		if err == nil {
-			err = fmt.Errorf("%d migration(s) not applied: run bizenv migrate", n)
-		}
-		return &exitError{code: exitUsage, err: fmt.Errorf("verify: %w", err)}
-	}
 	if *repair {
 		ids, err := db.FailDeadRuns(ctx)
 		if err != nil {
