@@ -83,7 +83,8 @@ bench: build
 	$(GO) test -run='^$$' -bench=. -benchmem -count=3 ./...
 
 # Renders the demo's 2020-11 report as a PNG with headless Chromium, to
-# look at it as a manager would (needs Debian's chromium package).
+# look at it as a manager would (needs Debian's chromium and fonts-noto-cjk;
+# without a CJK font every Chinese character is a box).
 report-png: build
 	report/render-png.sh $(BIN) report-2020-11.png
 
