@@ -12,6 +12,9 @@ RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/bizenv ./cmd/bizen
 # Alpine rather than distroless: its busybox wget lets the compose
 # healthcheck ask /readyz. The image needs a DSN (BIZENV_DATABASE_URL): it
 # carries no PostgreSQL server for the zero-setup mode.
+# It renders no page itself: the monthly report's HTML is drawn by the
+# reader's browser, which needs a CJK font (fonts-noto-cjk on Debian), and
+# `make report-png` runs on a machine with chromium and fonts-noto-cjk.
 FROM alpine:3.22
 RUN apk add --no-cache ca-certificates tzdata \
  && addgroup -S -g 10001 bizenv \

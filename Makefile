@@ -10,7 +10,7 @@ DEMO := deploy/demo/seed-report.csv deploy/demo/synthetic.csv
 # mid-run, which go test then reports as a failure.
 FUZZTIME ?= 10000x
 
-.PHONY: build run test lint unit promtool fuzz bench soak report-png clean
+.PHONY: build run run-hint test lint unit promtool fuzz bench soak report-png clean
 
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/bizenv
@@ -23,11 +23,28 @@ build:
 DATA_DIR ?= $(shell if [ "$$(id -u)" = 0 ] && ! su postgres -s /bin/sh -c 'test -x "$(CURDIR)"' 2>/dev/null; \
 	then echo /var/tmp/bizenv-$$(echo "$(CURDIR)" | md5sum | cut -c1-8)/postgres; else echo ./data/postgres; fi)
 
+# ADDR is where serve listens; the hint's URLs follow it.
+ADDR ?= :9817
+URL = http://$(if $(filter :%,$(ADDR)),localhost$(ADDR),$(ADDR))
+
 run: build
 	@echo "bizenv: private PostgreSQL in $(DATA_DIR)"
 	$(BIN) migrate --database.dir $(DATA_DIR)
 	$(BIN) import --database.dir $(DATA_DIR) $(DEMO)
-	$(BIN) serve --database.dir $(DATA_DIR) --config.file deploy/demo/bizenv.yml $(RUN_FLAGS)
+	@$(MAKE) -s run-hint
+	$(BIN) serve --database.dir $(DATA_DIR) --config.file deploy/demo/bizenv.yml --web.listen-address $(ADDR) $(RUN_FLAGS)
+
+# Where to look once serve is up; the report is the demo's story (the rank
+# falling to 15th in 2020-11). TestMakeRunHint runs the printed command.
+run-hint:
+	@echo
+	@echo "bizenv serves on $(URL)/ (Ctrl-C stops it):"
+	@echo "  metrics  $(URL)/metrics"
+	@echo "  API      $(URL)/api/v1/indicators  (described at $(URL)/api/v1/openapi.json)"
+	@echo "  report   $(URL)/api/v1/reports/monthly?period=2020-11&format=html"
+	@echo "  or, from another terminal:"
+	@echo "    $(BIN) report --database.dir $(DATA_DIR) --period 2020-11 --entity wuhan-edz --format html -o report-2020-11.html"
+	@echo
 
 test: lint unit promtool fuzz
 
@@ -66,7 +83,8 @@ bench: build
 	$(GO) test -run='^$$' -bench=. -benchmem -count=3 ./...
 
 # Renders the demo's 2020-11 report as a PNG with headless Chromium, to
-# look at it as a manager would (needs Debian's chromium package).
+# look at it as a manager would (needs Debian's chromium and fonts-noto-cjk;
+# without a CJK font every Chinese character is a box).
 report-png: build
 	report/render-png.sh $(BIN) report-2020-11.png
 

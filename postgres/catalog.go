@@ -10,8 +10,22 @@ import (
 var _ bizenv.CatalogStore = (*DB)(nil)
 
 // ApplyCatalog inserts or updates every indicator and entity of c in one
-// transaction. A parent or benchmark must be in c or already stored.
+// transaction, as a user's catalog: what it sets stays set until another
+// user's catalog changes it. A parent or benchmark must be in c or already
+// stored.
 func (db *DB) ApplyCatalog(ctx context.Context, c bizenv.Catalog) error {
+	return db.applyCatalog(ctx, c, "UpsertIndicator", "UpsertEntity")
+}
+
+// ApplyDefaultCatalog applies the catalog embedded in the binary: it adds
+// the indicators and entities that are missing and brings the rows it added
+// up to date with c, but never writes a row a user's catalog set (SPEC
+// section 3). Nothing is written when nothing differs.
+func (db *DB) ApplyDefaultCatalog(ctx context.Context, c bizenv.Catalog) error {
+	return db.applyCatalog(ctx, c, "UpsertDefaultIndicator", "UpsertDefaultEntity")
+}
+
+func (db *DB) applyCatalog(ctx context.Context, c bizenv.Catalog, upsertIndicator, upsertEntity string) error {
 	if err := c.Validate(); err != nil {
 		return bizenv.Errorf(bizenv.EINVALID, "catalog: %v", err)
 	}
@@ -39,12 +53,12 @@ func (db *DB) ApplyCatalog(ctx context.Context, c bizenv.Catalog) error {
 		if i.Frequency == "" {
 			i.Frequency = bizenv.Monthly
 		}
-		if _, err := tx.NamedExecContext(ctx, db.Query("UpsertIndicator"), i); err != nil {
+		if _, err := tx.NamedExecContext(ctx, db.Query(upsertIndicator), i); err != nil {
 			return fmt.Errorf("catalog: indicator %s: %w", i.Code, err)
 		}
 	}
 	for _, e := range c.Entities {
-		if _, err := tx.NamedExecContext(ctx, db.Query("UpsertEntity"), e); err != nil {
+		if _, err := tx.NamedExecContext(ctx, db.Query(upsertEntity), e); err != nil {
 			return fmt.Errorf("catalog: entity %s: %w", e.Code, err)
 		}
 	}

@@ -81,6 +81,7 @@ func Migrate(ctx context.Context, sdb *sqlx.DB) error {
 }
 
 // Pending reports how many migrations are not yet applied: /readyz wants 0.
+// It writes nothing, also on a database that was never migrated.
 func (db *DB) Pending(ctx context.Context) (int, error) {
 	migrations, err := fs.Sub(bizenvsql.Migrations, "migrations")
 	if err != nil {
@@ -89,6 +90,13 @@ func (db *DB) Pending(ctx context.Context) (int, error) {
 	p, err := goose.NewProvider(goose.DialectPostgres, db.DB.DB, migrations)
 	if err != nil {
 		return 0, err
+	}
+	var migrated bool
+	if err := db.GetContext(ctx, &migrated, db.Query("HasSchema")); err != nil {
+		return 0, fmt.Errorf("schema version: %w", err)
+	}
+	if !migrated {
+		return len(p.ListSources()), nil
 	}
 	has, err := p.HasPending(ctx)
 	if err != nil || !has {

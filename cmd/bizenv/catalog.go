@@ -13,20 +13,24 @@ import (
 )
 
 func runCatalog(ctx context.Context, env *environment, args []string) error {
+	if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "-help") {
+		fmt.Fprintln(env.stdout, "usage: bizenv catalog apply [FLAGS] FILE | bizenv catalog show [FLAGS]\n\nRun 'bizenv catalog apply --help' for the flags.")
+		return nil
+	}
 	if len(args) == 0 || (args[0] != "apply" && args[0] != "show") {
 		return &exitError{code: exitUsage, err: errors.New("usage: bizenv catalog apply FILE | bizenv catalog show")}
 	}
 	var c commonFlags
 	fs := newFlagSet("catalog "+args[0], env)
 	c.register(fs)
-	if err := parseFlags(fs, args[1:]); err != nil {
+	if err := parseFlags(env, fs, args[1:]); err != nil {
 		return err
 	}
 	if args[0] == "apply" && fs.NArg() != 1 {
 		return &exitError{code: exitUsage, err: errors.New("usage: bizenv catalog apply FILE")}
 	}
 	logger := c.logger(env)
-	db, err := c.openPrepared(ctx, env, logger)
+	db, err := c.openMigrated(ctx, env, logger)
 	if err != nil {
 		return err
 	}
@@ -66,7 +70,7 @@ func runMigrate(ctx context.Context, env *environment, args []string) error {
 	fs := newFlagSet("migrate", env)
 	c.register(fs)
 	catalogFile := fs.String("catalog.file", "", "a catalog file applied after the default catalog")
-	if err := parseFlags(fs, args); err != nil {
+	if err := parseFlags(env, fs, args); err != nil {
 		return err
 	}
 	logger := c.logger(env)

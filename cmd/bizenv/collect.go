@@ -26,7 +26,7 @@ func runCollect(ctx context.Context, env *environment, args []string) error {
 	period := fs.String("period", "", "collect this month, YYYY-MM (default: the last closed month)")
 	from := fs.String("from", "", "backfill from this month, YYYY-MM (with --to)")
 	to := fs.String("to", "", "backfill up to this month, YYYY-MM (with --from)")
-	if err := parseFlags(fs, args); err != nil {
+	if err := parseFlags(env, fs, args); err != nil {
 		return err
 	}
 	usageErr := func(format string, a ...any) error {
@@ -60,7 +60,7 @@ func runCollect(ctx context.Context, env *environment, args []string) error {
 	}
 
 	logger := c.logger(env)
-	db, err := c.openPrepared(ctx, env, logger, catalogFiles(cfg)...)
+	db, err := c.openMigrated(ctx, env, logger)
 	if err != nil {
 		return err
 	}

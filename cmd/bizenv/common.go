@@ -39,16 +39,41 @@ func (c *commonFlags) register(fs *flag.FlagSet) {
 	c.logFormat = promslog.NewFormat()
 	fs.StringVar(&c.databaseURL, "database.url", "", "PostgreSQL DSN (postgres://...); default $BIZENV_DATABASE_URL, else a private cluster under --database.dir")
 	fs.StringVar(&c.databaseDir, "database.dir", "./data/postgres", "data directory of the private PostgreSQL cluster used when no database URL is given")
-	fs.Var(c.logLevel, "log.level", "log level: debug, info, warn or error")
-	fs.Var(c.logFormat, "log.format", "log format: logfmt or json")
+	c.logLevel.Set("info")
+	c.logFormat.Set("logfmt")
+	fs.Var(flagValue{c.logLevel}, "log.level", "log `level`: debug, info, warn or error")
+	fs.Var(flagValue{c.logFormat}, "log.format", "log `format`: logfmt or json")
 }
 
-// parse parses args, turning flag errors into usage errors.
-func parseFlags(fs *flag.FlagSet, args []string) error {
+// flagValue lets the flag package print the defaults of promslog's values:
+// it makes a zero value of each flag's type to tell whether a default is
+// worth printing, and the String method of a zero promslog.Level panics.
+type flagValue struct {
+	v interface {
+		String() string
+		Set(string) error
+	}
+}
+
+func (f flagValue) String() string {
+	if f.v == nil {
+		return ""
+	}
+	return f.v.String()
+}
+
+func (f flagValue) Set(s string) error { return f.v.Set(s) }
+
+// parseFlags parses args, turning flag errors into usage errors. On -h or
+// --help it prints the command's usage to stdout and returns flag.ErrHelp,
+// which run turns into a successful exit: the command does nothing else.
+func parseFlags(env *environment, fs *flag.FlagSet, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			return nil
+			printUsage(env.stdout, fs)
+			return flag.ErrHelp
 		}
+		printUsage(env.stderr, fs)
 		return &exitError{code: exitUsage, err: err}
 	}
 	return nil
@@ -57,7 +82,37 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 func newFlagSet(name string, env *environment) *flag.FlagSet {
 	fs := flag.NewFlagSet("bizenv "+name, flag.ContinueOnError)
 	fs.SetOutput(env.stderr)
+	// parseFlags prints the usage itself: to stdout for --help, to stderr
+	// after a mistake.
+	fs.Usage = func() {}
 	return fs
+}
+
+// printUsage prints a command's synopsis and its flags to w.
+func printUsage(w io.Writer, fs *flag.FlagSet) {
+	name := strings.TrimPrefix(fs.Name(), "bizenv ")
+	fmt.Fprintf(w, "usage: %s\n\nflags:\n", synopsis(name))
+	out := fs.Output()
+	fs.SetOutput(w)
+	fs.PrintDefaults()
+	fs.SetOutput(out)
+}
+
+// synopsis is a command's usage line (SPEC section 3).
+func synopsis(name string) string {
+	switch name {
+	case "import":
+		return "bizenv import [--dry-run] [--allow-partial] [FLAGS] FILE..."
+	case "collect":
+		return "bizenv collect --config.file FILE [--collector NAME] [--period YYYY-MM | --from YYYY-MM --to YYYY-MM] [FLAGS]"
+	case "report":
+		return "bizenv report --period YYYY-MM [--entity CODE] [--format json|html|csv] [-o FILE] [FLAGS]"
+	case "catalog apply":
+		return "bizenv catalog apply [FLAGS] FILE"
+	case "verify":
+		return "bizenv verify [--repair] [FLAGS]"
+	}
+	return "bizenv " + name + " [FLAGS]"
 }
 
 func (c *commonFlags) logger(env *environment) *slog.Logger {
@@ -151,6 +206,25 @@ func redactDSN(msg, dsn string) string {
 	return msg
 }
 
+// openMigrated opens the database as openDatabase does for a command that
+// must not change the schema or the catalog (SPEC section 3): it checks that
+// every migration is applied and tells to run migrate when not.
+func (c *commonFlags) openMigrated(ctx context.Context, env *environment, logger *slog.Logger) (*database, error) {
+	db, err := c.openDatabase(ctx, env, logger)
+	if err != nil {
+		return nil, err
+	}
+	n, err := db.Pending(ctx)
+	if err == nil && n > 0 {
+		err = fmt.Errorf("the database schema is not up to date (%d migration(s) not applied): run `bizenv migrate` first", n)
+	}
+	if err != nil {
+		db.Close()
+		return nil, &exitError{code: exitUsage, err: err}
+	}
+	return db, nil
+}
+
 // openPrepared opens the database as openDatabase does and prepares it:
 // migrations applied, the default catalog and catalogFiles applied.
 func (c *commonFlags) openPrepared(ctx context.Context, env *environment, logger *slog.Logger, catalogFiles ...string) (*database, error) {
@@ -165,13 +239,14 @@ func (c *commonFlags) openPrepared(ctx context.Context, env *environment, logger
 	return db, nil
 }
 
-// prepare migrates the schema and applies the default catalog and the
-// extra catalog files given.
+// prepare migrates the schema, adds what is missing from the default
+// catalog and applies the user's catalog files given. Only migrate and serve
+// call it.
 func prepare(ctx context.Context, db *database, catalogFiles ...string) error {
 	if err := db.Migrate(ctx); err != nil {
 		return err
 	}
-	if err := db.ApplyCatalog(ctx, bizenv.DefaultCatalog()); err != nil {
+	if err := db.ApplyDefaultCatalog(ctx, bizenv.DefaultCatalog()); err != nil {
 		return err
 	}
 	for _, f := range catalogFiles {

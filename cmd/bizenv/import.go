@@ -19,7 +19,7 @@ func runImport(ctx context.Context, env *environment, args []string) error {
 	allowPartial := fs.Bool("allow-partial", false, "store the good rows even when some are rejected")
 	sheet := fs.String("sheet", "", "XLSX sheet to read (default the first)")
 	actor := fs.String("actor", "", "who is importing, recorded on every revision (default $USER)")
-	if err := parseFlags(fs, args); err != nil {
+	if err := parseFlags(env, fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() == 0 {
@@ -30,7 +30,7 @@ func runImport(ctx context.Context, env *environment, args []string) error {
 	}
 	logger := c.logger(env)
 	start := time.Now()
-	db, err := c.openPrepared(ctx, env, logger)
+	db, err := c.openMigrated(ctx, env, logger)
 	if err != nil {
 		return err
 	}

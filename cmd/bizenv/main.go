@@ -6,6 +6,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -86,6 +87,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	}
 	cmd, rest := args[1], args[2:]
 	env := &environment{getenv: getenv, stdin: stdin, stdout: stdout, stderr: stderr}
+	err := runCommand(ctx, env, cmd, rest)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil // the usage asked for is printed; nothing else was done
+	}
+	return err
+}
+
+func runCommand(ctx context.Context, env *environment, cmd string, rest []string) error {
 	switch cmd {
 	case "serve":
 		return runServe(ctx, env, rest)
@@ -102,12 +111,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	case "verify":
 		return runVerify(ctx, env, rest)
 	case "version", "--version":
-		fmt.Fprintf(stdout, "bizenv %s (revision %s)\n", version, revision)
+		fmt.Fprintf(env.stdout, "bizenv %s (revision %s)\n", version, revision)
 		return nil
 	case "help", "-h", "--help":
-		fmt.Fprint(stdout, usage)
+		fmt.Fprint(env.stdout, usage)
 		return nil
 	}
-	fmt.Fprint(stderr, usage)
+	fmt.Fprint(env.stderr, usage)
 	return &exitError{code: exitUsage, err: fmt.Errorf("unknown command %q", cmd)}
 }

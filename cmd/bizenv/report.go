@@ -26,7 +26,7 @@ func runReport(ctx context.Context, env *environment, args []string) error {
 	entity := fs.String("entity", "", "entity code (default wuhan-edz, or the first district)")
 	format := fs.String("format", "json", "json, html or csv")
 	out := fs.String("o", "", "write to this file instead of standard output")
-	if err := parseFlags(fs, args); err != nil {
+	if err := parseFlags(env, fs, args); err != nil {
 		return err
 	}
 	usage := errors.New("usage: bizenv report --period YYYY-MM [--entity CODE] [--format json|html|csv] [-o FILE]")
@@ -43,7 +43,7 @@ func runReport(ctx context.Context, env *environment, args []string) error {
 		return &exitError{code: exitUsage, err: fmt.Errorf("--format %q: want json, html or csv", *format)}
 	}
 	logger := c.logger(env)
-	db, err := c.openPrepared(ctx, env, logger)
+	db, err := c.openMigrated(ctx, env, logger)
 	if err != nil {
 		return err
 	}

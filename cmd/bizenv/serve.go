@@ -32,7 +32,7 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 	webConfig := fs.String("web.config.file", "", "exporter-toolkit web configuration file for TLS and basic auth")
 	configFile := fs.String("config.file", "", "configuration file: time zone, catalog file, collectors")
 	configCheck := fs.Bool("config.check", false, "validate --config.file, print \"config OK\" and exit")
-	if err := parseFlags(fs, args); err != nil {
+	if err := parseFlags(env, fs, args); err != nil {
 		return err
 	}
 	cfg, err := loadConfig(*configFile, *configCheck, env)
@@ -125,18 +125,11 @@ func newHandler(db *database, reg *prometheus.Registry, logger *slog.Logger) htt
 		}
 		fmt.Fprintln(w, "ready")
 	})
-	landing, err := web.NewLandingPage(web.LandingConfig{
-		Name:        "bizenv",
-		Description: "营商环境月度监测 · business-environment indicators month by month",
-		Version:     version,
-		Links: []web.LandingLinks{
-			{Address: "/metrics", Text: "Metrics"},
-			{Address: "/api/v1/indicators", Text: "API: indicators"},
-			{Address: "/readyz", Text: "Readiness"},
-		},
-	})
+	landing, err := newLandingPage(version)
 	if err == nil {
 		mux.Handle("GET /{$}", landing)
+	} else {
+		logger.Error("landing page", "err", err)
 	}
 	return mux
 }

@@ -18,21 +18,15 @@ func runVerify(ctx context.Context, env *environment, args []string) error {
 	runningAfter := fs.Duration("running-warning", postgres.DefaultRunningAfter, "warn about runs still running after this long")
 	limit := fs.Int("limit", 1000, "list at most this many violations per check")
 	repair := fs.Bool("repair", false, "first mark runs left running by a process that is gone as failed")
-	if err := parseFlags(fs, args); err != nil {
+	if err := parseFlags(env, fs, args); err != nil {
 		return err
 	}
 	logger := c.logger(env)
-	db, err := c.openDatabase(ctx, env, logger)
+	db, err := c.openMigrated(ctx, env, logger)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	if n, err := db.Pending(ctx); err != nil || n > 0 {
-		if err == nil {
-			err = fmt.Errorf("%d migration(s) not applied: run bizenv migrate", n)
-		}
-		return &exitError{code: exitUsage, err: fmt.Errorf("verify: %w", err)}
-	}
 	if *repair {
 		ids, err := db.FailDeadRuns(ctx)
 		if err != nil {

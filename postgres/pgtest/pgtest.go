@@ -1,5 +1,5 @@
 // Package pgtest gives each test a freshly migrated PostgreSQL database of
-// its own: on the server named by BIZENV_TEST_DATABASE_URL, or else on a
+// its own, with the default catalog: on the server named by BIZENV_TEST_DATABASE_URL, or else on a
 // private cluster that the test binary starts from the machine's server
 // binaries and stops when it exits.
 package pgtest
@@ -96,7 +96,16 @@ func start() error {
 		return err
 	}
 	defer tdb.Close()
-	return postgres.Migrate(ctx, tdb)
+	// The template is what `bizenv migrate` leaves: the schema and the
+	// default catalog. Commands other than migrate and serve expect it.
+	if err := postgres.Migrate(ctx, tdb); err != nil {
+		return err
+	}
+	store, err := postgres.NewDB(tdb, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		return err
+	}
+	return store.ApplyDefaultCatalog(ctx, bizenv.DefaultCatalog())
 }
 
 // DSN creates a new migrated database for t, dropped when t ends, and
@@ -135,7 +144,7 @@ func New(t testing.TB) *postgres.DB {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	if err := db.ApplyCatalog(ctx, bizenv.DefaultCatalog()); err != nil {
+	if err := db.ApplyDefaultCatalog(ctx, bizenv.DefaultCatalog()); err != nil {
 		t.Fatal(err)
 	}
 	return db

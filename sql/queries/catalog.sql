@@ -1,24 +1,55 @@
 -- name: UpsertIndicator
-INSERT INTO indicators (code, name_zh, name_en, unit, direction, category, target, description, owner, frequency)
-VALUES (:code, :name_zh, :name_en, :unit, :direction, :category, :target, :description, :owner, :frequency)
+-- A user's catalog; the row is the user's from now on.
+INSERT INTO indicators (code, name_zh, name_en, unit, direction, category, target, description, owner, frequency, origin)
+VALUES (:code, :name_zh, :name_en, :unit, :direction, :category, :target, :description, :owner, :frequency, 'user')
+ON CONFLICT (code) DO UPDATE SET
+    name_zh = EXCLUDED.name_zh, name_en = EXCLUDED.name_en, unit = EXCLUDED.unit,
+    direction = EXCLUDED.direction, category = EXCLUDED.category, target = EXCLUDED.target,
+    description = EXCLUDED.description, owner = EXCLUDED.owner, frequency = EXCLUDED.frequency,
+    origin = EXCLUDED.origin, updated_at = now()
+WHERE (indicators.name_zh, indicators.name_en, indicators.unit, indicators.direction, indicators.category,
+       indicators.target, indicators.description, indicators.owner, indicators.frequency, indicators.origin)
+      IS DISTINCT FROM
+      (EXCLUDED.name_zh, EXCLUDED.name_en, EXCLUDED.unit, EXCLUDED.direction, EXCLUDED.category,
+       EXCLUDED.target, EXCLUDED.description, EXCLUDED.owner, EXCLUDED.frequency, EXCLUDED.origin)
+
+-- name: UpsertDefaultIndicator
+-- The embedded default catalog adds a missing row and follows a release's
+-- changes on rows no user has set, never on a user's row.
+INSERT INTO indicators (code, name_zh, name_en, unit, direction, category, target, description, owner, frequency, origin)
+VALUES (:code, :name_zh, :name_en, :unit, :direction, :category, :target, :description, :owner, :frequency, 'default')
 ON CONFLICT (code) DO UPDATE SET
     name_zh = EXCLUDED.name_zh, name_en = EXCLUDED.name_en, unit = EXCLUDED.unit,
     direction = EXCLUDED.direction, category = EXCLUDED.category, target = EXCLUDED.target,
     description = EXCLUDED.description, owner = EXCLUDED.owner, frequency = EXCLUDED.frequency,
     updated_at = now()
-WHERE (indicators.name_zh, indicators.name_en, indicators.unit, indicators.direction, indicators.category,
+WHERE indicators.origin = 'default'
+  AND (indicators.name_zh, indicators.name_en, indicators.unit, indicators.direction, indicators.category,
        indicators.target, indicators.description, indicators.owner, indicators.frequency)
       IS DISTINCT FROM
       (EXCLUDED.name_zh, EXCLUDED.name_en, EXCLUDED.unit, EXCLUDED.direction, EXCLUDED.category,
        EXCLUDED.target, EXCLUDED.description, EXCLUDED.owner, EXCLUDED.frequency)
 
 -- name: UpsertEntity
-INSERT INTO entities (code, name_zh, name_en, kind, parent, benchmark)
-VALUES (:code, :name_zh, :name_en, :kind, NULLIF(:parent, ''), NULLIF(:benchmark, ''))
+-- A user's catalog; the row is the user's from now on.
+INSERT INTO entities (code, name_zh, name_en, kind, parent, benchmark, origin)
+VALUES (:code, :name_zh, :name_en, :kind, NULLIF(:parent, ''), NULLIF(:benchmark, ''), 'user')
+ON CONFLICT (code) DO UPDATE SET
+    name_zh = EXCLUDED.name_zh, name_en = EXCLUDED.name_en, kind = EXCLUDED.kind,
+    parent = EXCLUDED.parent, benchmark = EXCLUDED.benchmark, origin = EXCLUDED.origin, updated_at = now()
+WHERE (entities.name_zh, entities.name_en, entities.kind, entities.parent, entities.benchmark, entities.origin)
+      IS DISTINCT FROM
+      (EXCLUDED.name_zh, EXCLUDED.name_en, EXCLUDED.kind, EXCLUDED.parent, EXCLUDED.benchmark, EXCLUDED.origin)
+
+-- name: UpsertDefaultEntity
+-- The embedded default catalog, as UpsertDefaultIndicator does.
+INSERT INTO entities (code, name_zh, name_en, kind, parent, benchmark, origin)
+VALUES (:code, :name_zh, :name_en, :kind, NULLIF(:parent, ''), NULLIF(:benchmark, ''), 'default')
 ON CONFLICT (code) DO UPDATE SET
     name_zh = EXCLUDED.name_zh, name_en = EXCLUDED.name_en, kind = EXCLUDED.kind,
     parent = EXCLUDED.parent, benchmark = EXCLUDED.benchmark, updated_at = now()
-WHERE (entities.name_zh, entities.name_en, entities.kind, entities.parent, entities.benchmark)
+WHERE entities.origin = 'default'
+  AND (entities.name_zh, entities.name_en, entities.kind, entities.parent, entities.benchmark)
       IS DISTINCT FROM
       (EXCLUDED.name_zh, EXCLUDED.name_en, EXCLUDED.kind, EXCLUDED.parent, EXCLUDED.benchmark)
 
@@ -29,3 +60,7 @@ FROM indicators ORDER BY code
 -- name: Entities
 SELECT code, name_zh, name_en, kind, COALESCE(parent, '') AS parent, COALESCE(benchmark, '') AS benchmark
 FROM entities ORDER BY code
+
+-- name: HasSchema
+-- Whether bizenv's migrations ever ran here, read without creating anything.
+SELECT to_regclass('goose_db_version') IS NOT NULL

@@ -36,13 +36,13 @@ import (
 )
 
 const (
-	edz     = "wuhan-edz"
-	avg     = "wuhan-avg"
-	months  = 24 // 2020-01 .. 2021-12
-	source  = "synthetic-demo"
-	note    = "合成演示数据"
-	noteYTD = "合成演示数据（年内累计）"
-	seedRNG = 20220214 // the date of the report
+	edz            = "wuhan-edz"
+	avg            = "wuhan-avg"
+	months         = 24 // 2020-01 .. 2021-12
+	source         = "synthetic-demo"
+	note           = "合成演示数据"
+	noteCumulative = "合成演示数据（累计）"
+	seedRNG        = 20220214 // the date of the report
 )
 
 var first = bizenv.NewPeriod(2020, time.January)
@@ -756,7 +756,7 @@ func (g *gen) overdue() {
 	g.avgDec[code] = 2
 }
 
-// ---- 云税贷: firms granted credit, credit and loans, cumulative within the year ----
+// ---- 云税贷: firms granted credit, credit and loans, cumulative ----
 
 // monthShare is the usual share of a year's tax-credit loans by month
 // (slow in the first quarter, and slower still during the 2020 lockdown).
@@ -768,10 +768,12 @@ var monthShare = [2][12]float64{
 func (g *gen) taxloan() error {
 	const firmsCode, creditCode, disbCode = "taxloan_credit_firms", "taxloan_credit_amount", "taxloan_disbursed_amount"
 	r := rng("taxloan")
+	// Cumulative since the programme began, as the report's "截至10月25日"
+	// figures are: a series never falls, also not in January.
 	series := func(total, perFirm, share float64) (firms, credit, disb []float64) {
 		firms, credit, disb = make([]float64, months), make([]float64, months), make([]float64, months)
+		f, c, d := 0.0, 0.0, 0.0
 		for y := range 2 {
-			f, c, d := 0.0, 0.0, 0.0
 			t := total
 			if y == 1 {
 				t *= 1.22 + 0.15*r.Float64()
@@ -797,9 +799,11 @@ func (g *gen) taxloan() error {
 		g.set(creditCode, p.code, roundAll(c, -2))
 		g.set(disbCode, p.code, roundAll(d, -2))
 	}
-	// wuhan-edz: scaled so that 2021 passes exactly through the report's
-	// figures as of 25 October 2021, and 2020 ends at 760 firms.
+	// wuhan-edz: 2020 scaled to end at 760 firms; what 2021 adds scaled so
+	// that the series passes exactly through the report's figures as of 25
+	// October 2021.
 	f, c, d := series(800, 84e4, 0.61)
+	scale2020 := 760 / f[11]
 	for _, s := range []struct {
 		code string
 		v    []float64
@@ -810,19 +814,22 @@ func (g *gen) taxloan() error {
 		if len(at) != 1 || at[0] < 12 {
 			return fmt.Errorf("%s: want one seed figure for wuhan-edz in 2021", s.code)
 		}
-		scale2021 := seed[at[0]] / s.v[at[0]]
-		scale2020 := 760 / f[11]
+		end2020 := s.v[11] * scale2020
+		if seed[at[0]] <= end2020 {
+			return fmt.Errorf("%s: the seed's %v at %s is not above the synthetic 2020 total %v", s.code, seed[at[0]], period(at[0]), end2020)
+		}
+		scale2021 := (seed[at[0]] - end2020) / (s.v[at[0]] - s.v[11])
 		out := make([]float64, months)
 		for i := range months {
 			x := s.v[i] * scale2020
 			if i >= 12 {
-				x = s.v[i] * scale2021
+				x = end2020 + (s.v[i]-s.v[11])*scale2021
 			}
 			out[i] = round(x, s.dec)
 		}
 		out[at[0]] = seed[at[0]] // exact, whatever the float rounding did
 		g.set(s.code, edz, out)
-		g.notes[s.code] = noteYTD
+		g.notes[s.code] = noteCumulative
 		g.avgDec[s.code] = s.dec
 		if s.code == firmsCode {
 			g.avgDec[s.code] = 1
@@ -839,21 +846,22 @@ func roundAll(v []float64, dec int) []float64 {
 	return out
 }
 
-// ---- SMEs recommended to banks, cumulative within the year ----
+// ---- SMEs recommended to banks, cumulative ----
 
-// edzSME is wuhan-edz's story, cumulative within each year, amounts in 万元.
-// It passes through the report's figures to October 2021 (13 firms, 11100
-// 万元 demand, 5 approved, 4300 万元 approved). Demand is revised down when
-// a firm lowers or withdraws its request (June and December 2021).
+// edzSME is wuhan-edz's story, cumulative since the scheme began, amounts in
+// 万元. It passes through the report's figures as of October 2021 (13 firms,
+// 11100 万元 demand, 5 approved, 4300 万元 approved). Demand is revised down
+// when a firm lowers or withdraws its request (October 2020, June and
+// December 2021).
 var edzSME = map[string][months]float64{
 	"sme_recommended_firms": {0, 0, 0, 1, 2, 3, 3, 4, 5, 5, 6, 7,
-		1, 2, 3, 4, 6, 7, 8, 10, 11, 13, 14, 16},
+		7, 8, 8, 9, 10, 11, 11, 12, 12, 13, 14, 16},
 	"sme_loan_demand_amount": {0, 0, 0, 600, 1500, 2400, 2400, 3000, 4200, 4000, 4800, 5600,
-		800, 1500, 2300, 3200, 5200, 4900, 6500, 8300, 9600, 11100, 12300, 11800},
+		5600, 6300, 6300, 7100, 8600, 8300, 8300, 9600, 9600, 11100, 12300, 11800},
 	"sme_loan_approved_firms": {0, 0, 0, 0, 0, 1, 1, 1, 2, 2, 2, 3,
-		0, 0, 1, 1, 1, 2, 2, 3, 4, 5, 5, 6},
+		3, 3, 3, 4, 4, 4, 4, 4, 4, 5, 5, 6},
 	"sme_loan_approved_amount": {0, 0, 0, 0, 0, 300, 300, 300, 800, 800, 800, 1300,
-		0, 0, 500, 500, 500, 1200, 1200, 2300, 3300, 4300, 4300, 5100},
+		1300, 1300, 1300, 2000, 2000, 2000, 2000, 2000, 2000, 4300, 4300, 5100},
 }
 
 func (g *gen) sme() error {
@@ -861,9 +869,9 @@ func (g *gen) sme() error {
 	r := rng("sme")
 	for k, p := range peers {
 		firms, demand, okFirms, okAmount := make([]float64, months), make([]float64, months), make([]float64, months), make([]float64, months)
+		f, d, af, aa := 0.0, 0.0, 0.0, 0.0 // firms, demand, approved firms and amount (万元), cumulative
 		for y := range 2 {
 			perMonth := (0.9 + 0.35*float64(y)) * math.Exp(0.3*p.strength+0.25*r.NormFloat64())
-			f, d, af, aa := 0.0, 0.0, 0.0, 0.0 // firms, demand, approved firms and amount (万元)
 			for m := range 12 {
 				i := 12*y + m
 				n := math.Floor(perMonth*2*r.Float64() + r.Float64())
@@ -921,7 +929,7 @@ func (g *gen) sme() error {
 			}
 		}
 		g.set(code, edz, v)
-		g.notes[code] = noteYTD
+		g.notes[code] = noteCumulative
 		g.avgDec[code] = 1
 		if strings.HasSuffix(code, "_amount") {
 			g.avgDec[code] = -2

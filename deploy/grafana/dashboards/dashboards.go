@@ -63,6 +63,30 @@ func (b Board) JSON() ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	return encode(b, d)
+}
+
+// DemoFrom is where the demo's boards open. The demo's data runs from
+// 2019-12 (the national index's 2019 rank) to 2021-12 (deploy/demo), so the
+// live boards' last two years show none of it. The demo's range starts at
+// the demo's first month, in China's time, and runs on to now: the
+// Prometheus panels are instant queries, evaluated at the range's end, and
+// show what was scraped last.
+const DemoFrom = "2019-11-30T16:00:00.000Z"
+
+// DemoJSON is the board as the demo's Grafana imports it: the live board
+// opening on the demo's months.
+func (b Board) DemoJSON() ([]byte, error) {
+	d, err := b.Dashboard()
+	if err != nil {
+		return nil, err
+	}
+	d.Time = dashboard.NewDashboardDashboardTime()
+	d.Time.From, d.Time.To = DemoFrom, "now"
+	return encode(b, d)
+}
+
+func encode(b Board, d dashboard.Dashboard) ([]byte, error) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
@@ -162,10 +186,19 @@ func walk(visit func(board, panel string, target any)) error {
 }
 
 // Files is every board's JSON by file name, as committed next to this source.
-func Files() (map[string][]byte, error) {
+func Files() (map[string][]byte, error) { return files(Board.JSON) }
+
+// DemoDir is where the demo's boards are committed, from the repository
+// root; deploy/docker-compose.demo.yml provisions them.
+const DemoDir = "deploy/demo/grafana/dashboards"
+
+// DemoFiles is every board's demo JSON by file name, as committed in DemoDir.
+func DemoFiles() (map[string][]byte, error) { return files(Board.DemoJSON) }
+
+func files(render func(Board) ([]byte, error)) (map[string][]byte, error) {
 	files := make(map[string][]byte)
 	for _, b := range Boards() {
-		j, err := b.JSON()
+		j, err := render(b)
 		if err != nil {
 			return nil, err
 		}

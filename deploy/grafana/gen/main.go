@@ -1,5 +1,6 @@
 // Command gen writes the files generated from Go code: the Grafana
-// dashboards (deploy/grafana/dashboards/*.json), their Kubernetes ConfigMaps
+// dashboards (deploy/grafana/dashboards/*.json, and the demo's in
+// deploy/demo/grafana/dashboards), their Kubernetes ConfigMaps
 // and the PrometheusRule made from the alert rule file. Run it from the
 // repository root after changing a dashboard or a rule:
 //
@@ -37,6 +38,13 @@ func run(args []string) error {
 	for name, j := range files {
 		out[filepath.Join("deploy/grafana/dashboards", name)] = j
 	}
+	demo, err := dashboards.DemoFiles()
+	if err != nil {
+		return err
+	}
+	for name, j := range demo {
+		out[filepath.Join(dashboards.DemoDir, name)] = j
+	}
 	if out[kubernetes.DashboardConfigMapsPath], err = kubernetes.DashboardConfigMaps(); err != nil {
 		return err
 	}
@@ -48,6 +56,9 @@ func run(args []string) error {
 		return err
 	}
 	for name, data := range out {
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(*root, name)), 0o755); err != nil {
+			return err
+		}
 		if err := os.WriteFile(filepath.Join(*root, name), data, 0o644); err != nil {
 			return err
 		}

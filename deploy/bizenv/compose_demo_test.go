@@ -1,0 +1,81 @@
+package bizenv_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/compose-spec/compose-go/v2/loader"
+	"github.com/compose-spec/compose-go/v2/types"
+)
+
+// TestComposeDemo loads the stack with the demo override, as the override's
+// header says to start it: Grafana gets the demo's boards in place of the
+// live ones, and the demo's data is imported once bizenv is ready.
+func TestComposeDemo(t *testing.T) {
+	dir, err := filepath.Abs("..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := loader.LoadWithContext(context.Background(), types.ConfigDetails{
+		WorkingDir: dir,
+		ConfigFiles: []types.ConfigFile{
+			{Filename: filepath.Join(dir, "docker-compose.yml")},
+			{Filename: filepath.Join(dir, "docker-compose.demo.yml")},
+		},
+		Environment: types.Mapping{},
+	}, func(o *loader.Options) {
+		o.SetProjectName("bizenv", true)
+		o.ResolvePaths = true
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	const boards = "/var/lib/grafana/dashboards/bizenv"
+	var sources []string
+	for _, v := range p.Services["grafana"].Volumes {
+		if v.Target == boards {
+			sources = append(sources, v.Source)
+		}
+	}
+	if want := filepath.Join(dir, "demo", "grafana", "dashboards"); len(sources) != 1 || sources[0] != want {
+		t.Errorf("grafana mounts %v at %s, want only %s", sources, boards, want)
+	}
+	home := p.Services["grafana"].Environment["GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH"]
+	if home == nil || !strings.HasPrefix(*home, boards+"/") {
+		t.Errorf("grafana's home board %v is not among the mounted boards", home)
+	} else if _, err := os.Stat(filepath.Join(dir, "demo", "grafana", "dashboards", strings.TrimPrefix(*home, boards+"/"))); err != nil {
+		t.Errorf("the demo has no home board: %v", err)
+	}
+
+	imp, ok := p.Services["demo-import"]
+	if !ok {
+		t.Fatal("no demo-import service")
+	}
+	if got := imp.DependsOn["bizenv"].Condition; got != types.ServiceConditionHealthy {
+		t.Errorf("demo-import waits for bizenv %q, want %q (serve migrates first)", got, types.ServiceConditionHealthy)
+	}
+	if imp.Image != p.Services["bizenv"].Image {
+		t.Errorf("demo-import runs %s, bizenv %s", imp.Image, p.Services["bizenv"].Image)
+	}
+	if len(imp.Command) < 2 || imp.Command[0] != "import" {
+		t.Fatalf("demo-import command %v", imp.Command)
+	}
+	mounts := map[string]string{}
+	for _, v := range imp.Volumes {
+		mounts[v.Target] = v.Source
+	}
+	for _, f := range imp.Command[1:] {
+		src, ok := mounts[filepath.Dir(f)]
+		if !ok {
+			t.Errorf("demo-import reads %s from no mounted folder", f)
+			continue
+		}
+		if _, err := os.Stat(filepath.Join(src, filepath.Base(f))); err != nil {
+			t.Errorf("demo-import reads %s: %v", f, err)
+		}
+	}
+}
