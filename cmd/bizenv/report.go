@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -16,6 +17,7 @@ import (
 	"github.com/bizenv/bizenv/config"
 	"github.com/bizenv/bizenv/report"
 	"github.com/bizenv/bizenv/report/deliver"
+	"github.com/bizenv/bizenv/schedule"
 )
 
 func runReport(ctx context.Context, env *environment, args []string) error {
@@ -81,9 +83,9 @@ func runReport(ctx context.Context, env *environment, args []string) error {
 
 // serveAPIAndReports puts the API under /api/v1/ in front of handler and
 // starts the monthly report's delivery schedule (config section report:)
-// with its metric. stop stops the schedule, waiting for a delivery under
-// way.
-func serveAPIAndReports(env *environment, db *database, cfg *config.Config, runner api.CollectorRunner, reg *prometheus.Registry, handler http.Handler, logger *slog.Logger) (_ http.Handler, stop func(), _ error) {
+// with its metric. When ctx ends, or stop is called, a delivery under way
+// gets a minute to finish and is then cancelled; stop waits for it.
+func serveAPIAndReports(ctx context.Context, env *environment, db *database, cfg *config.Config, runner api.CollectorRunner, reg *prometheus.Registry, handler http.Handler, logger *slog.Logger) (_ http.Handler, stop func(), _ error) {
 	static, err := config.ParseTokensEnv(env.getenv("BIZENV_API_TOKENS"))
 	if err != nil {
 		return nil, nil, &exitError{code: exitUsage, err: err}
@@ -103,13 +105,18 @@ func serveAPIAndReports(env *environment, db *database, cfg *config.Config, runn
 	stop = func() {}
 	if cfg.Report != nil {
 		owner, _ := os.Hostname()
-		d := deliver.FromConfig(db.DB, cfg.Report, owner, logger.With("component", "report"))
-		c, err := d.Schedule(cfg.Report.Schedule, cfg.Location)
-		if err != nil {
+		logger := logger.With("component", "report")
+		d := deliver.FromConfig(db.DB, cfg.Report, owner, logger)
+		s := schedule.New(ctx, schedule.Options{Location: cfg.Location, Logger: logger, What: "report delivery", Grace: time.Minute})
+		if _, err := d.Schedule(s, cfg.Report.Schedule, cfg.Location); err != nil {
 			return nil, nil, &exitError{code: exitUsage, err: err}
 		}
-		c.Start()
-		stop = func() { <-c.Stop().Done() }
+		s.Start()
+		stop = func() {
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			s.Stop(ctx)
+		}
 	}
 	return mux, stop, nil
 }

@@ -59,13 +59,13 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		metrics.NewBuildInfo(version, revision),
 	)
-	runner, stopCollectors, err := startCollectors(db, cfg, reg, logger)
+	runner, stopCollectors, err := startCollectors(ctx, db, cfg, reg, logger)
 	if err != nil {
 		return err
 	}
 	defer stopCollectors()
 	handler := newHandler(db, reg, logger)
-	handler, stopReports, err := serveAPIAndReports(env, db, cfg, runner, reg, handler, logger)
+	handler, stopReports, err := serveAPIAndReports(ctx, env, db, cfg, runner, reg, handler, logger)
 	if err != nil {
 		return err
 	}

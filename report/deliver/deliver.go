@@ -16,12 +16,11 @@ import (
 	"sync"
 	"time"
 
-	"github.com/robfig/cron/v3"
-
 	"github.com/bizenv/bizenv"
 	"github.com/bizenv/bizenv/config"
 	"github.com/bizenv/bizenv/postgres"
 	"github.com/bizenv/bizenv/report"
+	"github.com/bizenv/bizenv/schedule"
 )
 
 // Store is what delivery reads and records. postgres.DB is one.
@@ -210,15 +209,13 @@ func (d *Deliverer) deliverOne(ctx context.Context, k postgres.DeliveryKey, ch C
 	return fmt.Errorf("channel %s: %w", ch.Name, sendErr)
 }
 
-// Schedule adds the delivery to a new cron in loc (CRON_TZ= in schedule
-// overrides it): each run sends the last closed month in loc. Start it,
-// and Stop it on shutdown.
-func (d *Deliverer) Schedule(schedule string, loc *time.Location) (*cron.Cron, error) {
-	l := cronLogger{d.logger}
-	c := cron.New(cron.WithLocation(loc), cron.WithLogger(l),
-		cron.WithChain(cron.SkipIfStillRunning(l), cron.Recover(l)))
-	_, err := c.AddFunc(schedule, func() {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Hour)
+// Schedule adds the delivery to s on the cron line spec (CRON_TZ=
+// overrides the schedule's zone): each run sends the last closed month in
+// loc. A run is cancelled when s stops and its grace is over; the claims it
+// could not send are recorded as failed and left for the next run.
+func (d *Deliverer) Schedule(s *schedule.Schedule, spec string, loc *time.Location) (schedule.ID, error) {
+	id, err := s.Add(spec, func(ctx context.Context) {
+		ctx, cancel := context.WithTimeout(ctx, time.Hour)
 		defer cancel()
 		period := bizenv.LastClosed(time.Now(), loc)
 		if err := d.Deliver(ctx, period); err != nil {
@@ -226,14 +223,7 @@ func (d *Deliverer) Schedule(schedule string, loc *time.Location) (*cron.Cron, e
 		}
 	})
 	if err != nil {
-		return nil, fmt.Errorf("report schedule %q: %w", schedule, err)
+		return 0, fmt.Errorf("report %w", err)
 	}
-	return c, nil
-}
-
-type cronLogger struct{ l *slog.Logger }
-
-func (c cronLogger) Info(msg string, kv ...any) { c.l.Debug(msg, kv...) }
-func (c cronLogger) Error(err error, msg string, kv ...any) {
-	c.l.Error(msg, append(kv, "err", err)...)
+	return id, nil
 }
