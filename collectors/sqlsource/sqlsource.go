@@ -19,6 +19,7 @@ import (
 	"github.com/lib/pq"
 
 	"github.com/bizenv/bizenv"
+	"github.com/bizenv/bizenv/collectors/kind"
 	"github.com/bizenv/bizenv/config"
 	"github.com/bizenv/bizenv/ingest"
 )
@@ -28,13 +29,18 @@ var columns = []string{"period", "entity", "indicator", "value"}
 
 // Source is one sql collector.
 type Source struct {
-	name string
-	cfg  config.SQL
+	name    string
+	cfg     config.SQLSource
+	timeout time.Duration // the statement timeout
 }
 
-// New returns the source of the collector name configured by cfg, which
-// config has validated.
-func New(name string, cfg config.SQL) *Source { return &Source{name: name, cfg: cfg} }
+// New returns the source of the sql collector c.
+func New(c config.Source, _ kind.Deps) *Source {
+	return &Source{name: c.Name, cfg: *c.SQL, timeout: c.Timeout}
+}
+
+// Plan makes one run: the rows name their periods.
+func (s *Source) Plan(periods []bizenv.Period) [][]bizenv.Period { return kind.InData(periods) }
 
 // Secrets returns the DSN's password.
 func (s *Source) Secrets() []string {
@@ -44,12 +50,13 @@ func (s *Source) Secrets() []string {
 	return nil
 }
 
-// Fetch runs the query and checks each row with v. The raw payload is the
-// result as CSV, header included.
-func (s *Source) Fetch(ctx context.Context, v *ingest.Validator) (bizenv.Batch, error) {
+// Fetch runs the query and checks each row with j's validator. The raw
+// payload is the result as CSV, header included.
+func (s *Source) Fetch(ctx context.Context, j kind.Job) (bizenv.Batch, error) {
+	v := j.Validator
 	// The statement timeout bounds the query on the server; the context
 	// bounds connecting and reading on this side.
-	ctx, cancel := context.WithTimeout(ctx, s.cfg.TimeoutDuration+10*time.Second)
+	ctx, cancel := context.WithTimeout(ctx, s.timeout+10*time.Second)
 	defer cancel()
 	connector, err := pq.NewConnector(s.cfg.DSN)
 	if err != nil {
@@ -64,7 +71,7 @@ func (s *Source) Fetch(ctx context.Context, v *ingest.Validator) (bizenv.Batch, 
 		return bizenv.Batch{}, fmt.Errorf("connect: %s", s.scrub(err.Error()))
 	}
 	defer tx.Rollback()
-	ms := s.cfg.TimeoutDuration.Milliseconds()
+	ms := s.timeout.Milliseconds()
 	if _, err := tx.ExecContext(ctx, "SET LOCAL statement_timeout = "+strconv.FormatInt(max(ms, 1), 10)); err != nil {
 		return bizenv.Batch{}, fmt.Errorf("set statement_timeout: %s", s.scrub(err.Error()))
 	}

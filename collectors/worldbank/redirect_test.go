@@ -26,7 +26,7 @@ func TestRedirectToAnotherHostRefused(t *testing.T) {
 	}))
 	defer origin.Close()
 	s := source(t, origin.URL+"/v2", "{IC.REG.DURS: wb_bizstart_days}")
-	_, err := s.Fetch(context.Background(), 2019, 2020, ingest.NewValidator(catalog(bizenv.Annual), now))
+	_, err := s.FetchYears(context.Background(), 2019, 2020, ingest.NewValidator(catalog(bizenv.Annual), now))
 	if n := asked.Load(); n != 0 {
 		t.Errorf("the other host was asked %d times", n)
 	}
