@@ -11,7 +11,6 @@ import (
 	"encoding/csv"
 	"encoding/hex"
 	"fmt"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -22,6 +21,7 @@ import (
 	"github.com/bizenv/bizenv/collectors/kind"
 	"github.com/bizenv/bizenv/config"
 	"github.com/bizenv/bizenv/ingest"
+	"github.com/bizenv/bizenv/internal/pgdsn"
 )
 
 // columns are the columns the query must return, in any order.
@@ -42,13 +42,8 @@ func New(c config.Source, _ kind.Deps) *Source {
 // Plan makes one run: the rows name their periods.
 func (s *Source) Plan(periods []bizenv.Period) [][]bizenv.Period { return kind.InData(periods) }
 
-// Secrets returns the DSN's password.
-func (s *Source) Secrets() []string {
-	if pw := Password(s.cfg.DSN); pw != "" {
-		return []string{pw}
-	}
-	return nil
-}
+// Secrets returns the DSN's password, in the forms a message may quote.
+func (s *Source) Secrets() []string { return pgdsn.Secrets(s.cfg.DSN) }
 
 // Fetch runs the query and checks each row with j's validator. The raw
 // payload is the result as CSV, header included.
@@ -185,26 +180,4 @@ func (s *Source) scrub(msg string) string {
 		msg = strings.ReplaceAll(msg, sec, "xxxxx")
 	}
 	return msg
-}
-
-// Password returns the password in a postgres:// URL or a key=value DSN.
-func Password(dsn string) string {
-	if u, err := url.Parse(dsn); err == nil && u.User != nil && (u.Scheme == "postgres" || u.Scheme == "postgresql") {
-		pw, _ := u.User.Password()
-		if pw == "" {
-			pw = u.Query().Get("password")
-		}
-		return pw
-	}
-	if strings.Contains(dsn, "://") {
-		if u, err := url.Parse(dsn); err == nil {
-			return u.Query().Get("password")
-		}
-	}
-	for _, f := range strings.Fields(dsn) {
-		if k, v, ok := strings.Cut(f, "="); ok && k == "password" {
-			return strings.Trim(v, "'")
-		}
-	}
-	return ""
 }
