@@ -68,7 +68,7 @@ func NewServer(cfg Config) http.Handler {
 		cfg.Now = time.Now
 	}
 	if cfg.Tokens == nil {
-		cfg.Tokens = NewTokens(nil, "")
+		cfg.Tokens = NewTokens(nil, "", nil)
 	}
 	s := &Server{cfg: cfg, mux: http.NewServeMux()}
 	s.routes()
