@@ -51,8 +51,9 @@ type Config struct {
 
 // Server is the API's http.Handler.
 type Server struct {
-	cfg Config
-	mux *http.ServeMux
+	cfg     Config
+	mux     *http.ServeMux
+	handler http.Handler // mux, with unknown paths and methods in the JSON error shape
 }
 
 // NewServer returns the API, routing the full paths under /api/v1/; mount
@@ -72,10 +73,11 @@ func NewServer(cfg Config) http.Handler {
 	}
 	s := &Server{cfg: cfg, mux: http.NewServeMux()}
 	s.routes()
+	s.handler = JSONErrors(s.mux)
 	return s
 }
 
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
 
 //go:embed openapi.yaml
 var openapiYAML []byte

@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/exporter-toolkit/web"
 
+	"github.com/bizenv/bizenv/api"
 	"github.com/bizenv/bizenv/metrics"
 )
 
@@ -156,5 +157,5 @@ func newHandler(db *database, reg *prometheus.Registry, logger *slog.Logger) htt
 	if err == nil {
 		mux.Handle("GET /{$}", landing)
 	}
-	return mux
+	return api.JSONErrors(mux)
 }
