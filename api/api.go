@@ -29,10 +29,11 @@ type Store interface {
 }
 
 // CollectorRunner runs a configured collector now, through the same path
-// as its schedule. Errors: ENOTFOUND for an unknown collector, ECONFLICT
-// when it is running already.
+// as its schedule, recording actor (the token's name) as who changed what
+// it stores. Errors: ENOTFOUND for an unknown collector, ECONFLICT when it
+// is running already.
 type CollectorRunner interface {
-	RunNow(ctx context.Context, name string) (bizenv.Run, error)
+	RunNow(ctx context.Context, name, actor string) (bizenv.Run, error)
 }
 
 // Config is what NewServer needs.
