@@ -58,6 +58,17 @@ func IsAbsent(s string) bool {
 // counts, steps and items are whole numbers; and no value is larger than
 // any indicator of its unit can be. Errors are *ValueError.
 func ParseValue(s string, unit string) (value float64, present bool, err error) {
+	return parseValue(s, unit, false)
+}
+
+// ParseAverageValue is ParseValue for an average over several entities (an
+// entity of kind city_average): the average of counts, steps or items may
+// have a fraction. Ranks stay whole.
+func ParseAverageValue(s string, unit string) (value float64, present bool, err error) {
+	return parseValue(s, unit, true)
+}
+
+func parseValue(s string, unit string, average bool) (value float64, present bool, err error) {
 	fail := func(format string, args ...any) (float64, bool, error) {
 		return 0, false, &ValueError{Input: s, Unit: unit, Reason: fmt.Sprintf(format, args...)}
 	}
@@ -106,7 +117,7 @@ func ParseValue(s string, unit string) (value float64, present bool, err error) 
 		return fail("must be at least %s", formatNumber(b.min))
 	case v > b.max:
 		return fail("must be at most %s", formatNumber(b.max))
-	case b.whole && v != math.Trunc(v):
+	case b.whole && v != math.Trunc(v) && (!average || unit == bizenv.UnitRank):
 		return fail("must be a whole number")
 	}
 	return v, true, nil
