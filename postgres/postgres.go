@@ -101,6 +101,10 @@ func (db *DB) checkMigrated(ctx context.Context) error {
 var (
 	namedParameter = regexp.MustCompile(`(^|[^:]):[A-Za-z_]`)
 	positional     = regexp.MustCompile(`\$[0-9]`)
+	// copyFrom finds COPY table (columns) FROM STDIN after any comment
+	// lines: preparing it would start a copy, so its table and columns are
+	// checked with a SELECT of them instead.
+	copyFrom = regexp.MustCompile(`(?im)^\s*COPY\s+([\w.]+)\s*\(([^)]*)\)\s+FROM\s+STDIN\s*$`)
 )
 
 // checkQueries has PostgreSQL parse every named query: a syntax error, or
@@ -122,6 +126,10 @@ func (db *DB) checkQueries(ctx context.Context) error {
 	}
 	for _, name := range slices.Sorted(maps.Keys(db.queries)) {
 		q := db.queries[name]
+		if m := copyFrom.FindStringSubmatch(q); m != nil {
+			// Built from the embedded query's own text, never from input.
+			q = "SELECT " + m[2] + " FROM " + m[1] + " LIMIT 0"
+		}
 		if namedParameter.MatchString(q) && !positional.MatchString(q) {
 			var st *sqlx.NamedStmt
 			if st, err = tx.PrepareNamedContext(ctx, q); err == nil {

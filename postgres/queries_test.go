@@ -49,6 +49,7 @@ func TestOpenChecksQueries(t *testing.T) {
 		{"unknown column", "-- name: Broken\nSELECT indicatr FROM observations WHERE period = $1::date\n", `query Broken: pq: column "indicatr" does not exist`},
 		{"unknown table", "-- name: Broken\nUPDATE indicatorz SET name_zh = :name_zh WHERE code = :code\n", `query Broken: pq: relation "indicatorz" does not exist`},
 		{"unknown staging column", "-- name: Broken\nSELECT valu FROM staging\n", `query Broken: pq: column "valu" does not exist`},
+		{"COPY to an unknown column", "-- name: Broken\n-- a comment first\nCOPY rejects (run_id, fiel) FROM STDIN\n", `query Broken: pq: column "fiel" does not exist`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			db, err := postgres.OpenWithQueries(ctx, dsn, logger, withQuery(t, tc.query))
