@@ -29,10 +29,11 @@ type Store interface {
 }
 
 // CollectorRunner runs a configured collector now, through the same path
-// as its schedule. Errors: ENOTFOUND for an unknown collector, ECONFLICT
-// when it is running already.
+// as its schedule, recording actor (the token's name) as who changed what
+// it stores. Errors: ENOTFOUND for an unknown collector, ECONFLICT when it
+// is running already.
 type CollectorRunner interface {
-	RunNow(ctx context.Context, name string) (bizenv.Run, error)
+	RunNow(ctx context.Context, name, actor string) (bizenv.Run, error)
 }
 
 // Config is what NewServer needs.
@@ -51,8 +52,9 @@ type Config struct {
 
 // Server is the API's http.Handler.
 type Server struct {
-	cfg Config
-	mux *http.ServeMux
+	cfg     Config
+	mux     *http.ServeMux
+	handler http.Handler // mux, with unknown paths and methods in the JSON error shape
 }
 
 // NewServer returns the API, routing the full paths under /api/v1/; mount
@@ -68,14 +70,15 @@ func NewServer(cfg Config) http.Handler {
 		cfg.Now = time.Now
 	}
 	if cfg.Tokens == nil {
-		cfg.Tokens = NewTokens(nil, "")
+		cfg.Tokens = NewTokens(nil, "", nil)
 	}
 	s := &Server{cfg: cfg, mux: http.NewServeMux()}
 	s.routes()
+	s.handler = JSONErrors(s.mux)
 	return s
 }
 
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
 
 //go:embed openapi.yaml
 var openapiYAML []byte

@@ -200,7 +200,7 @@ func TestCollectors(t *testing.T) {
 // runner answers RunNow with a run, or with the error set for the name.
 type runner struct{ errs map[string]error }
 
-func (r runner) RunNow(ctx context.Context, name string) (bizenv.Run, error) {
+func (r runner) RunNow(ctx context.Context, name, actor string) (bizenv.Run, error) {
 	if err := r.errs[name]; err != nil {
 		return bizenv.Run{}, err
 	}

@@ -244,7 +244,7 @@ func (s *Server) handleRunCollector(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, bizenv.Errorf(bizenv.ENOTIMPLEMENTED, "this server runs no collectors"))
 		return
 	}
-	run, err := s.cfg.Collectors.RunNow(r.Context(), r.PathValue("name"))
+	run, err := s.cfg.Collectors.RunNow(r.Context(), r.PathValue("name"), actor(r.Context()))
 	if err != nil {
 		s.error(w, r, err)
 		return

@@ -127,6 +127,10 @@ func (r *Runner) Names() []string { return append([]string(nil), r.names...) }
 // last closed month in the configured time zone.
 type Request struct {
 	From, To bizenv.Period // To defaults to From
+	// Actor is who asked for the run, recorded on the run and on every
+	// revision it makes: an API token's name. It defaults to
+	// "collector:NAME", for scheduled runs and backfills.
+	Actor string
 }
 
 // Result is one recorded run.
@@ -173,7 +177,7 @@ func (r *Runner) Run(ctx context.Context, name string, req Request) ([]Result, e
 		errs    []error
 	)
 	for _, ps := range batches {
-		res, err := r.runOnce(ctx, c, ps, logger)
+		res, err := r.runOnce(ctx, c, ps, req.Actor, logger)
 		if err != nil {
 			logger.Error("collector run not recorded", "err", err)
 			return results, err
@@ -187,12 +191,15 @@ func (r *Runner) Run(ctx context.Context, name string, req Request) ([]Result, e
 }
 
 // runOnce is one recorded run. Its error is for the run's record itself.
-func (r *Runner) runOnce(ctx context.Context, c *collector, periods []bizenv.Period, logger *slog.Logger) (res Result, err error) {
+func (r *Runner) runOnce(ctx context.Context, c *collector, periods []bizenv.Period, actor string, logger *slog.Logger) (res Result, err error) {
 	name := c.cfg.Name
 	if c.source.usesPeriods() {
 		res.Periods = periods
 	}
-	run, err := r.store.StartRun(ctx, bizenv.RunCollector, name, "collector:"+name)
+	if actor == "" {
+		actor = "collector:" + name
+	}
+	run, err := r.store.StartRun(ctx, bizenv.RunCollector, name, actor)
 	if err != nil {
 		return res, fmt.Errorf("collector %s: %w", name, err)
 	}
@@ -218,7 +225,7 @@ func (r *Runner) runOnce(ctx context.Context, c *collector, periods []bizenv.Per
 		res.Run = r.fail(run, res.Err, logger)
 		return res, nil
 	}
-	b.Kind, b.Name, b.Actor = bizenv.RunCollector, name, "collector:"+name
+	b.Kind, b.Name, b.Actor = bizenv.RunCollector, name, actor
 	// A collector stores the good records and quarantines the bad ones.
 	b.AllowPartial = true
 	for i := range b.Rejects {

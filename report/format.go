@@ -48,6 +48,11 @@ func Write(w io.Writer, r *Report, format string) error {
 // WriteCSV writes r as one table: a row per figure, the section it belongs
 // to first, values in stored units and as shown. It starts with a UTF-8
 // byte-order mark so that spreadsheet programs read the Chinese right.
+//
+// Text that comes from the catalog (codes and names) is escaped against
+// formula injection (see csvText). The numeric columns value, compared_to and
+// change stay numbers, negative ones included; shown is written by Show
+// from a number and a unit, never from text anyone supplied.
 func WriteCSV(w io.Writer, r *Report) error {
 	if _, err := io.WriteString(w, "\ufeff"); err != nil {
 		return err
@@ -59,7 +64,8 @@ func WriteCSV(w io.Writer, r *Report) error {
 		if value != nil && other != nil {
 			change = num(round(*value - *other))
 		}
-		cw.Write([]string{section, p.String(), r.Entity, indicator, name, unit, optNum(value), optNum(other), change, shown})
+		cw.Write([]string{csvText(section), csvText(p.String()), csvText(r.Entity), csvText(indicator), csvText(name), csvText(unit),
+			optNum(value), optNum(other), change, shown})
 	}
 	f := func(v float64) *float64 { return &v }
 	fi := func(v *int) *float64 {
@@ -91,6 +97,17 @@ func WriteCSV(w io.Writer, r *Report) error {
 	}
 	cw.Flush()
 	return cw.Error()
+}
+
+// csvText escapes a text cell that a spreadsheet program would take for a
+// formula, as OWASP recommends for CSV injection: a cell starting with =,
+// +, -, @, a tab or a carriage return gets a leading single quote, so that
+// a catalog name like =HYPERLINK(...) is shown, not run.
+func csvText(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
 }
 
 func num(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }

@@ -219,10 +219,10 @@ func startCollectors(db *database, cfg *config.Config, reg prometheus.Registerer
 // (and so the same lock and records) as the schedule.
 type collectorRunner struct{ runner *collectors.Runner }
 
-// RunNow runs the named collector for the last closed month and returns
-// its last recorded run, whatever its outcome.
-func (c *collectorRunner) RunNow(ctx context.Context, name string) (bizenv.Run, error) {
-	results, err := c.runner.Run(ctx, name, collectors.Request{})
+// RunNow runs the named collector for the last closed month on behalf of
+// actor and returns its last recorded run, whatever its outcome.
+func (c *collectorRunner) RunNow(ctx context.Context, name, actor string) (bizenv.Run, error) {
+	results, err := c.runner.Run(ctx, name, collectors.Request{Actor: actor})
 	switch {
 	case errors.Is(err, collectors.ErrUnknown):
 		return bizenv.Run{}, bizenv.Errorf(bizenv.ENOTFOUND, "no collector named %q", name)

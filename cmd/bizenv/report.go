@@ -90,7 +90,7 @@ func serveAPIAndReports(env *environment, db *database, cfg *config.Config, runn
 	}
 	apiHandler := api.NewServer(api.Config{
 		Store:        db.DB,
-		Tokens:       api.NewTokens(static, cfg.API.TokensFile),
+		Tokens:       api.NewTokens(static, cfg.API.TokensFile, logger.With("component", "api")),
 		Collectors:   runner,
 		MaxBodyBytes: cfg.API.MaxBodyBytes,
 		Logger:       logger.With("component", "api"),
