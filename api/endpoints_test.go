@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -78,6 +79,15 @@ func TestSeries(t *testing.T) {
 		got := decode[series](t, body)
 		if len(got.Data) != 1 || got.Data[0].Value != 9 {
 			t.Errorf("got %+v, want 2020-07 = 9 only", got.Data)
+		}
+	})
+	t.Run("every import form of the period", func(t *testing.T) {
+		for _, p := range []string{"2020-11", "2020/11", "2020年11月", "202011"} {
+			status, body := e.get("/api/v1/reports/monthly?period=" + url.QueryEscape(p))
+			got := decode[struct{ Period string }](t, body)
+			if status != 200 || got.Period != "2020-11" {
+				t.Errorf("period=%s: got %d %s", p, status, body)
+			}
 		}
 	})
 	t.Run("errors", func(t *testing.T) {
@@ -529,6 +539,15 @@ func TestMonthlyReport(t *testing.T) {
 			}
 		})
 	}
+	t.Run("every import form of the period", func(t *testing.T) {
+		for _, p := range []string{"2020-11", "2020/11", "2020年11月", "202011"} {
+			status, body := e.get("/api/v1/reports/monthly?period=" + url.QueryEscape(p))
+			got := decode[struct{ Period string }](t, body)
+			if status != 200 || got.Period != "2020-11" {
+				t.Errorf("period=%s: got %d %s", p, status, body)
+			}
+		}
+	})
 	t.Run("errors", func(t *testing.T) {
 		for _, tc := range []struct {
 			name, query string
@@ -536,7 +555,11 @@ func TestMonthlyReport(t *testing.T) {
 			code        string
 		}{
 			{"no period", "", 400, bizenv.EINVALID},
-			{"bad period", "period=2020-1", 400, bizenv.EINVALID},
+			{"bad period", "period=2020-13", 400, bizenv.EINVALID},
+			{"future period", "period=2030-01", 400, bizenv.EINVALID},
+			{"month without data", "period=2022-05", 404, bizenv.ENOTFOUND},
+			{"city without data", "period=2020-11&entity=wuhan", 404, bizenv.ENOTFOUND},
+			{"city average not assessed", "period=2020-11&entity=wuhan-avg", 404, bizenv.ENOTFOUND},
 			{"bad format", "period=2020-11&format=pdf", 400, bizenv.EINVALID},
 			{"unknown entity", "period=2020-11&entity=nowhere", 404, bizenv.ENOTFOUND},
 		} {

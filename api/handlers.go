@@ -107,7 +107,7 @@ func optPeriod(s string, def bizenv.Period, name string) (bizenv.Period, error) 
 	if s == "" {
 		return def, nil
 	}
-	p, err := bizenv.ParsePeriod(s)
+	p, err := ingest.ParseRequestedPeriod(s, time.Now())
 	if err != nil {
 		return p, invalid("%s: %s", name, bizenv.ErrorMessage(err))
 	}

@@ -132,8 +132,22 @@ func DefaultEntity(cat bizenv.Catalog) (string, bool) {
 	return "", false
 }
 
+// NoDataError is Build's answer for an entity without a single value in
+// the period: a late notice, a month not yet collected, or an entity (the
+// city, a benchmark) that is not assessed.
+type NoDataError struct {
+	Entity string
+	Period bizenv.Period
+}
+
+func (e NoDataError) Error() string { return fmt.Sprintf("no data for %s in %s", e.Entity, e.Period) }
+
+// Unwrap gives the error its ENOTFOUND code.
+func (e NoDataError) Unwrap() error { return bizenv.Errorf(bizenv.ENOTFOUND, "%s", e.Error()) }
+
 // Build reads what the report needs from s and assembles it. Errors:
-// ENOTFOUND for an unknown entity, EINTERNAL for failures of s.
+// ENOTFOUND for an unknown entity, NoDataError (ENOTFOUND) when the entity
+// has no value in period, EINTERNAL for failures of s.
 func Build(ctx context.Context, s Store, period bizenv.Period, entity string) (*Report, error) {
 	cat, err := s.Catalog(ctx)
 	if err != nil {
@@ -156,8 +170,18 @@ func Build(ctx context.Context, s Store, period bizenv.Period, entity string) (*
 		return nil, fmt.Errorf("report: %w", err)
 	}
 	h := history{}
+	hasData := false
 	for _, o := range obs {
 		h.put(o.Entity, o.Indicator, o.Period, o.Value)
+		hasData = hasData || (o.Entity == ent.Code && o.Period == period)
+	}
+	// A month without figures is not a month without problems: reporting
+	// it would print an all-clear (SPEC section 9). Neither is an entity
+	// that is not assessed among peers (the city, the city average): it has
+	// no standing to report, only figures others are measured against.
+	peerList := Peers(cat, ent)
+	if !hasData || (len(peerList) < 2 && h.value(ent.Code, RankIndicator, period) == nil) {
+		return nil, NoDataError{Entity: ent.Code, Period: period}
 	}
 
 	r := &Report{Period: period, Entity: ent.Code, EntityName: ent.NameZH, Benchmark: ent.Benchmark,
@@ -166,7 +190,7 @@ func Build(ctx context.Context, s Store, period bizenv.Period, entity string) (*
 		r.BenchmarkName = b.NameZH
 	}
 	peers := map[string]bool{}
-	for _, p := range Peers(cat, ent) {
+	for _, p := range peerList {
 		peers[p.Code] = true
 	}
 	for _, o := range ranks {
