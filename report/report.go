@@ -9,6 +9,9 @@ package report
 import (
 	"cmp"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"math"
 	"slices"
@@ -330,4 +333,30 @@ func (h history) streak(entity, indicator string, p bizenv.Period, dir bizenv.Di
 		n++
 		p = p.AddMonths(-step)
 	}
+}
+
+// Fingerprint identifies the figures of r: the same figures give the same
+// fingerprint, and a revision of any figure the report shows (a value, a
+// rank, a benchmark, the trend) gives another. Delivery compares it with
+// what it sent to know when a correction is due; the page's wording and
+// layout are left out, so changing them sends no correction.
+func Fingerprint(r *Report) (string, error) {
+	figures := struct {
+		Period         bizenv.Period
+		Entity         string
+		Rank           RankSummary
+		Score          ScoreSummary
+		DeclineStreak  int
+		Trend          []TrendPoint
+		Declined       []Change
+		Improved       []Change
+		BelowBenchmark []Gap
+		TargetsMissed  []Miss
+	}{r.Period, r.Entity, r.Rank, r.Score, r.DeclineStreak, r.Trend, r.Declined, r.Improved, r.BelowBenchmark, r.TargetsMissed}
+	b, err := json.Marshal(figures)
+	if err != nil {
+		return "", fmt.Errorf("report: fingerprint: %w", err)
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:]), nil
 }
