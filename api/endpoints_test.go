@@ -147,6 +147,22 @@ func TestRankings(t *testing.T) {
 			t.Errorf("got %+v, want jiangan first", got.Data)
 		}
 	})
+	t.Run("ranks from elsewhere are kept", func(t *testing.T) {
+		e.seed(
+			obs{"period": "2020-12", "entity": "wuhan-edz", "indicator": "edz_index_rank", "value": 25},
+			obs{"period": "2020-10", "entity": "wuhan-edz", "indicator": "city_assessment_rank", "value": 14},
+			obs{"period": "2020-10", "entity": "wuhan-jiangan", "indicator": "city_assessment_rank", "value": 3},
+		)
+		for _, tc := range []struct{ query, want string }{
+			{"indicator=edz_index_rank&period=2020-12", `{"data":[{"rank":25,"entity":"wuhan-edz","name_zh":"武汉经开区（汉南区）","value":25}]`},
+			{"indicator=city_assessment_rank&period=2020-10", `{"data":[{"rank":3,"entity":"wuhan-jiangan","name_zh":"江岸区","value":3},{"rank":14,"entity":"wuhan-edz","name_zh":"武汉经开区（汉南区）","value":14}]`},
+		} {
+			status, body := e.get("/api/v1/rankings?" + tc.query)
+			if status != 200 || !strings.HasPrefix(string(body), tc.want+",") || !strings.Contains(string(body), `"of":null`) {
+				t.Errorf("%s: got %d %s, want %s and of null", tc.query, status, body, tc.want)
+			}
+		}
+	})
 	t.Run("empty period", func(t *testing.T) {
 		status, body := e.get("/api/v1/rankings?indicator=bizstart_days&period=2019-01")
 		if got := decode[ranking](t, body); status != 200 || got.Of != 0 || len(got.Data) != 0 {
