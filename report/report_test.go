@@ -77,7 +77,7 @@ func TestDemoNovember2020(t *testing.T) {
 		if got, want := deref(r.Rank.Previous), 14; got != want {
 			t.Errorf("previous: got %d, want %d", got, want)
 		}
-		if got, want := deref(r.Rank.Change), 1; got != want {
+		if got, want := deref(r.Rank.Change), -1; got != want { // fell a place: negative, as worse
 			t.Errorf("change: got %d, want %d", got, want)
 		}
 		if got, want := r.Rank.Of, 15; got != want {

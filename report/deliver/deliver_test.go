@@ -212,7 +212,7 @@ func TestDeliverEveryChannel(t *testing.T) {
 			t.Fatalf("got %d messages, want 1", len(wecom.bodies))
 		}
 		content := wecom.bodies[0]["markdown"].(map[string]any)["content"].(string)
-		for _, s := range []string{"第15名 / 1", "上月第14名，下降1位", "排名连续下滑5个月", "2020年6月第8名", "一网通办办件量成效：66.67%（88.33%）",
+		for _, s := range []string{"全市考核排名：第15名**", "上月第14名，下降1位", "排名连续下滑5个月", "2020年6月第8名", "一网通办办件量成效：66.67%（88.33%）",
 			"https://bizenv.example.org/api/v1/reports/monthly?entity=wuhan-edz&format=html&period=2020-11"} {
 			if !strings.Contains(content, s) {
 				t.Errorf("content lacks %q:\n%s", s, content)
