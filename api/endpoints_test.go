@@ -81,6 +81,14 @@ func TestSeries(t *testing.T) {
 			t.Errorf("got %+v, want 2020-07 = 9 only", got.Data)
 		}
 	})
+	t.Run("from to in every import form", func(t *testing.T) {
+		for _, q := range []string{"from=2020/7&to=2020/7", "from=" + url.QueryEscape("2020年7月") + "&to=202007"} {
+			status, body := e.get("/api/v1/series?indicator=city_assessment_rank&entity=wuhan-edz&" + q)
+			if got := decode[series](t, body); status != 200 || len(got.Data) != 1 || got.Data[0].Value != 9 {
+				t.Errorf("%s: got %d %+v, want 2020-07 = 9 only", q, status, got.Data)
+			}
+		}
+	})
 	t.Run("errors", func(t *testing.T) {
 		for _, tc := range []struct {
 			name, query string
@@ -90,6 +98,7 @@ func TestSeries(t *testing.T) {
 			{"missing entity", "indicator=city_assessment_rank", 400, bizenv.EINVALID},
 			{"bad period", "indicator=city_assessment_rank&entity=wuhan-edz&from=2020-13", 400, bizenv.EINVALID},
 			{"to before from", "indicator=city_assessment_rank&entity=wuhan-edz&from=2020-08&to=2020-07", 400, bizenv.EINVALID},
+			{"future to", "indicator=city_assessment_rank&entity=wuhan-edz&to=2999-01", 400, bizenv.EINVALID},
 			{"unknown indicator", "indicator=nope&entity=wuhan-edz", 404, bizenv.ENOTFOUND},
 			{"unknown entity", "indicator=city_assessment_rank&entity=nowhere", 404, bizenv.ENOTFOUND},
 		} {
