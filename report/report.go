@@ -11,10 +11,10 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
 
 	"github.com/bizenv/bizenv"
 )
@@ -62,6 +62,8 @@ type Report struct {
 	Improved       []Change       `json:"improved"`
 	BelowBenchmark []Gap          `json:"below_benchmark"`
 	TargetsMissed  []Miss         `json:"targets_missed"`
+
+	fingerprint string // of the stored figures read; see Fingerprint
 }
 
 // RankSummary is the entity's place in the city's assessment. Change is
@@ -240,7 +242,8 @@ func Build(ctx context.Context, s Store, period bizenv.Period, entity string) (*
 	}
 
 	r := &Report{Period: period, Entity: ent.Code, EntityName: ent.NameZH, Benchmark: ent.Benchmark,
-		Declined: []Change{}, Improved: []Change{}, BelowBenchmark: []Gap{}, TargetsMissed: []Miss{}}
+		Declined: []Change{}, Improved: []Change{}, BelowBenchmark: []Gap{}, TargetsMissed: []Miss{},
+		fingerprint: fingerprint(obs, ranks)}
 	if b, ok := cat.Entity(ent.Benchmark); ok {
 		r.BenchmarkName = b.NameZH
 	}
@@ -394,28 +397,28 @@ func (h history) streak(entity, indicator string, p bizenv.Period, dir bizenv.Di
 	}
 }
 
-// Fingerprint identifies the figures of r: the same figures give the same
-// fingerprint, and a revision of any figure the report shows (a value, a
-// rank, a benchmark, the trend) gives another. Delivery compares it with
-// what it sent to know when a correction is due; the page's wording and
-// layout are left out, so changing them sends no correction.
-func Fingerprint(r *Report) (string, error) {
-	figures := struct {
-		Period         bizenv.Period
-		Entity         string
-		Rank           RankSummary
-		Score          ScoreSummary
-		DeclineStreak  int
-		Trend          []TrendPoint
-		Declined       []Change
-		Improved       []Change
-		BelowBenchmark []Gap
-		TargetsMissed  []Miss
-	}{r.Period, r.Entity, r.Rank, r.Score, r.DeclineStreak, r.Trend, r.Declined, r.Improved, r.BelowBenchmark, r.TargetsMissed}
-	b, err := json.Marshal(figures)
-	if err != nil {
-		return "", fmt.Errorf("report: fingerprint: %w", err)
+// Fingerprint identifies the stored figures r was built from: the same
+// figures give the same fingerprint, and a revision of any of them (a value
+// of the entity or its benchmark in the months the report reads, a peer's
+// rank in its period) gives another. Delivery compares it with what it sent
+// to know when a correction is due. It hashes the stored figures rather
+// than the report, so a new bizenv version that words or derives the report
+// differently does not count as a revision, nor does a catalog change.
+func (r *Report) Fingerprint() string { return r.fingerprint }
+
+// fingerprint hashes observations in an order of their own, so that it
+// does not depend on the order a Store returns them in.
+func fingerprint(sets ...[]bizenv.Observation) string {
+	var lines []string
+	for _, obs := range sets {
+		for _, o := range obs {
+			lines = append(lines, o.Indicator+"|"+o.Entity+"|"+o.Period.String()+"|"+strconv.FormatFloat(o.Value, 'g', -1, 64))
+		}
 	}
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:]), nil
+	slices.Sort(lines)
+	h := sha256.New()
+	for _, l := range lines {
+		h.Write([]byte(l + "\n"))
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }

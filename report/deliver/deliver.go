@@ -43,7 +43,8 @@ type Message struct {
 	HTML     []byte
 	CSV      []byte
 	Link     string // the full report, "" without a base URL
-	// Fingerprint identifies the report's figures (report.Fingerprint).
+	// Fingerprint identifies the figures the report was built from
+	// (report.Report.Fingerprint).
 	Fingerprint string
 	// Correction marks a report sent again because its figures were
 	// revised after it was delivered; Title and Markdown then say 更正.
@@ -173,11 +174,7 @@ func (d *Deliverer) message(ctx context.Context, period bizenv.Period, entity st
 	if err != nil {
 		return Message{}, err
 	}
-	fp, err := report.Fingerprint(r)
-	if err != nil {
-		return Message{}, err
-	}
-	m := Message{Report: r, Title: report.Title(r), Fingerprint: fp}
+	m := Message{Report: r, Title: report.Title(r), Fingerprint: r.Fingerprint()}
 	if d.baseURL != "" {
 		q := url.Values{"period": {period.String()}, "entity": {entity}, "format": {"html"}}
 		m.Link = d.baseURL + "/api/v1/reports/monthly?" + q.Encode()
