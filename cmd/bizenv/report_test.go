@@ -76,7 +76,7 @@ func TestReportLabelsAndSigns(t *testing.T) {
 	}
 	report := func(format string) string {
 		t.Helper()
-		r := runBizenv(t, dsn, "report", "--period", "2020年12月", "--format", format)
+		r := runBizenv(t, dsn, "report", "--period", "2020-12", "--format", format)
 		if r.code() != exitOK {
 			t.Fatalf("report --format %s: exit %d: %v", format, r.code(), r.err)
 		}
