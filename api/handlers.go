@@ -107,7 +107,7 @@ func optPeriod(s string, def bizenv.Period, name string) (bizenv.Period, error) 
 	if s == "" {
 		return def, nil
 	}
-	p, err := bizenv.ParsePeriod(s)
+	p, err := ingest.ParseRequestedPeriod(s, time.Now())
 	if err != nil {
 		return p, invalid("%s: %s", name, bizenv.ErrorMessage(err))
 	}
@@ -122,7 +122,8 @@ type rankedEntity struct {
 }
 
 // handleRankings ranks the peers (same kind, same parent) of entity=, or
-// of kind= (default district) and parent=, from their stored values.
+// of kind= (default district) and parent=, from their stored values; an
+// indicator whose values are ranks keeps them (report.Ranking).
 func (s *Server) handleRankings(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	if q.Get("indicator") == "" || q.Get("period") == "" {
@@ -191,12 +192,13 @@ func (s *Server) handleRankings(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	data := []rankedEntity{}
-	for _, x := range report.Rank(peers, ind.Direction) {
+	ranked, of := report.Ranking(peers, ind)
+	for _, x := range ranked {
 		data = append(data, rankedEntity{Rank: x.Rank, Entity: x.Entity, NameZH: names[x.Entity], Value: x.Value})
 	}
 	writeJSON(w, http.StatusOK, map[string]any{
 		"indicator": ind.Code, "period": period, "direction": ind.Direction,
-		"kind": kind, "parent": parent, "of": len(data), "data": data,
+		"kind": kind, "parent": parent, "of": of, "data": data,
 	})
 }
 

@@ -81,8 +81,11 @@ type source interface {
 // job is one fetch: the periods asked for and what records are checked
 // against.
 type job struct {
-	name      string
-	periods   []bizenv.Period
+	name    string
+	periods []bizenv.Period
+	// scheduled is true when no period was asked for (a scheduled run, or
+	// collect without --period): periods holds the last closed month.
+	scheduled bool
 	catalog   bizenv.Catalog
 	validator *ingest.Validator
 	store     Store
@@ -177,7 +180,7 @@ func (r *Runner) Run(ctx context.Context, name string, req Request) ([]Result, e
 		errs    []error
 	)
 	for _, ps := range batches {
-		res, err := r.runOnce(ctx, c, ps, req.Actor, logger)
+		res, err := r.runOnce(ctx, c, ps, req.Actor, req.From.IsZero(), logger)
 		if err != nil {
 			logger.Error("collector run not recorded", "err", err)
 			return results, err
@@ -191,7 +194,7 @@ func (r *Runner) Run(ctx context.Context, name string, req Request) ([]Result, e
 }
 
 // runOnce is one recorded run. Its error is for the run's record itself.
-func (r *Runner) runOnce(ctx context.Context, c *collector, periods []bizenv.Period, actor string, logger *slog.Logger) (res Result, err error) {
+func (r *Runner) runOnce(ctx context.Context, c *collector, periods []bizenv.Period, actor string, scheduled bool, logger *slog.Logger) (res Result, err error) {
 	name := c.cfg.Name
 	if c.source.usesPeriods() {
 		res.Periods = periods
@@ -219,7 +222,7 @@ func (r *Runner) runOnce(ctx context.Context, c *collector, periods []bizenv.Per
 		}
 	}()
 
-	b, ferr := r.fetch(ctx, c, periods)
+	b, ferr := r.fetch(ctx, c, periods, scheduled)
 	if ferr != nil {
 		res.Err = fmt.Errorf("collector %s: %s", name, scrub(ferr.Error(), c.source.secrets()))
 		res.Run = r.fail(run, res.Err, logger)
@@ -258,7 +261,7 @@ func (r *Runner) runOnce(ctx context.Context, c *collector, periods []bizenv.Per
 	return res, nil
 }
 
-func (r *Runner) fetch(ctx context.Context, c *collector, periods []bizenv.Period) (bizenv.Batch, error) {
+func (r *Runner) fetch(ctx context.Context, c *collector, periods []bizenv.Period, scheduled bool) (bizenv.Batch, error) {
 	cat, err := r.store.Catalog(ctx)
 	if err != nil {
 		return bizenv.Batch{}, err
@@ -266,6 +269,7 @@ func (r *Runner) fetch(ctx context.Context, c *collector, periods []bizenv.Perio
 	return c.source.fetch(ctx, job{
 		name:      c.cfg.Name,
 		periods:   periods,
+		scheduled: scheduled,
 		catalog:   cat,
 		validator: ingest.NewValidator(cat, r.now()),
 		store:     r.store,
@@ -357,6 +361,5 @@ func (s worldBankSource) fetch(ctx context.Context, j job) (bizenv.Batch, error)
 	if err := s.CheckCatalog(j.catalog); err != nil {
 		return bizenv.Batch{}, err
 	}
-	from, to := s.Years(j.periods)
-	return s.Fetch(ctx, from, to, j.validator)
+	return s.FetchRange(ctx, s.RangeFor(j.periods, j.scheduled), j.validator)
 }
