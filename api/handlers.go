@@ -492,7 +492,13 @@ func (s *Server) handleImport(w http.ResponseWriter, r *http.Request) {
 			s.error(w, r, err)
 			return
 		}
-		obs, rejects, payload := ingest.LongFile(fh.Filename, content, r.FormValue("sheet"), v)
+		obs, rejects, payload, err := ingest.LongFile(fh.Filename, content, r.FormValue("sheet"), v)
+		if bizenv.ErrorCode(err) == bizenv.ETOOLARGE {
+			// Over a limit of its own, not a matter of bad rows: nothing
+			// of the request is stored, as for a body over its limit.
+			s.error(w, r, err)
+			return
+		}
 		batch.Observations = append(batch.Observations, obs...)
 		batch.Rejects = append(batch.Rejects, rejects...)
 		batch.Payloads = append(batch.Payloads, payload)
