@@ -50,8 +50,7 @@ func runImport(ctx context.Context, env *environment, args []string) error {
 		if err != nil {
 			return &exitError{code: exitUsage, err: fmt.Errorf("import: %w", err)}
 		}
-		// A file that cannot be read is one reject, printed below.
-		obs, rejects, payload, _ := ingest.LongFile(path, content, *sheet, v)
+		obs, rejects, payload := ingest.LongFile(path, content, *sheet, v)
 		batch.Payloads = append(batch.Payloads, payload)
 		batch.Observations = append(batch.Observations, obs...)
 		batch.Rejects = append(batch.Rejects, rejects...)

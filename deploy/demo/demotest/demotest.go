@@ -88,7 +88,7 @@ func Seed(t testing.TB, db *postgres.DB) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		obs, rejects, payload, _ := ingest.LongFile(name, content, "", v)
+		obs, rejects, payload := ingest.LongFile(name, content, "", v)
 		if len(rejects) > 0 {
 			t.Fatalf("%s: %d rejected rows, first: %+v", name, len(rejects), rejects[0])
 		}
