@@ -45,3 +45,28 @@ func TestImportRefusesXLSXBombs(t *testing.T) {
 	}
 	mustVerify(t, dsn)
 }
+
+// TestImportRefusesCommaBomb imports a CSV line of 30 million commas: it is
+// refused by its field count before it is split.
+func TestImportRefusesCommaBomb(t *testing.T) {
+	dsn := pgtest.DSN(t)
+	path := filepath.Join(t.TempDir(), "commas.csv")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := bomb.WriteCommas(f, 30_000_000); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	r := runBizenv(t, dsn, "import", "--dry-run", path)
+	if got, want := r.code(), exitRejected; got != want {
+		t.Errorf("exit %d, want %d: %v\n%s", got, want, r.err, r.stderr)
+	}
+	if got, want := r.stderr, path+": "+path+": line 2 has more than 16384 fields\n"; got != want {
+		t.Errorf("stderr: got %q, want %q", got, want)
+	}
+	mustVerify(t, dsn)
+}
