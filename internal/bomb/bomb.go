@@ -123,11 +123,17 @@ func JunkPart(size int) []byte {
 }
 
 // SharedStrings is a workbook whose shared-strings part holds n one-letter
-// strings, each about 17 bytes of XML.
+// strings (rounded down to a multiple of 4096), each about 17 bytes of XML,
+// and whose sheet refers to the last of them, so that a reader must index
+// them all.
 func SharedStrings(n int) []byte {
 	const per = 4096
-	return xlsx(part{name: "xl/sharedStrings.xml", prefix: sstStart,
-		chunk: strings.Repeat("<si><t>a</t></si>", per), n: n / per, suffix: sstEnd})
+	n -= n % per
+	row := fmt.Sprintf(`<row r="2"><c r="A2" t="s"><v>%d</v></c></row>`, n-1)
+	return xlsx(
+		part{name: "xl/sharedStrings.xml", prefix: sstStart, chunk: strings.Repeat("<si><t>a</t></si>", per), n: n / per, suffix: sstEnd},
+		part{name: "xl/worksheets/sheet1.xml", prefix: sheetStart + header + row + sheetEnd},
+	)
 }
 
 // PaddedSheet is a workbook whose worksheet has the header row and one row
