@@ -38,6 +38,11 @@ const (
 	// shared strings: excelize holds those parts in memory whole.
 	// Worksheets are read as a stream, bounded by the total.
 	XLSXMaxPart = 16 << 20
+	// XLSXMaxTextRun bounds a worksheet's text between two tags: an XML
+	// decoder holds such a run whole, so a sheet padded with white space
+	// would cost memory by the size of its padding. A cell holds at most
+	// 32767 characters, under 1 MiB however escaped.
+	XLSXMaxTextRun = 1 << 20
 )
 
 // unpackLimit is the most a workbook of size bytes may unpack to.
@@ -71,12 +76,65 @@ func checkUnpacked(name string, zr *zip.Reader, size int64) error {
 	return nil
 }
 
+// checkTextRuns refuses, with ETOOLARGE, a workbook with a worksheet whose
+// text between two tags is longer than XLSXMaxTextRun. It reads the
+// worksheets as a stream, which only the larger ones need.
+func checkTextRuns(name string, zr *zip.Reader) error {
+	for _, f := range zr.File {
+		part := strings.ToLower(strings.ReplaceAll(f.Name, `\`, "/"))
+		if !strings.HasPrefix(part, "xl/worksheets/sheet") || f.UncompressedSize64 <= XLSXMaxTextRun {
+			continue
+		}
+		r, err := f.Open()
+		if err != nil {
+			return xlsxError(name, err)
+		}
+		run, err := longestTextRun(r)
+		r.Close()
+		if err != nil {
+			return xlsxError(name, fmt.Errorf("%s: %w", f.Name, err))
+		}
+		if run > XLSXMaxTextRun {
+			return bizenv.Errorf(bizenv.ETOOLARGE, "%s: part %s has more than %d bytes of text or white space between two tags", name, f.Name, XLSXMaxTextRun)
+		}
+	}
+	return nil
+}
+
+// longestTextRun returns the length of the longest run of bytes in r
+// without '<' or '>', stopping once it passes XLSXMaxTextRun.
+func longestTextRun(r io.Reader) (int, error) {
+	buf := make([]byte, 64<<10)
+	run, longest := 0, 0
+	for {
+		n, err := r.Read(buf)
+		for _, c := range buf[:n] {
+			if c == '<' || c == '>' {
+				run = 0
+				continue
+			}
+			run++
+			if run > longest {
+				longest = run
+			}
+		}
+		if longest > XLSXMaxTextRun || errors.Is(err, io.EOF) {
+			return longest, nil
+		} else if err != nil {
+			return longest, err
+		}
+	}
+}
+
 func readXLSX(name string, data []byte, opts ReadOptions) (*Table, error) {
 	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
 	if err != nil {
 		return nil, xlsxError(name, err)
 	}
 	if err := checkUnpacked(name, zr, int64(len(data))); err != nil {
+		return nil, err
+	}
+	if err := checkTextRuns(name, zr); err != nil {
 		return nil, err
 	}
 	limit := unpackLimit(int64(len(data)))

@@ -211,6 +211,8 @@ func TestXLSXBombs(t *testing.T) {
 		{"1 GiB junk part", junk, "b.xlsx: part xl/media/junk.bin unpacks to 1073741824 bytes, more than the 16777216 allowed"},
 		{"shared-strings bomb", sst, "b.xlsx: its shared strings unpack to 268431493 bytes, more than the 33554432 allowed"},
 		{"white-space padded sheet", padded, total(padded)},
+		{"white space within the size bounds", bomb.Widen(bomb.PaddedSheet(2<<20), 32<<10),
+			"b.xlsx: part xl/worksheets/sheet1.xml has more than 1048576 bytes of text or white space between two tags"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if len(tc.data) > 1500<<10 {

@@ -9,6 +9,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"compress/flate"
+	"crypto/rand"
 	"fmt"
 	"hash/crc32"
 	"io"
@@ -142,6 +143,34 @@ func PaddedSheet(size int) []byte {
 	row := `<row r="2"><c r="A2" t="inlineStr"><is><t>2020-06</t></is></c><c r="B2" t="inlineStr"><is><t>wuhan-edz</t></is></c><c r="C2" t="inlineStr"><is><t>city_assessment_rank</t></is></c><c r="D2"><v>8</v></c></row>`
 	return xlsx(part{name: "xl/worksheets/sheet1.xml", prefix: sheetStart + header,
 		chunk: strings.Repeat(" ", unit), n: size / unit, suffix: row + sheetEnd})
+}
+
+// Widen adds an incompressible part xl/media/image1.png of n random bytes
+// to a workbook: the file grows, so that a bomb in it fits a bound
+// relative to the file's size.
+func Widen(data []byte, n int) []byte {
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		panic(err)
+	}
+	var b bytes.Buffer
+	zw := zip.NewWriter(&b)
+	for _, f := range zr.File {
+		if err := zw.Copy(f); err != nil {
+			panic(err)
+		}
+	}
+	w, err := zw.CreateHeader(&zip.FileHeader{Name: "xl/media/image1.png", Method: zip.Store})
+	if err != nil {
+		panic(err)
+	}
+	junk := make([]byte, n)
+	rand.Read(junk)
+	w.Write(junk)
+	if err := zw.Close(); err != nil {
+		panic(err)
+	}
+	return b.Bytes()
 }
 
 // WriteCommas writes a CSV of the long format's header and one line of n
