@@ -33,7 +33,7 @@ const (
 	XLSXMaxUnpacked = 256 << 20
 	// XLSXMaxSharedStrings bounds the shared-strings part: excelize keeps
 	// the strings, or an index of them, in memory.
-	XLSXMaxSharedStrings = 32 << 20
+	XLSXMaxSharedStrings = 16 << 20
 	// XLSXMaxPart bounds each part other than the worksheets and the
 	// shared strings: excelize holds those parts in memory whole.
 	// Worksheets are read as a stream, bounded by the total.
@@ -44,6 +44,10 @@ const (
 	// 32767 characters, under 1 MiB however escaped.
 	XLSXMaxTextRun = 1 << 20
 )
+
+// xlsxInMemoryXML is the largest worksheet or shared-strings part that
+// excelize decodes in memory.
+const xlsxInMemoryXML = 1 << 20
 
 // unpackLimit is the most a workbook of size bytes may unpack to.
 func unpackLimit(size int64) int64 {
@@ -137,10 +141,13 @@ func readXLSX(name string, data []byte, opts ReadOptions) (*Table, error) {
 	if err := checkTextRuns(name, zr); err != nil {
 		return nil, err
 	}
+	// Worksheets and shared strings over UnzipXMLSizeLimit are unpacked to
+	// temporary files and read from there; under it, excelize decodes them
+	// in memory, the shared strings at some 25 bytes a byte of XML.
 	limit := unpackLimit(int64(len(data)))
 	f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{
 		UnzipSizeLimit:    limit,
-		UnzipXMLSizeLimit: min(limit, excelize.StreamChunkSize),
+		UnzipXMLSizeLimit: min(limit, xlsxInMemoryXML),
 	})
 	if err != nil {
 		return nil, xlsxError(name, err)

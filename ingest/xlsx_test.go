@@ -209,7 +209,7 @@ func TestXLSXBombs(t *testing.T) {
 		want string
 	}{
 		{"1 GiB junk part", junk, "b.xlsx: part xl/media/junk.bin unpacks to 1073741824 bytes, more than the 16777216 allowed"},
-		{"shared-strings bomb", sst, "b.xlsx: its shared strings unpack to 268431493 bytes, more than the 33554432 allowed"},
+		{"shared-strings bomb", sst, "b.xlsx: its shared strings unpack to 268431493 bytes, more than the 16777216 allowed"},
 		{"white-space padded sheet", padded, total(padded)},
 		{"white space within the size bounds", bomb.Widen(bomb.PaddedSheet(2<<20), 32<<10),
 			"b.xlsx: part xl/worksheets/sheet1.xml has more than 1048576 bytes of text or white space between two tags"},
