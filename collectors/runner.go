@@ -99,6 +99,10 @@ func NewRunner(store Store, cfg *config.Config, logger *slog.Logger, opts Option
 // last closed month in the configured time zone.
 type Request struct {
 	From, To bizenv.Period // To defaults to From
+	// Actor is who asked for the run, recorded on the run and on every
+	// revision it makes: an API token's name. It defaults to
+	// "collector:NAME", for scheduled runs and backfills.
+	Actor string
 }
 
 // Result is one recorded run.
@@ -138,7 +142,7 @@ func (r *Runner) Run(ctx context.Context, name string, req Request) ([]Result, e
 		errs    []error
 	)
 	for _, ps := range src.Plan(r.periods(req)) {
-		res, err := r.runOnce(ctx, name, src, ps, logger)
+		res, err := r.runOnce(ctx, name, src, ps, req.Actor, req.From.IsZero(), logger)
 		if err != nil {
 			logger.Error("collector run not recorded", "err", err)
 			return results, err
@@ -152,9 +156,12 @@ func (r *Runner) Run(ctx context.Context, name string, req Request) ([]Result, e
 }
 
 // runOnce is one recorded run. Its error is for the run's record itself.
-func (r *Runner) runOnce(ctx context.Context, name string, src kind.Source, periods []bizenv.Period, logger *slog.Logger) (res Result, err error) {
+func (r *Runner) runOnce(ctx context.Context, name string, src kind.Source, periods []bizenv.Period, actor string, scheduled bool, logger *slog.Logger) (res Result, err error) {
 	res.Periods = periods
-	run, err := r.store.StartRun(ctx, bizenv.RunCollector, name, "collector:"+name)
+	if actor == "" {
+		actor = "collector:" + name
+	}
+	run, err := r.store.StartRun(ctx, bizenv.RunCollector, name, actor)
 	if err != nil {
 		return res, fmt.Errorf("collector %s: %w", name, err)
 	}
@@ -174,13 +181,13 @@ func (r *Runner) runOnce(ctx context.Context, name string, src kind.Source, peri
 		}
 	}()
 
-	b, ferr := r.fetch(ctx, name, src, periods)
+	b, ferr := r.fetch(ctx, name, src, periods, scheduled)
 	if ferr != nil {
 		res.Err = fmt.Errorf("collector %s: %s", name, scrub(ferr.Error(), src.Secrets()))
 		res.Run = r.fail(run, res.Err, logger)
 		return res, nil
 	}
-	b.Kind, b.Name, b.Actor = bizenv.RunCollector, name, "collector:"+name
+	b.Kind, b.Name, b.Actor = bizenv.RunCollector, name, actor
 	// A collector stores the good records and quarantines the bad ones.
 	b.AllowPartial = true
 	for i := range b.Rejects {
@@ -213,13 +220,14 @@ func (r *Runner) runOnce(ctx context.Context, name string, src kind.Source, peri
 	return res, nil
 }
 
-func (r *Runner) fetch(ctx context.Context, name string, src kind.Source, periods []bizenv.Period) (bizenv.Batch, error) {
+func (r *Runner) fetch(ctx context.Context, name string, src kind.Source, periods []bizenv.Period, scheduled bool) (bizenv.Batch, error) {
 	cat, err := r.store.Catalog(ctx)
 	if err != nil {
 		return bizenv.Batch{}, err
 	}
 	return src.Fetch(ctx, kind.Job{
 		Periods:   periods,
+		Scheduled: scheduled,
 		Catalog:   cat,
 		Validator: ingest.NewValidator(cat, r.now()),
 		Stored: func(ctx context.Context, sum string) (bool, error) {

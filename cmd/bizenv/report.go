@@ -15,6 +15,7 @@ import (
 	"github.com/bizenv/bizenv"
 	"github.com/bizenv/bizenv/api"
 	"github.com/bizenv/bizenv/config"
+	"github.com/bizenv/bizenv/ingest"
 	"github.com/bizenv/bizenv/report"
 	"github.com/bizenv/bizenv/report/deliver"
 	"github.com/bizenv/bizenv/schedule"
@@ -24,7 +25,7 @@ func runReport(ctx context.Context, env *environment, args []string) error {
 	var c commonFlags
 	fs := newFlagSet("report", env)
 	c.register(fs)
-	period := fs.String("period", "", "the month to report on, YYYY-MM (required)")
+	period := fs.String("period", "", "the month to report on: YYYY-MM, YYYY/M, YYYY年M月 or YYYYMM (required)")
 	entity := fs.String("entity", "", "entity code (default wuhan-edz, or the first district)")
 	format := fs.String("format", "json", "json, html or csv")
 	out := fs.String("o", "", "write to this file instead of standard output")
@@ -35,7 +36,7 @@ func runReport(ctx context.Context, env *environment, args []string) error {
 	if *period == "" || fs.NArg() > 0 {
 		return &exitError{code: exitUsage, err: usage}
 	}
-	p, err := bizenv.ParsePeriod(*period)
+	p, err := ingest.ParseRequestedPeriod(*period, time.Now())
 	if err != nil {
 		return &exitError{code: exitUsage, err: fmt.Errorf("--period: %w", err)}
 	}
@@ -62,6 +63,9 @@ func runReport(ctx context.Context, env *environment, args []string) error {
 	}
 	r, err := report.Build(ctx, db, p, *entity)
 	if err != nil {
+		if nd := (report.NoDataError{}); errors.As(err, &nd) {
+			return &exitError{code: exitRejected, err: err}
+		}
 		if bizenv.ErrorCode(err) != bizenv.EINTERNAL {
 			return &exitError{code: exitUsage, err: fmt.Errorf("report: %w", err)}
 		}
@@ -92,7 +96,7 @@ func serveAPIAndReports(ctx context.Context, env *environment, db *database, cfg
 	}
 	apiHandler := api.NewServer(api.Config{
 		Store:        db.DB,
-		Tokens:       api.NewTokens(static, cfg.API.TokensFile),
+		Tokens:       api.NewTokens(static, cfg.API.TokensFile, logger.With("component", "api")),
 		Collectors:   runner,
 		MaxBodyBytes: cfg.API.MaxBodyBytes,
 		Logger:       logger.With("component", "api"),

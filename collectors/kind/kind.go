@@ -50,7 +50,10 @@ func (d Deps) Client(c config.Source, headers map[string]string) *fetch.Client {
 type Job struct {
 	// Periods are this run's periods as planned; nil for a source whose
 	// data names its own periods.
-	Periods   []bizenv.Period
+	Periods []bizenv.Period
+	// Scheduled is true when no period was asked for (a scheduled run, or
+	// collect without --period): Periods then holds the last closed month.
+	Scheduled bool
 	Catalog   bizenv.Catalog
 	Validator *ingest.Validator
 	// Stored reports whether content with this hex SHA-256 was stored by
