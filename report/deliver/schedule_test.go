@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bizenv/bizenv"
 	"github.com/bizenv/bizenv/report/deliver"
 	"github.com/bizenv/bizenv/schedule"
 )
@@ -29,6 +30,13 @@ func (h *hanging) Send(ctx context.Context, m deliver.Message) error {
 // over, and its claim is given up for the next run.
 func TestScheduledDeliveryCancelledAtShutdown(t *testing.T) {
 	db := seeded(t)
+	// A scheduled run reports the last closed month, which needs data.
+	last := bizenv.LastClosed(time.Now(), time.UTC)
+	if _, err := db.Store(context.Background(), bizenv.Batch{Kind: bizenv.RunImport, Name: "import", Observations: []bizenv.Observation{
+		{Indicator: "city_assessment_rank", Entity: "wuhan-edz", Period: last, Value: 9},
+	}}); err != nil {
+		t.Fatal(err)
+	}
 	h := &hanging{sending: make(chan struct{}, 1), cause: make(chan error, 1)}
 	d := deliver.New(db, []deliver.Channel{{Name: "hangs", Sender: h}}, deliver.Options{Attempts: 1})
 	serve, shutdown := context.WithCancel(context.Background())
