@@ -14,3 +14,6 @@ func (s *Scheduler) Next(name string, t time.Time) (time.Time, error) {
 	}
 	return s.schedule.Next(id, t), nil
 }
+
+// Kinds are the source kinds the Runner builds, by name.
+var Kinds = kinds

@@ -1,7 +1,8 @@
 // Package collectors runs bizenv's collectors: a Runner that collects
 // from one configured source once and records the run, and a Scheduler
 // that calls it on each collector's cron schedule. The source kinds live in
-// the subpackages httpjson, tabular, sqlsource and worldbank.
+// the subpackages httpjson, tabular, sqlsource and worldbank, each
+// implementing kind.Source; the Runner finds them in its table of kinds.
 package collectors
 
 import (

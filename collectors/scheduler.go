@@ -42,7 +42,7 @@ func NewScheduler(ctx context.Context, runner *Runner, cfg *config.Config, logge
 			"The last time the collector's schedule called for a run while this process ran it; absent before the first.",
 			[]string{"collector"}, nil),
 	}
-	for _, c := range cfg.Collectors {
+	for _, c := range cfg.Sources {
 		name := c.Name
 		// The Runner records and logs every outcome, ErrBusy included.
 		id, err := s.schedule.Add(c.Schedule, func(ctx context.Context) { s.runner.Run(ctx, name, Request{}) })

@@ -32,6 +32,10 @@ type Collector struct {
 	WorldBank *WorldBank `yaml:"worldbank"`
 }
 
+// SourceKinds returns the source kinds a collector may have, by the key
+// that names each in the file. The collectors build a source for each.
+func SourceKinds() []string { return []string{"tabular", "http_json", "sql", "worldbank"} }
+
 // Kind returns the name of the collector's source kind as written in the
 // file: tabular, http_json, sql or worldbank.
 func (c Collector) Kind() string {

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"log/slog"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -14,28 +13,12 @@ import (
 	"github.com/bizenv/bizenv/schedule"
 )
 
-// logBuffer is a log destination that several goroutines write to.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *logBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-func newSchedule(t *testing.T, ctx context.Context, grace time.Duration) (*schedule.Schedule, *logBuffer) {
+// newSchedule returns a schedule logging to logs, which is read once the
+// jobs that log are over (slog's handler serialises the writes).
+func newSchedule(t *testing.T, ctx context.Context, grace time.Duration) (s *schedule.Schedule, logs *bytes.Buffer) {
 	t.Helper()
-	logs := &logBuffer{}
-	s := schedule.New(ctx, schedule.Options{
+	logs = &bytes.Buffer{}
+	s = schedule.New(ctx, schedule.Options{
 		Location: time.UTC, Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		What: "job", Grace: grace,
 	})
