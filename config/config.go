@@ -31,6 +31,8 @@ type Config struct {
 	Location *time.Location `yaml:"-"`
 	// Sources are the collectors as validated, in the file's order.
 	Sources []Source `yaml:"-"`
+	// Delivery is the report section as validated; nil without one.
+	Delivery *Delivery `yaml:"-"`
 }
 
 // Catalog names a catalog file applied on top of the default catalog.

@@ -107,12 +107,12 @@ func serveAPIAndReports(ctx context.Context, env *environment, db *database, cfg
 
 	reg.MustRegister(deliver.NewCollector(db.DB, logger))
 	stop = func() {}
-	if cfg.Report != nil {
+	if cfg.Delivery != nil {
 		owner, _ := os.Hostname()
 		logger := logger.With("component", "report")
-		d := deliver.FromConfig(db.DB, cfg.Report, owner, logger)
+		d := deliver.FromConfig(db.DB, cfg.Delivery, owner, logger)
 		s := schedule.New(ctx, schedule.Options{Location: cfg.Location, Logger: logger, What: "report delivery", Grace: time.Minute})
-		if _, err := d.Schedule(s, cfg.Report.Schedule, cfg.Location); err != nil {
+		if _, err := d.Schedule(s, cfg.Delivery.Schedule, cfg.Location); err != nil {
 			return nil, nil, &exitError{code: exitUsage, err: err}
 		}
 		s.Start()

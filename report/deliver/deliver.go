@@ -92,7 +92,7 @@ type Deliverer struct {
 type Options struct {
 	Entities []string
 	BaseURL  string
-	Attempts int           // per channel per run; 3 when 0
+	Attempts int           // per channel per run; config.DefaultReportAttempts when 0
 	Backoff  time.Duration // before the first retry, doubled each time
 	Owner    string        // recorded on claims: host name, pod name
 	Logger   *slog.Logger
@@ -101,30 +101,31 @@ type Options struct {
 // New returns a Deliverer for channels.
 func New(store Store, channels []Channel, o Options) *Deliverer {
 	if o.Attempts <= 0 {
-		o.Attempts = 3
+		o.Attempts = config.DefaultReportAttempts
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
 	if len(o.Entities) == 0 {
-		o.Entities = []string{"wuhan-edz"}
+		o.Entities = []string{config.DefaultReportEntity}
 	}
 	return &Deliverer{store: store, channels: channels, entities: o.Entities, baseURL: o.BaseURL,
 		attempts: o.Attempts, backoff: o.Backoff, owner: o.Owner, logger: o.Logger, stale: time.Hour}
 }
 
-// FromConfig returns a Deliverer for the report section of a config.
-func FromConfig(store Store, c *config.Report, owner string, logger *slog.Logger) *Deliverer {
+// FromConfig returns a Deliverer for the report section of a config, as
+// validated.
+func FromConfig(store Store, c *config.Delivery, owner string, logger *slog.Logger) *Deliverer {
 	var chans []Channel
 	for _, ch := range c.Channels {
 		var s Sender
 		switch {
-		case ch.WeCom != nil:
-			s = &WeCom{URL: ch.WeCom.WebhookURL}
-		case ch.DingTalk != nil:
-			s = &DingTalk{URL: ch.DingTalk.WebhookURL, Secret: ch.DingTalk.Secret}
+		case ch.SMTP != nil:
+			s = &Email{Config: *ch.SMTP}
+		case ch.Kind == "dingtalk":
+			s = &DingTalk{URL: ch.WebhookURL, Secret: ch.Secret}
 		default:
-			s = &Email{Config: *ch.Email}
+			s = &WeCom{URL: ch.WebhookURL}
 		}
 		chans = append(chans, Channel{Name: ch.Name, Sender: s})
 	}
