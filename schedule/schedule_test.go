@@ -37,6 +37,20 @@ func newBlocking() *blocking {
 	return &blocking{started: make(chan struct{}, 10), release: make(chan struct{}), cause: make(chan error, 10)}
 }
 
+// startBlocking adds a blocking job to s, a yearly one, and starts a run
+// of it.
+func startBlocking(t *testing.T, s *schedule.Schedule) (*blocking, schedule.ID) {
+	t.Helper()
+	job := newBlocking()
+	id, err := s.Add("0 9 1 1 *", job.run)
+	if err != nil {
+		t.Fatal(err)
+	}
+	go s.RunNow(id)
+	<-job.started
+	return job, id
+}
+
 func (b *blocking) run(ctx context.Context) {
 	b.started <- struct{}{}
 	select {
@@ -51,13 +65,7 @@ func (b *blocking) run(ctx context.Context) {
 // context and waits for the job to return.
 func TestStopCancelsAfterGrace(t *testing.T) {
 	s, logs := newSchedule(t, context.Background(), time.Hour)
-	job := newBlocking()
-	id, err := s.Add("0 9 1 1 *", job.run)
-	if err != nil {
-		t.Fatal(err)
-	}
-	go s.RunNow(id)
-	<-job.started
+	job, _ := startBlocking(t, s)
 
 	grace, endGrace := context.WithCancel(context.Background())
 	stopped := make(chan error)
@@ -88,13 +96,7 @@ func TestStopCancelsAfterGrace(t *testing.T) {
 // not cancelled under it.
 func TestStopWaitsForRunningJob(t *testing.T) {
 	s, _ := newSchedule(t, context.Background(), time.Hour)
-	job := newBlocking()
-	id, err := s.Add("@every 1h", job.run)
-	if err != nil {
-		t.Fatal(err)
-	}
-	go s.RunNow(id)
-	<-job.started
+	job, id := startBlocking(t, s)
 	stopped := make(chan error)
 	go func() { stopped <- s.Stop(context.Background()) }()
 	close(job.release)
@@ -116,13 +118,7 @@ func TestStopWaitsForRunningJob(t *testing.T) {
 func TestContextEndCancelsAfterGrace(t *testing.T) {
 	serve, shutdown := context.WithCancel(context.Background())
 	s, _ := newSchedule(t, serve, 50*time.Millisecond)
-	job := newBlocking()
-	id, err := s.Add("0 9 1 1 *", job.run)
-	if err != nil {
-		t.Fatal(err)
-	}
-	go s.RunNow(id)
-	<-job.started
+	job, _ := startBlocking(t, s)
 	shutdown()
 	if got, want := <-job.cause, context.Canceled; !errors.Is(got, want) {
 		t.Errorf("job's context: got %v, want %v", got, want)
@@ -136,13 +132,7 @@ func TestContextEndCancelsAfterGrace(t *testing.T) {
 // A run asked for while one is going is skipped, and logged.
 func TestSkipIfStillRunning(t *testing.T) {
 	s, logs := newSchedule(t, context.Background(), time.Hour)
-	job := newBlocking()
-	id, err := s.Add("@every 1h", job.run)
-	if err != nil {
-		t.Fatal(err)
-	}
-	go s.RunNow(id)
-	<-job.started
+	job, id := startBlocking(t, s)
 	s.RunNow(id) // returns at once: skipped
 	close(job.release)
 	<-job.cause
