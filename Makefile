@@ -5,7 +5,7 @@ BIN := bin/bizenv
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 REVISION ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 LDFLAGS := -X main.version=$(VERSION) -X main.revision=$(REVISION)
-DEMO := deploy/demo/seed-report.csv deploy/demo/synthetic.csv
+DEMO := deploy/demo/seed-report.csv deploy/demo/synthetic.csv deploy/demo/units.csv
 # A count, not a duration: a duration's deadline can end a slow input
 # mid-run, which go test then reports as a failure.
 FUZZTIME ?= 10000x
@@ -25,7 +25,7 @@ DATA_DIR ?= $(shell if [ "$$(id -u)" = 0 ] && ! su postgres -s /bin/sh -c 'test 
 
 run: build
 	@echo "bizenv: private PostgreSQL in $(DATA_DIR)"
-	$(BIN) migrate --database.dir $(DATA_DIR)
+	$(BIN) migrate --database.dir $(DATA_DIR) --catalog.file deploy/demo/units.yaml
 	$(BIN) import --database.dir $(DATA_DIR) $(DEMO)
 	$(BIN) serve --database.dir $(DATA_DIR) --config.file deploy/demo/bizenv.yml $(RUN_FLAGS)
 
