@@ -126,4 +126,3 @@ func generate() (catalogYAML, scoresCSV []byte) {
 	}
 	return c.Bytes(), s.Bytes()
 }
-
