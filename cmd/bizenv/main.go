@@ -71,6 +71,7 @@ commands:
   collect     run collectors once now: collect [--collector NAME] [--period YYYY-MM | --from YYYY-MM --to YYYY-MM]
   report      the monthly ranking-trend report: report --period YYYY-MM [--entity CODE] [--format json|html|csv] [-o FILE]
   catalog     catalog apply FILE | catalog show
+  actions     the rectification ledger: actions import [--dry-run] FILE... | actions list [--owner CODE] [--status S] [--overdue] [--format table|json|csv]
   verify      check the history's invariants: verify [--repair] [--running-warning DURATION]
   version     print the version
 
@@ -101,6 +102,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return runCatalog(ctx, env, rest)
 	case "verify":
 		return runVerify(ctx, env, rest)
+	case "actions":
+		return runActions(ctx, env, rest)
 	case "version", "--version":
 		fmt.Fprintf(stdout, "bizenv %s (revision %s)\n", version, revision)
 		return nil

@@ -1,0 +1,68 @@
+package main
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/bizenv/bizenv"
+	"github.com/bizenv/bizenv/postgres/pgtest"
+)
+
+const ledgerCSV = "编号,问题,整改措施,来源,责任单位,责任人,关联指标,开始日期,完成时限,状态,销号日期,进展\n" +
+	"XC-1,推送率偏低,开通好差评,巡察反馈,区发改局,,好差评评价推送率,2021-09-02,2021-10-31,整改中,,已部署\n" +
+	"XC-2,充电桩少,加快建设,巡察反馈,区建设局,,,2021-09-02,,常态化,,\n" +
+	"XC-3,超期审批,按时办结,巡察反馈,区发改局,,审批超期件数,2021-03-01,2021-06-30,已销号,2021-06-01,\n"
+
+func TestActionsImportAndList(t *testing.T) {
+	dsn := pgtest.DSN(t)
+	bad := writeFile(t, "bad.csv", ledgerCSV+"XC-4,p,m,巡察反馈,区外星局,,,2021-09-02,2021-12-31,整改中,,\n"+
+		"XC-5,p,m,巡察反馈,区发改局,,,2021-09-02,2021-12-31,已完成,,\n")
+	r := runBizenv(t, dsn, "actions", "import", bad)
+	if r.code() != exitRejected {
+		t.Fatalf("bad file: exit %d, want 1: %v\n%s", r.code(), r.err, r.stderr)
+	}
+	for _, want := range []string{bad + `:5: unknown unit "区外星局"`, bad + ":6: status 已完成 (done) without a closing date (销号日期)"} {
+		if !strings.Contains(r.stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, r.stderr)
+		}
+	}
+	if r := runBizenv(t, dsn, "actions", "list", "--format", "json"); r.err != nil || strings.TrimSpace(r.stdout) != "[]" {
+		t.Fatalf("after a rejected file: got %q, %v; want nothing stored", r.stdout, r.err)
+	}
+
+	good := writeFile(t, "ledger.csv", ledgerCSV)
+	if r := runBizenv(t, dsn, "actions", "import", "--actor", "wang", good); r.err != nil || !strings.Contains(r.stdout, "3 inserted, 0 updated, 0 unchanged") {
+		t.Fatalf("import: %v\n%s%s", r.err, r.stdout, r.stderr)
+	}
+	if r := runBizenv(t, dsn, "actions", "import", good); r.err != nil || !strings.Contains(r.stdout, "0 inserted, 0 updated, 3 unchanged") {
+		t.Fatalf("re-import: %v\n%s%s", r.err, r.stdout, r.stderr)
+	}
+	r = runBizenv(t, dsn, "actions", "list", "--overdue", "--format", "json")
+	var list []bizenv.Action
+	if err := json.Unmarshal([]byte(r.stdout), &list); err != nil || r.err != nil {
+		t.Fatalf("list: %v %v\n%s", r.err, err, r.stdout)
+	}
+	if len(list) != 1 || list[0].ID != "XC-1" || !list[0].Overdue || list[0].Owner != "edz-dev-reform" {
+		t.Errorf("overdue: got %+v, want XC-1 only", list)
+	}
+	r = runBizenv(t, dsn, "actions", "list", "--owner", "区发改局", "--status", "已销号", "--format", "csv")
+	if r.err != nil || strings.Count(r.stdout, "\n") != 2 || !strings.Contains(r.stdout, "XC-3,edz-dev-reform,done,2021-03-01,2021-06-30,2021-06-01,false,0,approval_overdue_items") {
+		t.Errorf("csv: %v\n%s", r.err, r.stdout)
+	}
+	r = runBizenv(t, dsn, "actions", "list")
+	if r.err != nil || !strings.Contains(r.stdout, "XC-1") || !strings.Contains(r.stdout, "days") {
+		t.Errorf("table: %v\n%s", r.err, r.stdout)
+	}
+}
+
+func TestActionsHelp(t *testing.T) {
+	for _, args := range [][]string{{"actions", "--help"}, {"actions", "import", "--help"}, {"actions", "list", "-h"}} {
+		if r := runBizenv(t, "postgres://nowhere.invalid/x", args...); r.err != nil {
+			t.Errorf("%v: got %v, want exit 0", args, r.err)
+		}
+	}
+	if r := runBizenv(t, "", "actions", "list", "--status", "搁置"); r.code() != exitUsage {
+		t.Errorf("bad status: exit %d, want 2", r.code())
+	}
+}
