@@ -8,12 +8,14 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/bizenv/bizenv"
 	"github.com/bizenv/bizenv/api"
 	"github.com/bizenv/bizenv/config"
+	"github.com/bizenv/bizenv/postgres"
 	"github.com/bizenv/bizenv/report"
 	"github.com/bizenv/bizenv/report/deliver"
 )
@@ -92,6 +94,7 @@ func serveAPIAndReports(env *environment, db *database, cfg *config.Config, runn
 		Store:        db.DB,
 		Tokens:       api.NewTokens(static, cfg.API.TokensFile),
 		Collectors:   runner,
+		Actions:      postgres.NewActionStore(db.DB, time.Now),
 		MaxBodyBytes: cfg.API.MaxBodyBytes,
 		Logger:       logger.With("component", "api"),
 	})
