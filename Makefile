@@ -27,6 +27,7 @@ run: build
 	@echo "bizenv: private PostgreSQL in $(DATA_DIR)"
 	$(BIN) migrate --database.dir $(DATA_DIR) --catalog.file deploy/demo/units.yaml
 	$(BIN) import --database.dir $(DATA_DIR) $(DEMO)
+	$(BIN) actions import --database.dir $(DATA_DIR) deploy/demo/actions.csv
 	$(BIN) serve --database.dir $(DATA_DIR) --config.file deploy/demo/bizenv.yml $(RUN_FLAGS)
 
 test: lint unit promtool fuzz

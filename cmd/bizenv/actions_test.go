@@ -66,3 +66,28 @@ func TestActionsHelp(t *testing.T) {
 		t.Errorf("bad status: exit %d, want 2", r.code())
 	}
 }
+
+// The demo's ledger, loaded as make run loads it, has overdue actions to
+// show.
+func TestActionsDemo(t *testing.T) {
+	dsn := pgtest.DSN(t)
+	if r := runBizenv(t, dsn, "migrate", "--catalog.file", "../../deploy/demo/units.yaml"); r.err != nil {
+		t.Fatalf("migrate: %v\n%s", r.err, r.stderr)
+	}
+	if r := runBizenv(t, dsn, "actions", "import", "../../deploy/demo/actions.csv"); r.err != nil || !strings.Contains(r.stdout, "18 inserted") {
+		t.Fatalf("import: %v\n%s%s", r.err, r.stdout, r.stderr)
+	}
+	r := runBizenv(t, dsn, "actions", "list", "--overdue")
+	if r.err != nil {
+		t.Fatal(r.err)
+	}
+	for _, id := range []string{"DEMO-01", "DEMO-02", "DEMO-03", "DEMO-04"} {
+		if !strings.Contains(r.stdout, id) {
+			t.Errorf("overdue list lacks %s:\n%s", id, r.stdout)
+		}
+	}
+	if strings.Contains(r.stdout, "XC2021-") || strings.Contains(r.stdout, "DEMO-05") {
+		t.Errorf("overdue list has closed, ongoing or not-yet-due actions:\n%s", r.stdout)
+	}
+	t.Logf("bizenv actions list --overdue:\n%s", r.stdout)
+}

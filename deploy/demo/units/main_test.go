@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/bizenv/bizenv"
@@ -58,5 +59,50 @@ func TestUnitsFiles(t *testing.T) {
 		if got := last[first.AddMonths(m)]; got != 43 {
 			t.Errorf("%s in %s: rank %v, want 43 (last)", laggard, first.AddMonths(m), got)
 		}
+	}
+}
+
+// The demo ledger imports whole: the seed's items as the report states
+// them, three kept up as 常态化, and synthetic items labelled as such.
+func TestDemoLedger(t *testing.T) {
+	content, err := os.ReadFile("../actions.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	extra, _ := generate()
+	units, err := bizenv.ParseCatalog("units.yaml", bytes.NewReader(extra))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cat := bizenv.DefaultCatalog()
+	cat.Entities = append(cat.Entities, units.Entities...)
+	l := ingest.LedgerFile("actions.csv", content, "", cat, map[string]string{})
+	if len(l.Rejects) > 0 {
+		t.Fatalf("rejects: %+v", l.Rejects)
+	}
+	seed, ongoing, synthetic := 0, 0, 0
+	for _, a := range l.Actions {
+		switch {
+		case strings.HasPrefix(a.Source, "seed-report: "):
+			seed++
+			if a.Origin != "巡察反馈" || a.Owner != "edz-dev-reform" {
+				t.Errorf("%s: origin %s owner %s, want 巡察反馈 by edz-dev-reform", a.ID, a.Origin, a.Owner)
+			}
+			if a.Status == bizenv.ActionOngoing {
+				ongoing++
+			} else if a.Status != bizenv.ActionDone {
+				t.Errorf("%s: status %s, want done or ongoing as the seed reports", a.ID, a.Status)
+			}
+		case a.Source == "synthetic-demo":
+			synthetic++
+			if !strings.HasPrefix(a.Title, "【合成演示】") || !strings.HasPrefix(a.Problem, "【合成演示数据】") {
+				t.Errorf("%s: synthetic action not labelled: %q", a.ID, a.Title)
+			}
+		default:
+			t.Errorf("%s: source %q is neither the seed nor synthetic-demo", a.ID, a.Source)
+		}
+	}
+	if seed < 12 || ongoing != 3 || synthetic == 0 {
+		t.Errorf("got %d seed items (%d ongoing), %d synthetic; want a dozen, 3 ongoing, some synthetic", seed, ongoing, synthetic)
 	}
 }
