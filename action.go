@@ -250,6 +250,15 @@ type ActionImport struct {
 	DryRun  bool              // count against what is stored, then roll back
 }
 
+// ActionCount is how many actions a unit has in one status, and how many
+// of them are overdue.
+type ActionCount struct {
+	Owner   string       `db:"owner"`
+	Status  ActionStatus `db:"status"`
+	Actions int          `db:"actions"`
+	Overdue int          `db:"overdue"`
+}
+
 // ActionService keeps the ledger and every change to it.
 type ActionService interface {
 	// Actions returns the actions f selects, ordered by owner and id, with

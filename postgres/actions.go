@@ -356,19 +356,10 @@ func (s *ActionStore) ImportActions(ctx context.Context, in bizenv.ActionImport)
 	return counts, err
 }
 
-// ActionCount is how many actions a unit has in one status, and how many
-// of them are overdue.
-type ActionCount struct {
-	Owner   string `db:"owner"`
-	Status  string `db:"status"`
-	Actions int    `db:"actions"`
-	Overdue int    `db:"overdue"`
-}
-
 // ActionCounts counts the ledger by unit and status, overdue as of today
 // in China.
-func (s *ActionStore) ActionCounts(ctx context.Context) ([]ActionCount, error) {
-	var out []ActionCount
+func (s *ActionStore) ActionCounts(ctx context.Context) ([]bizenv.ActionCount, error) {
+	var out []bizenv.ActionCount
 	if err := s.db.SelectContext(ctx, &out, s.db.Query("ActionCounts"), s.Today().Time()); err != nil {
 		return nil, fmt.Errorf("count actions: %w", err)
 	}

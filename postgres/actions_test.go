@@ -131,7 +131,7 @@ func TestActionsOverdueInShanghai(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []postgres.ActionCount{{Owner: "edz-dev-reform", Status: "done", Actions: 1}, {Owner: "edz-dev-reform", Status: "in_progress", Actions: 1, Overdue: 1}}
+	want := []bizenv.ActionCount{{Owner: "edz-dev-reform", Status: "done", Actions: 1}, {Owner: "edz-dev-reform", Status: "in_progress", Actions: 1, Overdue: 1}}
 	if !slices.Equal(counts, want) {
 		t.Errorf("counts: got %+v, want %+v", counts, want)
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"net/http"
 	"strings"
 	"testing"
 
@@ -90,4 +91,56 @@ func TestActionsDemo(t *testing.T) {
 		t.Errorf("overdue list has closed, ongoing or not-yet-due actions:\n%s", r.stdout)
 	}
 	t.Logf("bizenv actions list --overdue:\n%s", r.stdout)
+}
+
+// serve exports the ledger's counts on /metrics and its actions on the API,
+// and a PATCH by token shows on the next scrape.
+func TestServeActions(t *testing.T) {
+	dsn := pgtest.DSN(t)
+	good := writeFile(t, "ledger.csv", ledgerCSV)
+	if r := runBizenv(t, dsn, "actions", "import", good); r.err != nil {
+		t.Fatalf("import: %v\n%s", r.err, r.stderr)
+	}
+	const token = "analyst-token-0123456789"
+	base, _ := startServeEnv(t, map[string]string{"BIZENV_DATABASE_URL": dsn, "BIZENV_API_TOKENS": "analyst:" + token})
+	_, m := get(t, base+"/metrics")
+	for _, want := range []string{
+		`bizenv_actions{owner="edz-dev-reform",status="in_progress"} 1`,
+		`bizenv_actions{owner="edz-construction",status="ongoing"} 1`,
+		`bizenv_actions_overdue{owner="edz-dev-reform"} 1`,
+		`bizenv_actions_overdue{owner="edz-construction"} 0`,
+	} {
+		if !strings.Contains(m, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+	req, _ := http.NewRequest(http.MethodPatch, base+"/api/v1/actions/XC-1", strings.NewReader(`{"status":"done","closed":"2021-10-20","note":"已开通"}`))
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var a bizenv.Action
+	json.NewDecoder(resp.Body).Decode(&a)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || a.ChangedBy != "analyst" || len(a.History) != 1 {
+		t.Fatalf("patch: %d %+v", resp.StatusCode, a)
+	}
+	_, m = get(t, base+"/metrics")
+	if !strings.Contains(m, `bizenv_actions_overdue{owner="edz-dev-reform"} 0`) || !strings.Contains(m, `bizenv_actions{owner="edz-dev-reform",status="done"} 2`) {
+		t.Errorf("after closing XC-1, /metrics has:\n%s", grepLines(m, "bizenv_actions"))
+	}
+	if code, body := get(t, base+"/api/v1/actions?overdue=true"); code != 200 || !strings.Contains(body, `"actions":[]`) {
+		t.Errorf("overdue after closing: %d %s", code, body)
+	}
+}
+
+func grepLines(s, substr string) string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, substr) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/exporter-toolkit/web"
 
 	"github.com/bizenv/bizenv/metrics"
+	"github.com/bizenv/bizenv/postgres"
 )
 
 // listFlag is a flag that may be given several times.
@@ -58,6 +59,7 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		metrics.NewBuildInfo(version, revision),
+		metrics.NewActionsCollector(postgres.NewActionStore(db.DB, time.Now), logger.With("component", "actions")),
 	)
 	runner, stopCollectors, err := startCollectors(db, cfg, reg, logger)
 	if err != nil {
