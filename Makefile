@@ -49,8 +49,12 @@ AMTOOL ?= $(GO) run github.com/prometheus/alertmanager/cmd/amtool@v0.31.1
 promtool:
 	promtool check rules deploy/prometheus/rules/bizenv.rules.yml
 	promtool test rules deploy/prometheus/rules/bizenv.rules.test.yml
+	promtool check rules deploy/prometheus/rules/bizenv-actions.rules.yml
+	promtool test rules deploy/prometheus/rules/bizenv-actions.rules.test.yml
 	promtool check config deploy/prometheus/prometheus.yml
 	$(AMTOOL) check-config deploy/alertmanager/alertmanager.yml
+	$(AMTOOL) config routes test --config.file deploy/alertmanager/alertmanager.yml --verify.receivers=unit-edz-admin-approval,units alertname=BizEnvActionOverdue owner=edz-admin-approval severity=warning
+	$(AMTOOL) config routes test --config.file deploy/alertmanager/alertmanager.yml --verify.receivers=units alertname=BizEnvLastAmongPeers owner=demo-dept-18 entity=demo-dept-18 severity=warning
 
 # Each fuzz target runs briefly on top of its committed corpus.
 fuzz:
