@@ -377,3 +377,9 @@ func (s *ActionStore) inTx(ctx context.Context, fn func(*sqlx.Tx) error) error {
 	}
 	return tx.Commit()
 }
+
+// Actions reads the ledger with the system clock, so that the DB serves
+// the report's 整改事项 section as its Store. See bizenv.ActionService.
+func (db *DB) Actions(ctx context.Context, f bizenv.ActionFilter) ([]bizenv.Action, error) {
+	return NewActionStore(db, db.now).Actions(ctx, f)
+}
