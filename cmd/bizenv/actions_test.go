@@ -144,3 +144,51 @@ func grepLines(s, substr string) string {
 	}
 	return strings.Join(out, "\n")
 }
+
+// The demo as make run loads it: the 2020-11 report has its 整改事项
+// section, and a unit's report its rank among the units.
+func TestActionsDemoReport(t *testing.T) {
+	dsn := pgtest.DSN(t)
+	for _, args := range [][]string{
+		{"migrate", "--catalog.file", "../../deploy/demo/units.yaml"},
+		{"import", "../../deploy/demo/seed-report.csv", "../../deploy/demo/synthetic.csv", "../../deploy/demo/units.csv"},
+		{"actions", "import", "../../deploy/demo/actions.csv"},
+	} {
+		if r := runBizenv(t, dsn, args...); r.err != nil {
+			t.Fatalf("%v: %v\n%s", args, r.err, r.stderr)
+		}
+	}
+	r := runBizenv(t, dsn, "report", "--period", "2020-11", "--format", "json")
+	var rep struct {
+		Actions struct {
+			Open []struct {
+				ID       string `json:"id"`
+				Declined bool   `json:"declined"`
+				Overdue  bool   `json:"overdue"`
+			} `json:"open"`
+		} `json:"actions"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil || r.err != nil {
+		t.Fatalf("report: %v %v\n%s", r.err, err, r.stderr)
+	}
+	if len(rep.Actions.Open) != 2 || rep.Actions.Open[0].ID != "DEMO-02" || !rep.Actions.Open[0].Declined || !rep.Actions.Open[1].Overdue {
+		t.Errorf("2020-11 整改事项: got %+v, want DEMO-02 (linked to the declined policy payouts) then DEMO-01", rep.Actions.Open)
+	}
+	r = runBizenv(t, dsn, "report", "--period", "2020-11", "--format", "html")
+	if r.err != nil || !strings.Contains(r.stdout, "<h2>整改事项</h2>") {
+		t.Errorf("HTML report lacks 整改事项: %v", r.err)
+	}
+	r = runBizenv(t, dsn, "report", "--period", "2021-12", "--entity", "edz-admin-approval", "--format", "json")
+	var unit struct {
+		Actions struct {
+			UnitRank struct{ Value, Previous, Of int } `json:"unit_rank"`
+			Open     []struct{ ID string }             `json:"open"`
+		} `json:"actions"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &unit); err != nil || r.err != nil {
+		t.Fatalf("unit report: %v %v\n%s", r.err, err, r.stderr)
+	}
+	if u := unit.Actions; u.UnitRank.Value < 1 || u.UnitRank.Previous < 1 || u.UnitRank.Of != 43 || len(u.Open) != 2 || u.Open[0].ID != "DEMO-01" || u.Open[1].ID != "DEMO-05" {
+		t.Errorf("unit report: got %+v, want its rank among 43 units and its actions DEMO-01, DEMO-05", u)
+	}
+}
