@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/csv"
 	"encoding/json"
@@ -50,7 +51,8 @@ func runActionsImport(ctx context.Context, env *environment, args []string) erro
 		return &exitError{code: exitUsage, err: errors.New("usage: bizenv actions import [--dry-run] FILE [FILE ...]")}
 	}
 	if *actor == "" {
-		*actor = env.getenv("USER")
+		// Every change of the ledger names who made it.
+		*actor = cmp.Or(env.getenv("USER"), "actions import")
 	}
 	logger := c.logger(env)
 	db, err := c.openPrepared(ctx, env, logger)

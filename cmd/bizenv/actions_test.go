@@ -75,7 +75,7 @@ func TestActionsDemo(t *testing.T) {
 	if r := runBizenv(t, dsn, "migrate", "--catalog.file", "../../deploy/demo/units.yaml"); r.err != nil {
 		t.Fatalf("migrate: %v\n%s", r.err, r.stderr)
 	}
-	if r := runBizenv(t, dsn, "actions", "import", "../../deploy/demo/actions.csv"); r.err != nil || !strings.Contains(r.stdout, "18 inserted") {
+	if r := runBizenv(t, dsn, "actions", "import", "../../deploy/demo/actions.csv"); r.err != nil || !strings.Contains(r.stdout, "19 inserted") {
 		t.Fatalf("import: %v\n%s%s", r.err, r.stdout, r.stderr)
 	}
 	r := runBizenv(t, dsn, "actions", "list", "--overdue")
@@ -166,6 +166,12 @@ func TestActionsDemoReport(t *testing.T) {
 				Declined bool   `json:"declined"`
 				Overdue  bool   `json:"overdue"`
 			} `json:"open"`
+			Closed []struct {
+				ID      string `json:"id"`
+				Effects []struct {
+					Improvement *float64 `json:"improvement"`
+				} `json:"effects"`
+			} `json:"closed"`
 		} `json:"actions"`
 	}
 	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil || r.err != nil {
@@ -173,6 +179,9 @@ func TestActionsDemoReport(t *testing.T) {
 	}
 	if len(rep.Actions.Open) != 2 || rep.Actions.Open[0].ID != "DEMO-02" || !rep.Actions.Open[0].Declined || !rep.Actions.Open[1].Overdue {
 		t.Errorf("2020-11 整改事项: got %+v, want DEMO-02 (linked to the declined policy payouts) then DEMO-01", rep.Actions.Open)
+	}
+	if c := rep.Actions.Closed; len(c) != 1 || c[0].ID != "DEMO-06" || len(c[0].Effects) != 1 || c[0].Effects[0].Improvement == nil || *c[0].Effects[0].Improvement <= 0 {
+		t.Errorf("2020-11 closed actions: got %+v, want DEMO-06 with its effect, better since June", c)
 	}
 	r = runBizenv(t, dsn, "report", "--period", "2020-11", "--format", "html")
 	if r.err != nil || !strings.Contains(r.stdout, "<h2>整改事项</h2>") {
