@@ -246,8 +246,12 @@ type ActionChange struct {
 type ActionImport struct {
 	Actions []Action
 	Notes   map[string]string // action id -> its progress text (进展), if any
-	Actor   string            // recorded on every change
-	DryRun  bool              // count against what is stored, then roll back
+	// Files names the file each action was read from: the source of a new
+	// action that gives none. An existing action without a source keeps
+	// the one stored.
+	Files  map[string]string
+	Actor  string // recorded on every change
+	DryRun bool   // count against what is stored, then roll back
 }
 
 // ActionCount is how many actions a unit has in one status, and how many

@@ -36,10 +36,11 @@ var ledgerColumns = []struct{ zh, en string }{
 const ledgerRequired = 5
 
 // Ledger is what a ledger file holds: its good actions, their progress
-// text (进展) by id, and a reject per bad row.
+// text (进展) and the file's base name by id, and a reject per bad row.
 type Ledger struct {
 	Actions []bizenv.Action
 	Notes   map[string]string
+	Files   map[string]string
 	Rejects []bizenv.Reject
 	Payload bizenv.Payload
 }
@@ -48,13 +49,15 @@ type Ledger struct {
 // actions import` does. Units are named by code or Chinese name (区发改局),
 // indicators by code or Chinese name, statuses in Chinese (SPEC section
 // 11). An action's entity is the 主体 column, else its unit's parent; its
-// source is the 出处 column, else the file's base name. A file that cannot
+// source is the 出处 column, left empty without one (the store then keeps
+// the stored source, or takes the file's base name, in Files, for a new
+// action: a ledger saved under a new name each month changes nothing). A file that cannot
 // be read at all gives one reject for the whole file (line 0). seen holds
 // the ids of earlier files, so that an id given twice is rejected across
 // files as within one.
 func LedgerFile(name string, content []byte, sheet string, cat bizenv.Catalog, seen map[string]string) Ledger {
 	sum := sha256.Sum256(content)
-	l := Ledger{Notes: map[string]string{}, Payload: bizenv.Payload{Name: name, SHA256: hex.EncodeToString(sum[:]), Content: content}}
+	l := Ledger{Notes: map[string]string{}, Files: map[string]string{}, Payload: bizenv.Payload{Name: name, SHA256: hex.EncodeToString(sum[:]), Content: content}}
 	t, err := ReadTable(name, bytes.NewReader(content), ReadOptions{Sheet: sheet})
 	if err != nil {
 		l.Rejects = []bizenv.Reject{{File: name, Reason: bizenv.ErrorMessage(err)}}
@@ -80,9 +83,7 @@ func LedgerFile(name string, content []byte, sheet string, cat bizenv.Catalog, s
 			continue
 		}
 		seen[a.ID] = fmt.Sprintf("%s:%d", name, r.Line)
-		if a.Source == "" {
-			a.Source = baseName(name)
-		}
+		l.Files[a.ID] = baseName(name)
 		l.Actions = append(l.Actions, a)
 		if note != "" {
 			l.Notes[a.ID] = note

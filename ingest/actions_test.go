@@ -23,17 +23,20 @@ func TestLedgerFile(t *testing.T) {
 		Entity: "wuhan-edz", Owner: "edz-dev-reform", Responsible: "张三",
 		Indicators: []string{"review_push_rate", "hotline_answer_rate"},
 		Opened:     bizenv.Date{Year: 2021, Month: 9, Day: 2}, Due: bizenv.Date{Year: 2021, Month: 12, Day: 31},
-		Status: bizenv.ActionDone, Closed: bizenv.Date{Year: 2021, Month: 11, Day: 30}, Source: "ledger.csv",
+		Status: bizenv.ActionDone, Closed: bizenv.Date{Year: 2021, Month: 11, Day: 30},
 	}, {
 		ID: "XC2021-19", Problem: "充电桩少", Measure: "加快建设", Origin: "巡察反馈",
 		Entity: "wuhan-edz", Owner: "edz-construction", Indicators: []string{},
-		Opened: bizenv.Date{Year: 2021, Month: 9, Day: 2}, Status: bizenv.ActionOngoing, Source: "ledger.csv",
+		Opened: bizenv.Date{Year: 2021, Month: 9, Day: 2}, Status: bizenv.ActionOngoing,
 	}}
 	if !reflect.DeepEqual(l.Actions, want) {
 		t.Errorf("got  %+v\nwant %+v", l.Actions, want)
 	}
 	if got := l.Notes; !reflect.DeepEqual(got, map[string]string{"XC2021-18": "已开通"}) {
 		t.Errorf("notes: got %v", got)
+	}
+	if got := l.Files; !reflect.DeepEqual(got, map[string]string{"XC2021-18": "ledger.csv", "XC2021-19": "ledger.csv"}) {
+		t.Errorf("files: got %v", got)
 	}
 }
 

@@ -1,6 +1,7 @@
 package postgres
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -310,6 +311,7 @@ func (s *ActionStore) ImportActions(ctx context.Context, in bizenv.ActionImport)
 			changed := false
 			switch {
 			case errors.Is(err, sql.ErrNoRows):
+				a.Source = cmp.Or(a.Source, in.Files[a.ID])
 				if _, err := tx.NamedExecContext(ctx, s.db.Query("InsertAction"), toRow(a, in.Actor, s.now())); err != nil {
 					return fmt.Errorf("store action %s: %w", a.ID, err)
 				}
@@ -319,6 +321,7 @@ func (s *ActionStore) ImportActions(ctx context.Context, in bizenv.ActionImport)
 			default:
 				old := r.action(today)
 				a.Revision = old.Revision
+				a.Source = cmp.Or(a.Source, old.Source)
 				changed = len(ChangedActionFields(old, a)) > 0
 				if err := s.revise(ctx, tx, old, a, in.Actor); err != nil {
 					return err

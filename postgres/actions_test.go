@@ -66,6 +66,13 @@ func TestImportActionsKeepsHistory(t *testing.T) {
 	if len(got.Notes) != 2 || got.Notes[0].Author != "wang" || got.Notes[1].Text != "已开通好差评功能" || got.Notes[1].Author != "li" {
 		t.Errorf("notes: got %+v", got.Notes)
 	}
+	// The same row from a file saved under another name, giving no source:
+	// the stored source stays and nothing changes.
+	same := b
+	same.Source = ""
+	if n, err := s.ImportActions(ctx, bizenv.ActionImport{Actions: []bizenv.Action{same}, Files: map[string]string{"XC2021-18": "台账-12月.csv"}, Actor: "x"}); err != nil || n != (bizenv.Counts{Unchanged: 1}) {
+		t.Fatalf("renamed file: got %+v, %v", n, err)
+	}
 	// Dry run: counted, not stored.
 	c := b
 	c.Measure = "另一措施"

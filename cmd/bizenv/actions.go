@@ -64,7 +64,7 @@ func runActionsImport(ctx context.Context, env *environment, args []string) erro
 	if err != nil {
 		return err
 	}
-	in := bizenv.ActionImport{Notes: map[string]string{}, Actor: *actor, DryRun: *dryRun}
+	in := bizenv.ActionImport{Notes: map[string]string{}, Files: map[string]string{}, Actor: *actor, DryRun: *dryRun}
 	var rejects []bizenv.Reject
 	seen := map[string]string{}
 	for _, path := range fs.Args() {
@@ -76,6 +76,9 @@ func runActionsImport(ctx context.Context, env *environment, args []string) erro
 		in.Actions = append(in.Actions, l.Actions...)
 		for id, n := range l.Notes {
 			in.Notes[id] = n
+		}
+		for id, f := range l.Files {
+			in.Files[id] = f
 		}
 		rejects = append(rejects, l.Rejects...)
 	}

@@ -39,6 +39,27 @@ func TestActionsImportAndList(t *testing.T) {
 	if r := runBizenv(t, dsn, "actions", "import", good); r.err != nil || !strings.Contains(r.stdout, "0 inserted, 0 updated, 3 unchanged") {
 		t.Fatalf("re-import: %v\n%s%s", r.err, r.stdout, r.stderr)
 	}
+	// A changed ledger: XC-1 closed. A dry run counts and stores nothing;
+	// the import keeps the row as it was.
+	changed := writeFile(t, "ledger-2.csv", strings.Replace(ledgerCSV, "2021-10-31,整改中,,已部署", "2021-10-31,已销号,2021-10-20,已开通", 1))
+	if r := runBizenv(t, dsn, "actions", "import", "--dry-run", changed); r.err != nil || !strings.Contains(r.stdout, "0 inserted, 1 updated, 2 unchanged: dry run") {
+		t.Fatalf("dry run: %v\n%s%s", r.err, r.stdout, r.stderr)
+	}
+	r = runBizenv(t, dsn, "actions", "list", "--overdue", "--format", "json")
+	if !strings.Contains(r.stdout, `"id": "XC-1"`) {
+		t.Fatalf("the dry run stored its change:\n%s", r.stdout)
+	}
+	if r := runBizenv(t, dsn, "actions", "import", "--actor", "li", changed); r.err != nil || !strings.Contains(r.stdout, "0 inserted, 1 updated, 2 unchanged: stored") {
+		t.Fatalf("changed import: %v\n%s%s", r.err, r.stdout, r.stderr)
+	}
+	r = runBizenv(t, dsn, "actions", "list", "--status", "done", "--format", "json")
+	var done []bizenv.Action
+	if err := json.Unmarshal([]byte(r.stdout), &done); err != nil || len(done) != 2 || done[0].ID != "XC-1" || done[0].Revision != 2 || done[0].ChangedBy != "li" {
+		t.Fatalf("after the changed import: %v %+v", err, done)
+	}
+	if r := runBizenv(t, dsn, "actions", "import", good); r.err != nil || !strings.Contains(r.stdout, "0 inserted, 1 updated, 2 unchanged") {
+		t.Fatalf("back to the first ledger: %v\n%s%s", r.err, r.stdout, r.stderr)
+	}
 	r = runBizenv(t, dsn, "actions", "list", "--overdue", "--format", "json")
 	var list []bizenv.Action
 	if err := json.Unmarshal([]byte(r.stdout), &list); err != nil || r.err != nil {

@@ -134,7 +134,7 @@ func Seed(t testing.TB, db *postgres.DB) {
 	if len(l.Rejects) > 0 {
 		t.Fatalf("%s: %d rejected rows, first: %+v", Ledger, len(l.Rejects), l.Rejects[0])
 	}
-	if _, err := postgres.NewActionStore(db, nil).ImportActions(ctx, bizenv.ActionImport{Actions: l.Actions, Notes: l.Notes, Actor: "demotest"}); err != nil {
+	if _, err := postgres.NewActionStore(db, nil).ImportActions(ctx, bizenv.ActionImport{Actions: l.Actions, Notes: l.Notes, Files: l.Files, Actor: "demotest"}); err != nil {
 		t.Fatalf("import %s: %v", Ledger, err)
 	}
 	// Collector runs are written by SQL: a real run would fetch from
