@@ -219,11 +219,15 @@ func lookupIndicator(cat bizenv.Catalog, s string) (string, bool) {
 var (
 	dateZH   = regexp.MustCompile(`^(\d{4})年(\d{1,2})月(\d{1,2})日?$`)
 	dateNums = regexp.MustCompile(`^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})$`)
+	// dateExcel is how an XLSX date cell in Excel's built-in short date
+	// format (number format 14) reads: month, day, two-digit year.
+	dateExcel = regexp.MustCompile(`^(\d{1,2})[-/](\d{1,2})[-/](\d{2})$`)
 )
 
 // ParseDate reads a day as ledgers write it: 2021-06-30, 2021/6/30,
-// 2021.6.30 or 2021年6月30日 (full-width digits too), and a time of day
-// after it, as spreadsheets show dates, is ignored.
+// 2021.6.30 or 2021年6月30日 (full-width digits too), or as an XLSX date
+// cell in Excel's short date format reads (06-30-21); a time of day after
+// it, as spreadsheets show dates, is ignored.
 func ParseDate(s string) (bizenv.Date, error) {
 	s = fold(s)
 	if i := strings.IndexAny(s, " T"); i > 0 {
@@ -232,6 +236,9 @@ func ParseDate(s string) (bizenv.Date, error) {
 	m := dateNums.FindStringSubmatch(s)
 	if m == nil {
 		m = dateZH.FindStringSubmatch(s)
+	}
+	if e := dateExcel.FindStringSubmatch(s); e != nil {
+		m = []string{e[0], "20" + e[3], e[1], e[2]}
 	}
 	if m == nil {
 		return bizenv.Date{}, bizenv.Errorf(bizenv.EINVALID, "bad date %q", s)

@@ -3,6 +3,9 @@ package ingest_test
 import (
 	"reflect"
 	"testing"
+	"time"
+
+	"github.com/xuri/excelize/v2"
 
 	"github.com/bizenv/bizenv"
 	"github.com/bizenv/bizenv/ingest"
@@ -91,5 +94,41 @@ func TestLedgerFileNoHeader(t *testing.T) {
 	l := ingest.LedgerFile("l.csv", []byte("编号,问题\nX,p\n"), "", bizenv.DefaultCatalog(), map[string]string{})
 	if len(l.Rejects) != 1 || l.Rejects[0].Line != 0 || l.Rejects[0].Reason != "l.csv: no header row with 编号, 问题, 责任单位, 开始日期, 状态 (line 1 lacks 责任单位, 开始日期, 状态)" {
 		t.Errorf("got %+v", l.Rejects)
+	}
+}
+
+// An XLSX ledger reads through the same table reader as import, dates in
+// the forms Excel shows them.
+func TestLedgerFileXLSX(t *testing.T) {
+	content := workbook(t, "台账", func(f *excelize.File) {
+		must(t, f.SetSheetRow("台账", "A1", &[]any{"编号", "问题", "责任单位", "开始日期", "完成时限", "状态", "销号日期"}))
+		must(t, f.SetSheetRow("台账", "A2", &[]any{"X-1", "p", "区税务局", time.Date(2021, 9, 2, 0, 0, 0, 0, time.UTC), time.Date(2021, 12, 31, 0, 0, 0, 0, time.UTC), "已完成", time.Date(2021, 11, 30, 0, 0, 0, 0, time.UTC)}))
+		must(t, f.SetCellStyle("台账", "D2", "D2", style(t, f, 14, "")))
+		must(t, f.SetCellStyle("台账", "E2", "E2", style(t, f, 0, `yyyy"年"m"月"d"日"`)))
+		must(t, f.SetCellStyle("台账", "G2", "G2", style(t, f, 0, "yyyy-mm-dd")))
+	})
+	l := ingest.LedgerFile("台账.xlsx", content, "", bizenv.DefaultCatalog(), map[string]string{})
+	if len(l.Rejects) > 0 {
+		t.Fatalf("rejects: %+v", l.Rejects)
+	}
+	a := l.Actions[0]
+	if a.Opened.String() != "2021-09-02" || a.Due.String() != "2021-12-31" || a.Closed.String() != "2021-11-30" || a.Owner != "edz-tax" {
+		t.Errorf("got %+v", a)
+	}
+}
+
+func TestParseDate(t *testing.T) {
+	for in, want := range map[string]string{
+		"2021-06-30": "2021-06-30", "2021/6/3": "2021-06-03", "2021.6.30": "2021-06-30", "2021年6月30日": "2021-06-30",
+		"２０２１－０６－３０": "2021-06-30", "06-30-21": "2021-06-30", "2021-06-30 00:00:00": "2021-06-30",
+	} {
+		if got, err := ingest.ParseDate(in); err != nil || got.String() != want {
+			t.Errorf("ParseDate(%q): got %s, %v; want %s", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{"2021-02-30", "2021-13-01", "六月", "30/06/2021", "2021-06", ""} {
+		if got, err := ingest.ParseDate(bad); err == nil {
+			t.Errorf("ParseDate(%q): got %s, want an error", bad, got)
+		}
 	}
 }
