@@ -49,6 +49,7 @@ promtool:
 	promtool check rules deploy/prometheus/rules/bizenv.rules.yml
 	promtool test rules deploy/prometheus/rules/bizenv.rules.test.yml
 	promtool check config deploy/prometheus/prometheus.yml
+	promtool check config deploy/prometheus/prometheus-sharded.yml
 	$(AMTOOL) check-config deploy/alertmanager/alertmanager.yml
 
 # Each fuzz target runs briefly on top of its committed corpus.
