@@ -158,6 +158,12 @@ func NewHandler(src VersionedSource, c *Collector, live prometheus.Gatherer, log
 	h.zw, _ = gzip.NewWriterLevel(io.Discard, gzip.BestSpeed)
 	for i, d := range descs {
 		f := c.families[d]
+		// Labels by name, as client_golang writes them.
+		f.labelOrder = make([]int, len(f.labels))
+		for l := range f.labelOrder {
+			f.labelOrder[l] = l
+		}
+		slices.SortFunc(f.labelOrder, func(a, b int) int { return strings.Compare(f.labels[a], f.labels[b]) })
 		h.index[d] = i
 		h.families = append(h.families, f)
 		typ := "gauge"
@@ -330,33 +336,39 @@ func (x *exposition) assemble(h *Handler, sh shard) []byte {
 	if b, ok := x.served[sh]; ok {
 		return b
 	}
-	var out bytes.Buffer
-	for f := range h.families {
-		header := false
-		add := func(b *block) {
-			m := b.member(f)
-			if len(m) == 0 {
-				return
-			}
-			if !header {
-				out.Write(h.headers[f])
-				header = true
-			}
-			out.Write(m)
-		}
-		if sh.first() {
-			add(x.catalog)
-			add(x.collectors)
-		}
-		for _, code := range x.codes {
-			if b := x.entities[code]; sh.has(b) {
-				add(b)
-			}
+	var blocks []*block
+	if sh.first() {
+		blocks = append(blocks, x.catalog, x.collectors)
+	}
+	size := 0
+	for _, code := range x.codes {
+		if b := x.entities[code]; sh.has(b) {
+			blocks = append(blocks, b)
 		}
 	}
-	b := bytes.Clone(out.Bytes())
-	x.served[sh] = b
-	return b
+	for _, b := range blocks {
+		size += len(b.gz)
+	}
+	for _, hd := range h.headers {
+		size += len(hd)
+	}
+	out := make([]byte, 0, size)
+	for f := range h.families {
+		header := false
+		for _, b := range blocks {
+			m := b.member(f)
+			if len(m) == 0 {
+				continue
+			}
+			if !header {
+				out = append(out, h.headers[f]...)
+				header = true
+			}
+			out = append(out, m...)
+		}
+	}
+	x.served[sh] = out
+	return out
 }
 
 // renderer writes samples as text, family by family, and compresses them
@@ -419,13 +431,13 @@ func (r *renderer) sample(d *prometheus.Desc, _ prometheus.ValueType, v float64,
 	b := append(r.plain[f], fam.name...)
 	if len(labels) > 0 {
 		b = append(b, '{')
-		for i, l := range labels {
+		for i, l := range fam.labelOrder {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = append(b, fam.labels[i]...)
+			b = append(b, fam.labels[l]...)
 			b = append(b, '=', '"')
-			b = appendLabelValue(b, l)
+			b = appendLabelValue(b, labels[l])
 			b = append(b, '"')
 		}
 		b = append(b, '}')

@@ -175,6 +175,7 @@ func (c *Collector) collectSnapshot(ch chan<- prometheus.Metric, snap *bizenv.Sn
 type family struct {
 	name, help string
 	labels     []string
+	labelOrder []int // indexes of labels, sorted by name
 	counter    bool
 }
 
