@@ -41,8 +41,19 @@ func main() {
 	rounds := flag.Int("rounds", 5, "repetitions of each measurement")
 	scrapes := flag.Int("scrapes", 10, "scrapes per exporter")
 	bin := flag.String("bizenv", "bin/bizenv", "the bizenv binary")
+	nationalSize := flag.Bool("national", false, "measure the national evaluation's size instead (make bench-national)")
+	units := flag.Int("units", 2800, "with -national: county-level units")
+	indicators := flag.Int("indicators", 90, "with -national: monthly indicators")
+	months := flag.Int("months", 24, "with -national: months of history")
+	panelRuns := flag.Int("panel-runs", 20, "with -national: runs of each Grafana SQL panel query")
 	flag.Parse()
-	if err := run(context.Background(), *bin, *districts, *rounds, *scrapes); err != nil {
+	var err error
+	if *nationalSize {
+		err = national(context.Background(), *bin, *units, *indicators, *months, *scrapes, *panelRuns)
+	} else {
+		err = run(context.Background(), *bin, *districts, *rounds, *scrapes)
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "benchcmp:", err)
 		os.Exit(1)
 	}
