@@ -10,7 +10,9 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
@@ -214,4 +216,60 @@ func TestHandlerRendersOnlyWhatChanged(t *testing.T) {
 			t.Errorf("the failed run is not counted:\n%q", got)
 		}
 	})
+}
+
+// slowSource holds every read until released (or its context ends).
+type slowSource struct {
+	*postgres.DB
+	release chan struct{}
+	reads   atomic.Int64
+}
+
+func (s *slowSource) SnapshotSince(ctx context.Context, since int64, fn func(*bizenv.Snapshot, bizenv.SeriesStatus) error) (*bizenv.Snapshot, error) {
+	s.reads.Add(1)
+	select {
+	case <-s.release:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	return s.DB.SnapshotSince(ctx, since, fn)
+}
+
+// A rendering that takes longer than a scrape may goes on after the scrape
+// gave up, and a later scrape serves it: the first rendering of a national
+// catalog can outlast the scrape timeout, and starting it again on every
+// scrape would never finish.
+func TestHandlerFinishesARenderingLongerThanAScrape(t *testing.T) {
+	db := pgtest.New(t)
+	if err := db.ApplyCatalog(context.Background(), bizenv.DefaultCatalog()); err != nil {
+		t.Fatal(err)
+	}
+	store(t, db, obs("city_assessment_rank", "wuhan-edz", "2021-06", 4))
+	src := &slowSource{DB: db, release: make(chan struct{})}
+	h := metrics.NewHandler(src, metrics.New(src, discard(), metrics.WithTimeout(20*time.Millisecond)), prometheus.NewRegistry(), discard())
+
+	got := handlerScrape(t, h, false)
+	if _, ok := got["bizenv_indicator_value"]; ok {
+		t.Fatal("data served before the rendering finished")
+	}
+	if v := gaugeOf(t, got, "bizenv_scrape_success"); v != 0 {
+		t.Errorf("bizenv_scrape_success while rendering: got %v, want 0", v)
+	}
+	handlerScrape(t, h, false) // waits on the same rendering
+	close(src.release)
+	for range 500 {
+		if got = handlerScrape(t, h, false); got["bizenv_indicator_value"] != nil {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if v := gaugeOf(t, got, "bizenv_indicator_value", "indicator", "city_assessment_rank", "entity", "wuhan-edz"); v != 4 {
+		t.Errorf("value: got %v, want 4", v)
+	}
+	if v := gaugeOf(t, got, "bizenv_scrape_success"); v != 1 {
+		t.Errorf("bizenv_scrape_success: got %v, want 1", v)
+	}
+	if n := src.reads.Load(); n != 1 {
+		t.Errorf("reads: got %d, want 1 (the first, finished after its scrape gave up)", n)
+	}
 }

@@ -53,6 +53,10 @@ type DeltaSource interface {
 // MaxShards bounds the shards parameter of /metrics.
 const MaxShards = 1024
 
+// RenderTimeout bounds one read and render of the data after a change,
+// which may outlast the scrape that started it (see Handler).
+const RenderTimeout = 5 * time.Minute
+
 // Handler serves /metrics. The metrics of the stored data are rendered per
 // entity into gzip members, kept in memory and served from there; each
 // scrape reads only the data version, so it still reflects every write
@@ -83,9 +87,13 @@ type Handler struct {
 	index    map[*prometheus.Desc]int // a Desc's place in families
 	headers  [][]byte                 // each family's HELP and TYPE lines, one gzip member each
 
-	mu       sync.Mutex // held while reading and rendering, so concurrent scrapes render once
-	rendered *exposition
-	zw       *gzip.Writer // reused for every member
+	renderTimeout time.Duration
+
+	mu        sync.Mutex
+	rendered  *exposition
+	rendering chan struct{} // while a read and render runs: closed when it ends
+	renderErr error         // how the last one ended
+	zw        *gzip.Writer  // reused for every member, by one render at a time
 }
 
 // exposition is the data part of /metrics at one data version, as gzip
@@ -141,7 +149,8 @@ func NewHandler(src VersionedSource, c *Collector, live prometheus.Gatherer, log
 	if !ok {
 		ds = wholeSnapshots{src}
 	}
-	h := &Handler{src: ds, col: c, live: live, logger: logger, timeout: c.timeout, health: prometheus.NewRegistry()}
+	h := &Handler{src: ds, col: c, live: live, logger: logger, timeout: c.timeout, renderTimeout: RenderTimeout,
+		health: prometheus.NewRegistry()}
 	h.scrapeSuccess = prometheus.NewGauge(prometheus.GaugeOpts{Namespace: namespace, Name: "scrape_success",
 		Help: "1 if this scrape read the database, else 0."})
 	h.dataStale = prometheus.NewGauge(prometheus.GaugeOpts{Namespace: namespace, Name: "data_stale",
@@ -263,20 +272,56 @@ func hashCode(code string) uint32 {
 // current returns the gzipped data part of sh as the data is now, reading
 // and rendering what changed when the data version moved. On error it
 // returns what the last rendering had (or nil) with the error.
+//
+// The read and render run apart from the scrape, bounded by RenderTimeout
+// rather than by the scrape's timeout: the first rendering of a national
+// catalog can take longer than a scrape may, and a scrape that gave up
+// would otherwise leave the next one to start again from nothing. A scrape
+// that waits longer than its timeout serves the last rendering, stale, and
+// a later scrape serves the one that finished meanwhile.
 func (h *Handler) current(ctx context.Context, sh shard) ([]byte, error) {
 	v, err := h.src.DataVersion(ctx)
 	h.mu.Lock()
-	defer h.mu.Unlock()
 	if err == nil && (h.rendered == nil || h.rendered.version != v) {
-		var next *exposition
-		if next, err = h.update(ctx); err == nil {
-			h.rendered = next
+		done := h.rendering
+		if done == nil {
+			done = make(chan struct{})
+			h.rendering = done
+			go h.render(done)
+		}
+		h.mu.Unlock()
+		select {
+		case <-done:
+		case <-ctx.Done():
+		}
+		h.mu.Lock()
+		select {
+		case <-done:
+			err = h.renderErr
+		default:
+			err = fmt.Errorf("render metrics of data version %d: still rendering when the scrape timed out", v)
 		}
 	}
+	defer h.mu.Unlock()
 	if h.rendered == nil {
 		return nil, err
 	}
 	return h.rendered.assemble(h, sh), err
+}
+
+// render runs one update and closes done when it is over.
+func (h *Handler) render(done chan struct{}) {
+	ctx, cancel := context.WithTimeout(context.Background(), h.renderTimeout)
+	defer cancel()
+	next, err := h.update(ctx)
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if err == nil {
+		h.rendered = next
+	}
+	h.renderErr = err
+	h.rendering = nil
+	close(done)
 }
 
 // update reads what changed since the last rendering and renders it into a
