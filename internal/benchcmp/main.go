@@ -424,7 +424,9 @@ func waitFor(url string) error {
 
 // scrape fetches url like Prometheus does and counts the series.
 func scrape(url string) (time.Duration, int, error) {
-	req, _ := http.NewRequest(http.MethodGet, url, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	req.Header.Set("Accept", "text/plain;version=0.0.4")
 	req.Header.Set("Accept-Encoding", "gzip")
 	start := time.Now()
