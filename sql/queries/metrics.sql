@@ -65,7 +65,13 @@ SELECT l.indicator, l.entity, l.period, l.value, t.previous, t.decline_streak,
        COALESCE(l.benchmark, '') AS benchmark, b.value AS benchmark_value
 FROM latest l
 JOIN trend t USING (indicator, entity)
-LEFT JOIN observations b ON b.indicator = l.indicator AND b.entity = l.benchmark AND b.period = l.period
+-- A probe per series, as above: as a plain join the planner hashes the
+-- whole history once it is national.
+LEFT JOIN LATERAL (
+    SELECT value FROM observations
+    WHERE indicator = l.indicator AND entity = l.benchmark AND period = l.period
+    LIMIT 1
+) b ON true
 ORDER BY l.entity, l.indicator
 
 -- name: MetricsChangedSince
