@@ -376,7 +376,7 @@ func (h *Handler) update(ctx context.Context) (*exposition, error) {
 	return next, nil
 }
 
-// assemble returns the gzipped data part of sh, kept until the next version.
+// assemble returns the gzipped data part of sh.
 func (x *exposition) assemble(h *Handler, sh shard) []byte {
 	if b, ok := x.served[sh]; ok {
 		return b
@@ -412,9 +412,17 @@ func (x *exposition) assemble(h *Handler, sh shard) []byte {
 			out = append(out, m...)
 		}
 	}
-	x.served[sh] = out
+	// Kept for the next scrapes of the same shard; a few shardings at most,
+	// so that asking for every (shard, shards) cannot hold the data
+	// hundreds of times over.
+	if len(x.served) < maxServed {
+		x.served[sh] = out
+	}
 	return out
 }
+
+// maxServed bounds the assembled shards kept per data version.
+const maxServed = 64
 
 // renderer writes samples as text, family by family, and compresses them
 // into blocks.
