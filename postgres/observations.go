@@ -161,6 +161,9 @@ func (db *DB) merge(ctx context.Context, tx *sqlx.Tx, runID int64, b bizenv.Batc
 	if _, err := tx.ExecContext(ctx, db.Query("LockObservations")); err != nil {
 		return bizenv.Counts{}, fmt.Errorf("lock observations: %w", err)
 	}
+	if _, err := tx.ExecContext(ctx, db.Query("MergeWorkMem")); err != nil {
+		return bizenv.Counts{}, fmt.Errorf("set work_mem: %w", err)
+	}
 	indicators, entities, periods := codesOf(obs)
 	if err := db.checkCodes(ctx, tx, indicators, entities); err != nil {
 		return bizenv.Counts{}, err
