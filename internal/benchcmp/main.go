@@ -200,8 +200,8 @@ func run(ctx context.Context, bin string, districts, rounds, scrapes int) error 
 	return nil
 }
 
-// scrapeAfter runs write, then scrapes url, three times, and returns the
-// median scrape time and the series served.
+// scrapeAfter runs write, then scrapes url until it serves the write, three
+// times, and returns the median time and the series served.
 func scrapeAfter(url string, db *sqlx.DB, write string) (time.Duration, int, error) {
 	var ds []time.Duration
 	n := 0
@@ -209,7 +209,7 @@ func scrapeAfter(url string, db *sqlx.DB, write string) (time.Duration, int, err
 		if _, err := db.Exec(write); err != nil {
 			return 0, 0, err
 		}
-		d, s, err := scrape(url)
+		d, s, err := scrapeFresh(url)
 		if err != nil {
 			return 0, 0, err
 		}
@@ -443,7 +443,35 @@ func scrape(url string) (time.Duration, int, error) {
 	if resp.StatusCode != http.StatusOK {
 		return d, 0, fmt.Errorf("%s: %s", url, resp.Status)
 	}
-	return d, countSeries(resp.Header.Get("Content-Encoding"), body), nil
+	n, _ := countSeries(resp.Header.Get("Content-Encoding"), body)
+	return d, n, nil
+}
+
+// scrapeFresh scrapes url until it serves data that is not stale, and
+// returns the time from the first request: a rendering that outlasts a
+// scrape's timeout goes on, and a later scrape serves it.
+func scrapeFresh(url string) (time.Duration, int, error) {
+	start := time.Now()
+	for time.Since(start) < 10*time.Minute {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+		req.Header.Set("Accept-Encoding", "gzip")
+		resp, err := http.DefaultTransport.RoundTrip(req)
+		if err != nil {
+			cancel()
+			return 0, 0, err
+		}
+		body, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		cancel()
+		if err != nil {
+			return 0, 0, err
+		}
+		if n, stale := countSeries(resp.Header.Get("Content-Encoding"), body); !stale && n > 0 {
+			return time.Since(start), n, nil
+		}
+	}
+	return 0, 0, fmt.Errorf("%s: stale for 10 minutes", url)
 }
 
 func scrapeTimes(url string, n int) (time.Duration, int, error) {
