@@ -73,6 +73,10 @@ func readRules(t *testing.T) []rule {
 // query (printf `EXPR` $labels.x ...).
 var annotationQueryRE = regexp.MustCompile("query \\(printf `([^`]+)`")
 
+// printfVerbRE finds the lookups' label values: %s, or %[1]s for a value
+// used twice.
+var printfVerbRE = regexp.MustCompile(`%(\[\d+\])?s`)
+
 // Every rule expression names only metrics a real `bizenv serve` holding
 // the demo data exports, and every selector selects some of its series, or
 // series recorded by an earlier rule of its group (a later rule or another
@@ -136,7 +140,7 @@ func TestRulesNameScrapedMetrics(t *testing.T) {
 			for key, text := range r.Annotations {
 				for _, m := range annotationQueryRE.FindAllStringSubmatch(text, -1) {
 					n++
-					expr := strings.ReplaceAll(m[1], "%s", "x")
+					expr := printfVerbRE.ReplaceAllString(m[1], "x")
 					for _, vs := range parse(t, expr) {
 						if _, ok := families[demotest.MetricName(vs)]; !ok {
 							t.Errorf("rule %d (%s) annotation %s: metric %q is not in the scrape of bizenv serve", i, name, key, demotest.MetricName(vs))
