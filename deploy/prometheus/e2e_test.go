@@ -163,6 +163,7 @@ scrape_configs:
 		}
 		t.Fatalf("Prometheus reports no firing %s with %v; got %d alerts: %v", streakAlert, wantLabels, len(last), summarize(last))
 	})
+	var received *alert
 	t.Run("webhook receives", func(t *testing.T) {
 		var got []alert
 		for {
@@ -174,7 +175,11 @@ scrape_configs:
 						if a.Status != "firing" {
 							t.Errorf("got status %q, want firing", a.Status)
 						}
+						if a.Labels["grafana_url"] != grafanaURL {
+							t.Errorf("label grafana_url: got %q, want Prometheus's external label %q", a.Labels["grafana_url"], grafanaURL)
+						}
 						checkAnnotations(t, a)
+						received = &a
 						return
 					}
 				}
@@ -183,6 +188,58 @@ scrape_configs:
 			}
 		}
 	})
+	// The WeCom message of the delivered alert, rendered from the
+	// repository's templates by the Alertmanager release the stack deploys.
+	t.Run("wecom message", func(t *testing.T) {
+		if received == nil {
+			t.Skip("no alert delivered")
+		}
+		got := renderWeCom(t, dir, *received)
+		want := "【营商环境监测·告警】\n" +
+			"[警告] 武汉经开区（汉南区）全市营商环境考核排名自2021年10月起连续2个月下滑，本月第7位（上月第6位）。\n" +
+			"详情：" + grafanaURL + "/d/bizenv-overview?var-entity=wuhan-edz&var-indicator=city_assessment_rank\n"
+		if got != want {
+			t.Errorf("WeCom message:\ngot:\n%s\nwant:\n%s", got, want)
+		}
+	})
+}
+
+// amtool is the Alertmanager release of deploy/docker-compose.yml (Debian's
+// predates the templates' functions), as the Makefile runs it.
+const amtool = "github.com/prometheus/alertmanager/cmd/amtool@v0.31.1"
+
+// renderWeCom renders template bizenv.wecom.message for a notification of
+// the one alert a with amtool template render.
+func renderWeCom(t *testing.T, dir string, a alert) string {
+	t.Helper()
+	data, err := json.Marshal(map[string]any{
+		"receiver": "wecom", "status": a.Status,
+		"alerts": []map[string]any{{
+			"status": a.Status, "labels": a.Labels, "annotations": a.Annotations,
+			"startsAt": time.Now().UTC().Format(time.RFC3339),
+		}},
+		"groupLabels": map[string]string{}, "commonLabels": a.Labels, "commonAnnotations": a.Annotations,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	templates, err := filepath.Abs("../alertmanager/templates")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "go", "run", amtool, "template", "render",
+		"--template.glob="+filepath.Join(templates, "*.tmpl"),
+		"--template.text={{ template \"bizenv.wecom.message\" . }}",
+		"--template.data="+writeFile(t, dir, "wecom.json", string(data)))
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("amtool template render: %v\n%s", err, stderr.String())
+	}
+	return string(out)
 }
 
 func checkAnnotations(t *testing.T, a alert) {
