@@ -47,7 +47,7 @@ AMTOOL ?= $(GO) run github.com/prometheus/alertmanager/cmd/amtool@v0.31.1
 
 promtool:
 	promtool check rules deploy/prometheus/rules/bizenv.rules.yml
-	promtool test rules deploy/prometheus/rules/bizenv.rules.test.yml
+	promtool test rules deploy/prometheus/rules/*.test.yml
 	promtool check config deploy/prometheus/prometheus.yml
 	$(AMTOOL) check-config deploy/alertmanager/alertmanager.yml
 

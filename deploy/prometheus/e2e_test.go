@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -22,6 +23,11 @@ import (
 )
 
 const streakAlert = "BizEnvIndicatorDeclineStreak"
+
+// rankAlert fires for the demo's two-place drops of 2021-12 (东西湖区 8th ->
+// 10th, 洪山区 7th -> 9th) and for the seed report's national EDZ index
+// (20th in 2019, 25th in 2020).
+const rankAlert = "BizEnvRankDropped"
 
 // The labels the district's two-month rank decline (2021-11, 2021-12 in the
 // demo data) must fire with (the names and unit joined from the info series
@@ -124,7 +130,7 @@ receivers:
 	// The rules wait 15m before firing, so that an import caught half way
 	// never alerts; the test shortens that "for" of this one alert to 1s in
 	// a copy of the rule file. The expressions are the repository's.
-	rules := ruleFileFor(t, dir, streakAlert, "1s")
+	rules := ruleFileFor(t, dir, "1s", streakAlert, rankAlert)
 	promAddr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
 	promConfig := writeFile(t, dir, "prometheus.yml", `
 global:
@@ -162,6 +168,29 @@ scrape_configs:
 			time.Sleep(time.Second)
 		}
 		t.Fatalf("Prometheus reports no firing %s with %v; got %d alerts: %v", streakAlert, wantLabels, len(last), summarize(last))
+	})
+	t.Run("rank dropped", func(t *testing.T) {
+		want := map[string]string{
+			"wuhan-dongxihu city_assessment_rank": "东西湖区全市营商环境考核排名下降2位：本期第10位（上期第8位）。",
+			"wuhan-hongshan city_assessment_rank": "洪山区全市营商环境考核排名下降2位：本期第9位（上期第7位）。",
+			"wuhan-edz edz_index_rank":            "武汉经开区（汉南区）全国经开区营商环境指数排名下降5位：本期第25位（上期第20位）。",
+		}
+		var got map[string]string
+		for time.Now().Before(deadline) {
+			got = map[string]string{}
+			for _, a := range prometheusAlerts(t, "http://"+promAddr) {
+				if a.Labels["alertname"] == rankAlert && a.State == "firing" {
+					got[a.Labels["entity"]+" "+a.Labels["indicator"]] = a.Annotations["description"]
+				}
+			}
+			if len(got) >= len(want) {
+				break
+			}
+			time.Sleep(time.Second)
+		}
+		if !maps.Equal(got, want) {
+			t.Errorf("firing %s: got %v, want %v", rankAlert, got, want)
+		}
 	})
 	var received *alert
 	t.Run("webhook receives", func(t *testing.T) {

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -165,8 +166,8 @@ func parse(t *testing.T, expr string) []*parser.VectorSelector {
 }
 
 // ruleFileFor copies the rule file to dir, with the "for" of the named
-// alert's rules replaced by forDuration; every expression stays as it is.
-func ruleFileFor(t *testing.T, dir, alert, forDuration string) string {
+// alerts' rules replaced by forDuration; every expression stays as it is.
+func ruleFileFor(t *testing.T, dir, forDuration string, alerts ...string) string {
 	t.Helper()
 	content, err := os.ReadFile(rulesFile)
 	if err != nil {
@@ -175,18 +176,20 @@ func ruleFileFor(t *testing.T, dir, alert, forDuration string) string {
 	alertRE := regexp.MustCompile(`^\s*- alert: (\S+)\s*$`)
 	forRE := regexp.MustCompile(`^(\s*)for: \S+\s*$`)
 	lines := strings.Split(string(content), "\n")
-	current, replaced := "", 0
+	current, replaced := "", map[string]int{}
 	for i, line := range lines {
 		if m := alertRE.FindStringSubmatch(line); m != nil {
 			current = m[1]
 		}
-		if m := forRE.FindStringSubmatch(line); m != nil && current == alert {
+		if m := forRE.FindStringSubmatch(line); m != nil && slices.Contains(alerts, current) {
 			lines[i] = m[1] + "for: " + forDuration
-			replaced++
+			replaced[current]++
 		}
 	}
-	if replaced == 0 {
-		t.Fatalf("%s: no for: of alert %s to shorten", rulesFile, alert)
+	for _, a := range alerts {
+		if replaced[a] == 0 {
+			t.Fatalf("%s: no for: of alert %s to shorten", rulesFile, a)
+		}
 	}
 	path := filepath.Join(dir, "bizenv.rules.yml")
 	if err := os.WriteFile(path, []byte(strings.Join(lines, "\n")), 0o644); err != nil {
