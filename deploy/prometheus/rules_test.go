@@ -88,10 +88,11 @@ func TestRulesNameScrapedMetrics(t *testing.T) {
 	rules := readRules(t)
 	_, dsn := demotest.NewDB(t)
 	// A collector scheduled every second, so that the scheduler's own
-	// metric (bizenv_collector_last_scheduled_timestamp_seconds) is there.
+	// metric (bizenv_collector_last_scheduled_timestamp_seconds) is there,
+	// with a title (bizenv_collector_info).
 	config := filepath.Join(t.TempDir(), "bizenv.yml")
 	inbox := t.TempDir()
-	yml := "collectors:\n  - name: heartbeat\n    schedule: \"@every 1s\"\n    tabular: {path: " + inbox + "/*.csv, layout: long}\n"
+	yml := "collectors:\n  - name: heartbeat\n    title: 心跳\n    schedule: \"@every 1s\"\n    tabular: {path: " + inbox + "/*.csv, layout: long}\n"
 	if err := os.WriteFile(config, []byte(yml), 0o644); err != nil {
 		t.Fatal(err)
 	}
