@@ -20,7 +20,10 @@ import (
 // Collector is one scheduled source: a name, a cron schedule and exactly
 // one source kind.
 type Collector struct {
-	Name     string `yaml:"name"`
+	Name string `yaml:"name"`
+	// Title is the collector's name for people (全市考核排名通报), which
+	// the alerts show; optional, the name stands in.
+	Title    string `yaml:"title"`
 	Schedule string `yaml:"schedule"`
 	// RunOnStart runs the collector once when `bizenv serve` starts, as
 	// well as on its schedule.
@@ -179,7 +182,7 @@ func (col Collector) validate() (Source, error) {
 	default:
 		return Source{}, fmt.Errorf("%s: want exactly one source kind", strings.Join(kinds, " and "))
 	}
-	src := Source{Name: col.Name, Kind: kinds[0], Schedule: col.Schedule, RunOnStart: col.RunOnStart, Retries: DefaultRetries}
+	src := Source{Name: col.Name, Title: col.Title, Kind: kinds[0], Schedule: col.Schedule, RunOnStart: col.RunOnStart, Retries: DefaultRetries}
 	var err error
 	switch {
 	case col.Tabular != nil:

@@ -30,6 +30,7 @@ const (
 // comes from stays as written in the file.
 type Source struct {
 	Name       string
+	Title      string // for people; "" when the file gives none
 	Kind       string // tabular, http_json, sql or worldbank, as in the file
 	Schedule   string // a cron line, checked
 	RunOnStart bool

@@ -194,7 +194,7 @@ func loadConfig(path string, check bool, env *environment) (*config.Config, erro
 // ends, or stop is called, running collectors get a minute to finish and
 // are then cancelled (and their runs recorded as failed); stop waits for
 // them. The runner runs them on demand, for the API. reg gets the time
-// each schedule last fired.
+// each schedule last fired and the collectors' titles.
 func startCollectors(ctx context.Context, db *database, cfg *config.Config, reg prometheus.Registerer, logger *slog.Logger) (runner *collectorRunner, stop func(), err error) {
 	r := collectors.NewRunner(db.DB, cfg, logger, collectors.Options{})
 	if len(cfg.Collectors) == 0 {
@@ -205,6 +205,9 @@ func startCollectors(ctx context.Context, db *database, cfg *config.Config, reg 
 		return nil, nil, &exitError{code: exitUsage, err: err}
 	}
 	if err := reg.Register(s); err != nil {
+		return nil, nil, err
+	}
+	if err := reg.Register(collectors.NewInfo(cfg)); err != nil {
 		return nil, nil, err
 	}
 	s.Start()
