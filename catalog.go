@@ -101,7 +101,7 @@ func (c Catalog) Validate() error {
 		}
 		codes[e.Code] = true
 	}
-	return nil
+	return c.checkNames()
 }
 
 // Indicator returns the indicator with the given code.

@@ -3,6 +3,9 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"slices"
+
+	"github.com/jmoiron/sqlx"
 
 	"github.com/bizenv/bizenv"
 )
@@ -14,7 +17,7 @@ var _ bizenv.CatalogStore = (*DB)(nil)
 // user's catalog changes it. A parent or benchmark must be in c or already
 // stored.
 func (db *DB) ApplyCatalog(ctx context.Context, c bizenv.Catalog) error {
-	return db.applyCatalog(ctx, c, "UpsertIndicator", "UpsertEntity")
+	return db.applyCatalog(ctx, c, "UpsertIndicator", "UpsertEntity", false)
 }
 
 // ApplyDefaultCatalog applies the catalog embedded in the binary: it adds
@@ -22,10 +25,10 @@ func (db *DB) ApplyCatalog(ctx context.Context, c bizenv.Catalog) error {
 // up to date with c, but never writes a row a user's catalog set (SPEC
 // section 3). Nothing is written when nothing differs.
 func (db *DB) ApplyDefaultCatalog(ctx context.Context, c bizenv.Catalog) error {
-	return db.applyCatalog(ctx, c, "UpsertDefaultIndicator", "UpsertDefaultEntity")
+	return db.applyCatalog(ctx, c, "UpsertDefaultIndicator", "UpsertDefaultEntity", true)
 }
 
-func (db *DB) applyCatalog(ctx context.Context, c bizenv.Catalog, upsertIndicator, upsertEntity string) error {
+func (db *DB) applyCatalog(ctx context.Context, c bizenv.Catalog, upsertIndicator, upsertEntity string, asDefault bool) error {
 	if err := c.Validate(); err != nil {
 		return bizenv.Errorf(bizenv.EINVALID, "catalog: %v", err)
 	}
@@ -44,11 +47,18 @@ func (db *DB) applyCatalog(ctx context.Context, c bizenv.Catalog, upsertIndicato
 			}
 		}
 	}
+	// An alias may clash with a record only the stored catalog has.
+	if err := stored.Merge(c).CheckNames(); err != nil {
+		return bizenv.Errorf(bizenv.EINVALID, "catalog: %v", err)
+	}
 	tx, err := db.BeginTxx(ctx, nil)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
+	if err := db.applyAliases(ctx, tx, stored, c, asDefault); err != nil {
+		return err
+	}
 	for _, i := range c.Indicators {
 		if i.Frequency == "" {
 			i.Frequency = bizenv.Monthly
@@ -77,5 +87,66 @@ func (db *DB) Catalog(ctx context.Context) (bizenv.Catalog, error) {
 	if err := db.SelectContext(ctx, &c.Entities, db.Query("Entities")); err != nil {
 		return c, fmt.Errorf("read entities: %w", err)
 	}
+	var aliases []struct{ Kind, Code, Alias string }
+	if err := db.SelectContext(ctx, &aliases, db.Query("Aliases")); err != nil {
+		return c, fmt.Errorf("read aliases: %w", err)
+	}
+	byKey := map[[2]string][]string{}
+	for _, a := range aliases {
+		k := [2]string{a.Kind, a.Code}
+		byKey[k] = append(byKey[k], a.Alias)
+	}
+	for n, i := range c.Indicators {
+		c.Indicators[n].Aliases = byKey[[2]string{"indicator", i.Code}]
+	}
+	for n, e := range c.Entities {
+		c.Entities[n].Aliases = byKey[[2]string{"entity", e.Code}]
+	}
 	return c, nil
+}
+
+// applyAliases replaces the stored aliases of each record of c that has
+// other ones. The default catalog leaves alone the records a user's
+// catalog set, as it does their other fields.
+func (db *DB) applyAliases(ctx context.Context, tx *sqlx.Tx, stored, c bizenv.Catalog, asDefault bool) error {
+	users := map[[2]string]bool{}
+	if asDefault {
+		var rows []struct{ Kind, Code string }
+		if err := tx.SelectContext(ctx, &rows, db.Query("UserCatalogCodes")); err != nil {
+			return fmt.Errorf("catalog: %w", err)
+		}
+		for _, r := range rows {
+			users[[2]string{r.Kind, r.Code}] = true
+		}
+	}
+	set := func(kind, code string, old, aliases []string) error {
+		if slices.Equal(old, aliases) || users[[2]string{kind, code}] {
+			return nil
+		}
+		if _, err := tx.ExecContext(ctx, db.Query("DeleteAliases"), kind, code); err != nil {
+			return fmt.Errorf("catalog: %s %s: %w", kind, code, err)
+		}
+		for n, a := range aliases {
+			if slices.Contains(aliases[:n], a) {
+				continue
+			}
+			if _, err := tx.ExecContext(ctx, db.Query("InsertAlias"), kind, code, a, n); err != nil {
+				return fmt.Errorf("catalog: %s %s: alias %q: %w", kind, code, a, err)
+			}
+		}
+		return nil
+	}
+	for _, i := range c.Indicators {
+		old, _ := stored.Indicator(i.Code)
+		if err := set("indicator", i.Code, old.Aliases, i.Aliases); err != nil {
+			return err
+		}
+	}
+	for _, e := range c.Entities {
+		old, _ := stored.Entity(e.Code)
+		if err := set("entity", e.Code, old.Aliases, e.Aliases); err != nil {
+			return err
+		}
+	}
+	return nil
 }
