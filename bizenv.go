@@ -133,6 +133,21 @@ type Reject struct {
 	Line   int    `json:"line"`   // 1-based line or record number; 0 when unknown
 	Record string `json:"record"` // the raw record as read
 	Reason string `json:"reason"`
+
+	// Code is the reason's stable English code (unknown_entity,
+	// ratio_as_percent...); ReasonZH the reason in Chinese. Rejects of
+	// sources that give neither have them empty.
+	Code     string `json:"code,omitempty"`
+	ReasonZH string `json:"reason_zh,omitempty"`
+}
+
+// Message returns the reason in Chinese when zh is set and there is one,
+// in English otherwise.
+func (r Reject) Message(zh bool) string {
+	if zh && r.ReasonZH != "" {
+		return r.ReasonZH
+	}
+	return r.Reason
 }
 
 // Counts says what a write did to each record it was given.

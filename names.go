@@ -7,9 +7,8 @@ import (
 )
 
 // NameKey is how a name is compared when it is looked up: trimmed, with
-// full-width ASCII forms (（）, ０-９, Ａ-Ｚ...) read as ASCII and ASCII
-// letters folded to lower case, so that 武汉经开区(汉南区) finds
-// 武汉经开区（汉南区） and WUHAN-EDZ finds wuhan-edz.
+// full-width ASCII forms (（）, ０-９, Ａ-Ｚ...) read as ASCII, so that
+// 武汉经开区(汉南区) finds 武汉经开区（汉南区）. Case matters, as in codes.
 func NameKey(s string) string {
 	s = strings.TrimFunc(s, func(r rune) bool {
 		return unicode.IsSpace(r) || r == '\ufeff' || r == '\u200b'
@@ -20,9 +19,6 @@ func NameKey(s string) string {
 			r -= 0xfee0
 		case r == '\u3000':
 			r = ' '
-		}
-		if 'A' <= r && r <= 'Z' {
-			r += 'a' - 'A'
 		}
 		return r
 	}, s)

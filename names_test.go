@@ -20,7 +20,8 @@ func TestDefaultCatalogNames(t *testing.T) {
 		{"武汉经开区(汉南区)", "wuhan-edz"}, // ASCII brackets for full-width ones
 		{" 江岸区\u3000", "wuhan-jiangan"},
 		{"wuhan-edz", "wuhan-edz"},
-		{"WUHAN-EDZ", "wuhan-edz"},
+		{"WUHAN-EDZ", ""}, // case matters, as in codes
+		{"ｗｕｈａｎ-ｅｄｚ", "wuhan-edz"},
 		{"全市平均", "wuhan-avg"},
 		{"江岸", ""},
 	} {
@@ -75,8 +76,8 @@ func TestParseCatalogAmbiguousAlias(t *testing.T) {
 			"  - {code: b_rank, name_zh: 乙排名, name_en: B, unit: rank, direction: lower_better, category: c, aliases: [甲排名]}\n",
 			`catalog f.yaml: indicator alias "甲排名" is ambiguous: it is an alias of indicator b_rank and the name_zh of indicator a_rank`},
 		{"alias is another's code", inds +
-			"  - {code: b_rank, name_zh: 乙排名, name_en: B, unit: rank, direction: lower_better, category: c, aliases: [A_Rank]}\n",
-			`catalog f.yaml: indicator alias "A_Rank" is ambiguous: it is an alias of indicator b_rank and the code of indicator a_rank`},
+			"  - {code: b_rank, name_zh: 乙排名, name_en: B, unit: rank, direction: lower_better, category: c, aliases: [ａ_rank]}\n",
+			`catalog f.yaml: indicator alias "ａ_rank" is ambiguous: it is an alias of indicator b_rank and the code of indicator a_rank`},
 		{"entity alias", ents +
 			"  - {code: hn, name_zh: 汉南, name_en: Hannan, kind: district, aliases: [汉南区]}\n",
 			`catalog f.yaml: entity alias "汉南区" is ambiguous: it is an alias of entity hn and the alias of entity edz`},
@@ -84,8 +85,8 @@ func TestParseCatalogAmbiguousAlias(t *testing.T) {
 			"  - {code: cg, name_zh: 车谷（新）, name_en: CG, kind: park, aliases: [\" 车谷\"]}\n",
 			`catalog f.yaml: entity alias " 车谷" is ambiguous: it is an alias of entity cg and the alias of entity edz`},
 		{"name_zh is another's code", ents +
-			"  - {code: hn, name_zh: EDZ, name_en: Hannan, kind: district}\n",
-			`catalog f.yaml: entity hn: name_zh "EDZ" is the code of entity edz`},
+			"  - {code: hn, name_zh: edz, name_en: Hannan, kind: district}\n",
+			`catalog f.yaml: entity hn: name_zh "edz" is the code of entity edz`},
 		{"empty alias", ents +
 			"  - {code: hn, name_zh: 汉南, name_en: Hannan, kind: district, aliases: [\"\"]}\n",
 			`catalog f.yaml: entity hn: empty alias`},

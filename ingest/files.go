@@ -26,11 +26,11 @@ func ReadLongFile(name string, content []byte, sheet string, v *Validator) ([]bi
 	payload := bizenv.Payload{Name: name, SHA256: hex.EncodeToString(sum[:]), Content: content}
 	t, err := ReadTable(name, bytes.NewReader(content), ReadOptions{Sheet: sheet})
 	if err != nil {
-		return nil, []bizenv.Reject{{File: name, Reason: bizenv.ErrorMessage(err)}}, payload, err
+		return nil, []bizenv.Reject{fileReject(name, RejectBadFile, err)}, payload, err
 	}
 	obs, rejects, err := ParseLongWith(t, v)
 	if err != nil {
-		return nil, []bizenv.Reject{{File: name, Reason: bizenv.ErrorMessage(err)}}, payload, err
+		return nil, []bizenv.Reject{fileReject(name, RejectNoHeader, err)}, payload, err
 	}
 	return obs, rejects, payload, nil
 }

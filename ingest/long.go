@@ -6,9 +6,21 @@ import (
 	"github.com/bizenv/bizenv"
 )
 
+// longColumns are the columns of the long format and the names each goes
+// by (SPEC section 4): the English name, then the Chinese ones.
+var longColumns = [][]string{
+	{"period", "期间", "月份", "时间"},
+	{"entity", "单位", "地区", "区域"},
+	{"indicator", "指标"},
+	{"value", "数值", "值"},
+	{"source", "来源"},
+	{"note", "备注"},
+}
+
 // ParseLong reads t in the long format: a header row with the columns
 // period, entity, indicator and value, and optionally source and note, in
-// any order, then one observation per row. Rows above the header and blank
+// any order and under their English or Chinese names (期间/月份/时间,
+// 单位/地区/区域, 指标, 数值/值, 来源, 备注), then one observation per row. Rows above the header and blank
 // rows are skipped, and so are rows without a value (see Check).
 //
 // It returns the good observations and a reject for each bad row, checked
@@ -22,11 +34,11 @@ func ParseLong(t *Table, cat bizenv.Catalog, now time.Time) ([]bizenv.Observatio
 // ParseLongWith is ParseLong with a Validator of the caller's, so that
 // duplicates are found across several tables.
 func ParseLongWith(t *Table, v *Validator) ([]bizenv.Observation, []bizenv.Reject, error) {
-	head, cols, err := FindHeader(t, []string{"period", "entity", "indicator", "value"})
+	head, cols, err := FindHeaderOf(t, longColumns[:4])
 	if err != nil {
 		return nil, nil, err
 	}
-	optional := headerColumns(t.Rows[head], []string{"source", "note"})
+	optional := headerColumns(t.Rows[head], longColumns[4:])
 	column := func(r Row, name string) string {
 		if i, ok := cols[name]; ok {
 			return r.Cell(i)

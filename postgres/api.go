@@ -107,6 +107,8 @@ type StoredReject struct {
 	Line      int       `db:"line" json:"line"`
 	Record    string    `db:"record" json:"record"`
 	Reason    string    `db:"reason" json:"reason"`
+	Code      string    `db:"code" json:"code"`
+	ReasonZH  string    `db:"reason_zh" json:"reason_zh"`
 	CreatedAt time.Time `db:"created_at" json:"created_at"`
 }
 
