@@ -188,3 +188,35 @@ func (c Catalog) Merge(o Catalog) Catalog {
 	}
 	return m
 }
+
+// FindIndicator returns the indicator name names (its code, name_zh or an
+// alias). Errors: ENOTFOUND when none does, EINVALID when the name is
+// ambiguous; both with a Chinese message too.
+func (c Catalog) FindIndicator(name string) (Indicator, error) {
+	code, codes := c.Names().Indicator(name)
+	if len(codes) > 1 {
+		return Indicator{}, &Error{Code: EINVALID,
+			Message:   fmt.Sprintf("indicator %q is ambiguous: it may be %s", name, strings.Join(codes, " or ")),
+			MessageZH: fmt.Sprintf("指标“%s”有歧义：可能是 %s", name, strings.Join(codes, " 或 "))}
+	}
+	if i, ok := c.Indicator(code); ok {
+		return i, nil
+	}
+	return Indicator{}, &Error{Code: ENOTFOUND, Message: fmt.Sprintf("unknown indicator %q", name),
+		MessageZH: fmt.Sprintf("未知指标“%s”", name)}
+}
+
+// FindEntity is FindIndicator for entities.
+func (c Catalog) FindEntity(name string) (Entity, error) {
+	code, codes := c.Names().Entity(name)
+	if len(codes) > 1 {
+		return Entity{}, &Error{Code: EINVALID,
+			Message:   fmt.Sprintf("entity %q is ambiguous: it may be %s", name, strings.Join(codes, " or ")),
+			MessageZH: fmt.Sprintf("单位“%s”有歧义：可能是 %s", name, strings.Join(codes, " 或 "))}
+	}
+	if e, ok := c.Entity(code); ok {
+		return e, nil
+	}
+	return Entity{}, &Error{Code: ENOTFOUND, Message: fmt.Sprintf("unknown entity %q", name),
+		MessageZH: fmt.Sprintf("未知单位“%s”", name)}
+}

@@ -72,7 +72,7 @@ func runCollect(ctx context.Context, env *environment, args []string) error {
 		results, err := runCollector(ctx, runner, name, req)
 		for _, res := range results {
 			for _, r := range res.Rejects {
-				fmt.Fprintln(env.stderr, formatReject(r))
+				fmt.Fprintln(env.stderr, formatReject(r, chinese(env)))
 			}
 			rejected += res.Run.Rejected
 			when := ""
