@@ -34,19 +34,11 @@ func ParseLong(t *Table, cat bizenv.Catalog, now time.Time) ([]bizenv.Observatio
 // ParseLongWith is ParseLong with a Validator of the caller's, so that
 // duplicates are found across several tables.
 func ParseLongWith(t *Table, v *Validator) ([]bizenv.Observation, []bizenv.Reject, error) {
-	head, cols, err := FindHeaderOf(t, longColumns[:4])
+	head, cols, err := FindLongHeader(t)
 	if err != nil {
 		return nil, nil, err
 	}
-	optional := headerColumns(t.Rows[head], longColumns[4:])
-	column := func(r Row, name string) string {
-		if i, ok := cols[name]; ok {
-			return r.Cell(i)
-		} else if i, ok := optional[name]; ok {
-			return r.Cell(i)
-		}
-		return ""
-	}
+	column := func(r Row, name string) string { return r.Cell(cols[name]) }
 	observations := make([]bizenv.Observation, 0, len(t.Rows)-head-1)
 	var rejects []bizenv.Reject
 	for _, r := range t.Rows[head+1:] {
@@ -74,4 +66,24 @@ func ParseLongWith(t *Table, v *Validator) ([]bizenv.Observation, []bizenv.Rejec
 		observations = nil // none, as before any was appended
 	}
 	return observations, rejects, nil
+}
+
+// FindLongHeader finds the long format's header row in t, under the
+// columns' English or Chinese names, as FindHeader does. cols has the index
+// of period, entity, indicator and value, and of source and note: -1 when
+// the file has none.
+func FindLongHeader(t *Table) (row int, cols map[string]int, err error) {
+	head, cols, err := FindHeaderOf(t, longColumns[:4])
+	if err != nil {
+		return -1, nil, err
+	}
+	optional := headerColumns(t.Rows[head], longColumns[4:])
+	for _, c := range longColumns[4:] {
+		if i, ok := optional[c[0]]; ok {
+			cols[c[0]] = i
+		} else {
+			cols[c[0]] = -1
+		}
+	}
+	return head, cols, nil
 }
