@@ -231,7 +231,10 @@ type NoDataError struct {
 func (e NoDataError) Error() string { return fmt.Sprintf("no data for %s in %s", e.Entity, e.Period) }
 
 // Unwrap gives the error its ENOTFOUND code.
-func (e NoDataError) Unwrap() error { return bizenv.Errorf(bizenv.ENOTFOUND, "%s", e.Error()) }
+func (e NoDataError) Unwrap() error {
+	return &bizenv.Error{Code: bizenv.ENOTFOUND, Message: e.Error(),
+		MessageZH: fmt.Sprintf("%s %d年%d月无数据", e.Entity, e.Period.Year, e.Period.Month)}
+}
 
 // Build reads what the report needs from s and assembles it. Errors:
 // ENOTFOUND for an unknown entity, NoDataError (ENOTFOUND) when the entity

@@ -80,10 +80,7 @@ func runImport(ctx context.Context, env *environment, args []string) error {
 	}
 	fmt.Fprintf(env.stdout, format, run.Inserted, run.Updated, run.Unchanged, len(batch.Rejects), verb)
 	if len(batch.Rejects) > 0 {
-		if zh {
-			return &exitError{code: exitRejected, err: fmt.Errorf("%d 条记录被拒绝", len(batch.Rejects))}
-		}
-		return errRejected(len(batch.Rejects))
+		return rejectedError(env, len(batch.Rejects))
 	}
 	return nil
 }

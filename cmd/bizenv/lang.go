@@ -48,3 +48,11 @@ type zhError struct{ err error }
 
 func (e *zhError) Error() string { return bizenv.ErrorMessageZH(e.err) }
 func (e *zhError) Unwrap() error { return e.err }
+
+// rejectedError is errRejected, in Chinese when messages are.
+func rejectedError(env *environment, n int) error {
+	if chinese(env) {
+		return &exitError{code: exitRejected, err: fmt.Errorf("%d 条记录被拒绝", n)}
+	}
+	return errRejected(n)
+}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 
@@ -220,5 +221,33 @@ func TestReportEntityByName(t *testing.T) {
 	r = runBizenv(t, dsn, "report", "--period", "2021-09", "--entity", "江岸")
 	if r.code() != exitUsage || r.err.Error() != `--entity: unknown entity "江岸"` {
 		t.Errorf("unknown entity: exit %d, %v", r.code(), r.err)
+	}
+}
+
+// TestCollectChinese runs collect under a Chinese locale: the summary,
+// the rejects and the error are Chinese; so is report's "no data".
+func TestCollectChinese(t *testing.T) {
+	dsn := pgtest.DSN(t)
+	cfg, inbox := demoConfig(t, nil)
+	bad := writeFile(t, "2021年10月全市营商环境考核排名.csv", "序号,单位,得分,排名\n1,江汉区,90.1,1\n2,火星区,89,2\n")
+	cfgText, err := os.ReadFile(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg = writeFile(t, "csv.yml", strings.Replace(string(cfgText), inbox+"/*.xlsx", bad, 1))
+	zh := map[string]string{"LANG": "zh_CN.UTF-8"}
+	r := runBizenvEnv(t, dsn, zh, "collect", "--config.file", cfg)
+	if r.code() != exitRejected || r.err.Error() != "2 条记录被拒绝" {
+		t.Errorf("exit %d, %v", r.code(), r.err)
+	}
+	if want := bad + ":3: 未知单位“火星区”（unknown_entity）\n"; !strings.Contains(r.stderr, want) {
+		t.Errorf("stderr lacks %q:\n%s", want, r.stderr)
+	}
+	if got, want := r.stdout, "采集 city-assessment-inbox：新增 2 条，更新 0 条，未变 0 条，拒绝 2 条（partial）\n"; got != want {
+		t.Errorf("stdout: got %q, want %q", got, want)
+	}
+	r = runBizenvEnv(t, dsn, zh, "report", "--period", "2022-05")
+	if r.code() != exitRejected || r.err.Error() != "wuhan-edz 2022年5月无数据" {
+		t.Errorf("report: exit %d, %v", r.code(), r.err)
 	}
 }

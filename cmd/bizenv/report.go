@@ -70,7 +70,7 @@ func runReport(ctx context.Context, env *environment, args []string) error {
 	r, err := report.Build(ctx, db, p, *entity)
 	if err != nil {
 		if nd := (report.NoDataError{}); errors.As(err, &nd) {
-			return &exitError{code: exitRejected, err: err}
+			return &exitError{code: exitRejected, err: localized(env, err)}
 		}
 		if bizenv.ErrorCode(err) != bizenv.EINTERNAL {
 			return &exitError{code: exitUsage, err: fmt.Errorf("report: %w", err)}
