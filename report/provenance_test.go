@@ -77,4 +77,20 @@ func TestProvenance(t *testing.T) {
 	if got := len(regexp.MustCompile(`</table><p class="src">`).FindAllString(page, -1)); got != 3 {
 		t.Errorf("tables with a footnote: got %d, want 3", got)
 	}
+
+	// The CSV form: source, note and synthetic at the end of each row.
+	b.Reset()
+	if err := report.WriteCSV(&b, r); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"\ufeffsection,period,entity,indicator,name_zh,unit,value,compared_to,change,change_unit,shown,source,note,synthetic\n",
+		"\ndeclined,2020-10,wuhan-edz,item_claim_rate,事项认领率,ratio,0.9108,0.92,-0.92,percentage_points,91.08%,synthetic-demo,合成演示数据,true\n",
+		"\ndeclined,2020-10,wuhan-edz,ywtb_case_volume,一网通办办件量成效,ratio,0.6667,0.7,-3.33,percentage_points,66.67%,区行政审批局,seed 报告原文,\n",
+		"\nrank,2020-10,wuhan-edz,city_assessment_rank,全市营商环境考核排名,rank,9,8,-1,places,9,市通报,第9位,\n",
+	} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("the CSV lacks %q:\n%s", want, b.String())
+		}
+	}
 }
