@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/jmoiron/sqlx"
 
@@ -47,6 +48,17 @@ func (db *DB) applyCatalog(ctx context.Context, c bizenv.Catalog, upsertIndicato
 			}
 		}
 	}
+	users := map[[2]string]bool{} // the records a user's catalog set
+	if asDefault {
+		var rows []struct{ Kind, Code string }
+		if err := db.SelectContext(ctx, &rows, db.Query("UserCatalogCodes")); err != nil {
+			return fmt.Errorf("catalog: %w", err)
+		}
+		for _, r := range rows {
+			users[[2]string{r.Kind, r.Code}] = true
+		}
+		c = db.yieldToUsers(stored, c, users)
+	}
 	// An alias may clash with a record only the stored catalog has.
 	if err := stored.Merge(c).CheckNames(); err != nil {
 		return bizenv.Errorf(bizenv.EINVALID, "catalog: %v", err)
@@ -56,7 +68,7 @@ func (db *DB) applyCatalog(ctx context.Context, c bizenv.Catalog, upsertIndicato
 		return err
 	}
 	defer tx.Rollback()
-	if err := db.applyAliases(ctx, tx, stored, c, asDefault); err != nil {
+	if err := db.applyAliases(ctx, tx, stored, c, users); err != nil {
 		return err
 	}
 	for _, i := range c.Indicators {
@@ -105,20 +117,60 @@ func (db *DB) Catalog(ctx context.Context) (bizenv.Catalog, error) {
 	return c, nil
 }
 
-// applyAliases replaces the stored aliases of each record of c that has
-// other ones. The default catalog leaves alone the records a user's
-// catalog set, as it does their other fields.
-func (db *DB) applyAliases(ctx context.Context, tx *sqlx.Tx, stored, c bizenv.Catalog, asDefault bool) error {
-	users := map[[2]string]bool{}
-	if asDefault {
-		var rows []struct{ Kind, Code string }
-		if err := tx.SelectContext(ctx, &rows, db.Query("UserCatalogCodes")); err != nil {
-			return fmt.Errorf("catalog: %w", err)
-		}
-		for _, r := range rows {
-			users[[2]string{r.Kind, r.Code}] = true
+// yieldToUsers returns the default catalog c as it applies over stored:
+// the records a user's catalog set (users) are as stored, and an alias
+// of c that one of their names already has is left out, logged, so that a
+// release adding an alias a user gave to another record does not stop the
+// server from starting. The user's name stands.
+func (db *DB) yieldToUsers(stored, c bizenv.Catalog, users map[[2]string]bool) bizenv.Catalog {
+	var theirs bizenv.Catalog
+	for _, i := range stored.Indicators {
+		if users[[2]string{"indicator", i.Code}] {
+			theirs.Indicators = append(theirs.Indicators, i)
 		}
 	}
+	for _, e := range stored.Entities {
+		if users[[2]string{"entity", e.Code}] {
+			theirs.Entities = append(theirs.Entities, e)
+		}
+	}
+	names := theirs.Names()
+	keep := func(kind, code string, aliases []string, find func(string) (string, []string)) []string {
+		var out []string
+		for _, a := range aliases {
+			if other, codes := find(a); len(codes) > 0 && other != code {
+				db.logger.Warn("default catalog alias left out: a user's catalog names another record so", kind, code, "alias", a, "user_record", strings.Join(codes, ","))
+				continue
+			}
+			out = append(out, a)
+		}
+		return out
+	}
+	out := bizenv.Catalog{
+		Indicators: slices.Clone(c.Indicators),
+		Entities:   slices.Clone(c.Entities),
+	}
+	for n, i := range out.Indicators {
+		if users[[2]string{"indicator", i.Code}] {
+			out.Indicators[n], _ = stored.Indicator(i.Code)
+			continue
+		}
+		out.Indicators[n].Aliases = keep("indicator", i.Code, i.Aliases, names.Indicator)
+	}
+	for n, e := range out.Entities {
+		if users[[2]string{"entity", e.Code}] {
+			out.Entities[n], _ = stored.Entity(e.Code)
+			continue
+		}
+		out.Entities[n].Aliases = keep("entity", e.Code, e.Aliases, names.Entity)
+	}
+	return out
+}
+
+// applyAliases replaces the stored aliases of each record of c that has
+// other ones. The default catalog leaves alone the records a user's
+// catalog set (users), as it does their other fields.
+func (db *DB) applyAliases(ctx context.Context, tx *sqlx.Tx, stored, c bizenv.Catalog, users map[[2]string]bool) error {
 	set := func(kind, code string, old, aliases []string) error {
 		if slices.Equal(old, aliases) || users[[2]string{kind, code}] {
 			return nil

@@ -251,3 +251,38 @@ func TestCollectChinese(t *testing.T) {
 		t.Errorf("report: exit %d, %v", r.code(), r.err)
 	}
 }
+
+// TestDefaultAliasYieldsToUser gives a user's record a name that a later
+// release adds to the default catalog as another record's alias (光谷, of
+// wuhan-ehitech): the next start keeps the user's name and leaves the
+// default's alias out, rather than refusing to start.
+func TestDefaultAliasYieldsToUser(t *testing.T) {
+	dsn := pgtest.DSN(t)
+	db := store(t, dsn)
+	if r := runBizenv(t, dsn, "migrate"); r.err != nil {
+		t.Fatalf("migrate: %v\n%s", r.err, r.stderr)
+	}
+	// The release before had no 光谷.
+	if _, err := db.Exec(`DELETE FROM catalog_aliases WHERE kind = 'entity' AND code = 'wuhan-ehitech' AND alias = '光谷'`); err != nil {
+		t.Fatal(err)
+	}
+	own := writeFile(t, "own.yml", `entities:
+  - {code: guanggu-park, name_zh: 光谷软件园, name_en: Optics Valley Software Park, kind: park, parent: wuhan-ehitech, aliases: [光谷]}
+`)
+	if r := runBizenv(t, dsn, "catalog", "apply", own); r.err != nil {
+		t.Fatalf("catalog apply: %v\n%s", r.err, r.stderr)
+	}
+	if r := runBizenv(t, dsn, "migrate"); r.err != nil {
+		t.Fatalf("migrate after the user's catalog: %v\n%s", r.err, r.stderr)
+	}
+	cat, err := db.Catalog(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := cat.Names()
+	for name, want := range map[string]string{"光谷": "guanggu-park", "东湖高新": "wuhan-ehitech"} {
+		if got, _ := names.Entity(name); got != want {
+			t.Errorf("%s: got %q, want %q", name, got, want)
+		}
+	}
+}
