@@ -123,3 +123,10 @@ func (c Catalog) Entity(code string) (Entity, bool) {
 	}
 	return Entity{}, false
 }
+
+// LookupEntity finds an entity by its code or, as spreadsheets write it,
+// its Chinese name or an alias; a name two entities share finds neither.
+func (c Catalog) LookupEntity(s string) (Entity, bool) {
+	e, err := c.FindEntity(s)
+	return e, err == nil
+}
