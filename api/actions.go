@@ -29,6 +29,25 @@ func (s *Server) handleListActions(w http.ResponseWriter, r *http.Request) {
 	}
 	q := r.URL.Query()
 	f := bizenv.ActionFilter{Owner: q.Get("owner"), Entity: q.Get("entity"), Overdue: boolParam(q.Get("overdue"))}
+	if f.Owner != "" || f.Entity != "" {
+		// owner= and entity= take a code, name_zh or alias (owner=区发改局).
+		cat, err := s.cfg.Store.Catalog(r.Context())
+		if err != nil {
+			s.error(w, r, err)
+			return
+		}
+		for _, code := range []*string{&f.Owner, &f.Entity} {
+			if *code == "" {
+				continue
+			}
+			e, err := cat.FindEntity(*code)
+			if err != nil {
+				s.error(w, r, err)
+				return
+			}
+			*code = e.Code
+		}
+	}
 	if st := q.Get("status"); st != "" {
 		status, err := bizenv.ParseActionStatus(st)
 		if err != nil {

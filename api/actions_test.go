@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"testing"
 	"time"
 
@@ -63,6 +64,12 @@ func TestActions(t *testing.T) {
 	if got := decode[struct{ Actions []bizenv.Action }](t, body).Actions; status != 200 || len(got) != 1 || got[0].ID != "XC2021-18" {
 		t.Errorf("overdue: %d %s", status, body)
 	}
+	status, body = e.get("/api/v1/actions?overdue=true&owner=" + url.QueryEscape("区发改局") + "&entity=" + url.QueryEscape("经开区"))
+	if got := decode[struct{ Actions []bizenv.Action }](t, body).Actions; status != 200 || len(got) != 1 || got[0].ID != "XC2021-18" {
+		t.Errorf("by names: %d %s", status, body)
+	}
+	status, body = e.get("/api/v1/actions?owner=" + url.QueryEscape("火星局"))
+	wantError(t, status, body, http.StatusNotFound, bizenv.ENOTFOUND)
 	status, body = e.get("/api/v1/actions?status=已销号")
 	if got := decode[struct{ Actions []bizenv.Action }](t, body).Actions; status != 200 || len(got) != 0 {
 		t.Errorf("done: %d %s", status, body)
