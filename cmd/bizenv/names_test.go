@@ -286,3 +286,23 @@ func TestDefaultAliasYieldsToUser(t *testing.T) {
 		}
 	}
 }
+
+// TestActionsImportChinese rejects a ledger row under a Chinese locale:
+// the reason and the summary are Chinese; the unit may be an alias.
+func TestActionsImportChinese(t *testing.T) {
+	dsn := pgtest.DSN(t)
+	if r := runBizenv(t, dsn, "migrate"); r.err != nil {
+		t.Fatalf("migrate: %v\n%s", r.err, r.stderr)
+	}
+	ledger := writeFile(t, "台账.csv", "编号,问题,责任单位,开始日期,状态,关联指标\nXC-1,办件量偏低,区行政审批局,2021-09-02,整改中,办件量\nXC-2,p,区外星局,2021-09-02,整改中,\n")
+	r := runBizenvEnv(t, dsn, map[string]string{"LANG": "zh_CN.UTF-8"}, "actions", "import", ledger)
+	if r.code() != exitRejected || r.err.Error() != "1 条记录被拒绝" {
+		t.Errorf("exit %d, %v", r.code(), r.err)
+	}
+	if want := ledger + ":3: 未知责任单位“区外星局”（unknown_unit）\n"; r.stderr != want {
+		t.Errorf("stderr: got %q, want %q", r.stderr, want)
+	}
+	if want := "整改台账导入：拒绝 1 条：未保存任何数据（全部或全不）\n"; r.stdout != want {
+		t.Errorf("stdout: got %q, want %q", r.stdout, want)
+	}
+}
