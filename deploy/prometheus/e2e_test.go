@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -179,7 +180,9 @@ scrape_configs:
 		for time.Now().Before(deadline) {
 			got = map[string]string{}
 			for _, a := range prometheusAlerts(t, "http://"+promAddr) {
-				if a.Labels["alertname"] == rankAlert && a.State == "firing" {
+				// The demo's synthetic units move many places a month;
+				// the districts' and the national ranks are checked here.
+				if a.Labels["alertname"] == rankAlert && a.State == "firing" && strings.HasPrefix(a.Labels["entity"], "wuhan-") {
 					got[a.Labels["entity"]+" "+a.Labels["indicator"]] = a.Annotations["description"]
 				}
 			}
