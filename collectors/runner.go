@@ -193,6 +193,8 @@ func (r *Runner) runOnce(ctx context.Context, name string, src kind.Source, peri
 	b.AllowPartial = true
 	for i := range b.Rejects {
 		b.Rejects[i].Reason = scrub(b.Rejects[i].Reason, src.Secrets())
+		b.Rejects[i].ReasonZH = scrub(b.Rejects[i].ReasonZH, src.Secrets())
+		b.Rejects[i].Record = scrub(b.Rejects[i].Record, src.Secrets())
 	}
 	res.Rejects = b.Rejects
 	done, err := r.store.StoreRun(ctx, run, b)

@@ -82,20 +82,17 @@ type file struct {
 
 // Fetch reads the files that are new since the last successful run (see
 // j.Stored) and checks their records with j's validator, mapping entity
-// names with the catalog's Chinese names where the configured map has none. A file that cannot be
-// used is rejected as a whole, and the others are still read. Only the
-// content of files that were read as tables is kept: a file that the
-// configuration does not fit (no header row with the configured names, no
-// period in its name) is read again once the configuration is fixed, and
-// one that no configuration can read (not CSV or XLSX, too large, not a
-// regular file in the folder) is rejected on every run until it is
-// removed, without its content ever being stored.
+// names with the configured map; the validator takes any other entity or
+// indicator by code, name_zh or alias. A file that cannot be used is
+// rejected as a whole, and the others are still read. Only the content of
+// files that were read as tables is kept: a file that the configuration
+// does not fit (no header row with the configured names, no period in its
+// name) is read again once the configuration is fixed, and one that no
+// configuration can read (not CSV or XLSX, too large, not a regular file
+// in the folder) is rejected on every run until it is removed, without its
+// content ever being stored.
 func (s *Source) Fetch(ctx context.Context, j kind.Job) (bizenv.Batch, error) {
 	v, stored := j.Validator, j.Stored
-	names := map[string]string{}
-	for _, e := range j.Catalog.Entities {
-		names[e.NameZH] = e.Code
-	}
 	var b bizenv.Batch
 	seen := map[string]bool{}
 	// skip says whether a file with content sum need not be read.
@@ -114,7 +111,7 @@ func (s *Source) Fetch(ctx context.Context, j kind.Job) (bizenv.Batch, error) {
 	// use parses a file read in full, and says why no configuration can
 	// read it, if that is why it failed.
 	use := func(f file) error {
-		obs, rejects, err := s.parse(f, names, v)
+		obs, rejects, err := s.parse(f, v)
 		if err != nil {
 			b.Rejects = append(b.Rejects, bizenv.Reject{File: f.name, Reason: bizenv.ErrorMessage(err)})
 			var unreadable *unreadableError
@@ -335,7 +332,7 @@ func newFile(name, base string, content []byte) file {
 }
 
 // parse reads one file in the configured layout.
-func (s *Source) parse(f file, names map[string]string, v *ingest.Validator) ([]bizenv.Observation, []bizenv.Reject, error) {
+func (s *Source) parse(f file, v *ingest.Validator) ([]bizenv.Observation, []bizenv.Reject, error) {
 	// The name carries the extension ReadTable tells CSV from XLSX by.
 	t, err := ingest.ReadTable(f.base, bytes.NewReader(f.content), ingest.ReadOptions{Sheet: s.cfg.Sheet, MaxRows: MaxRows})
 	if err != nil {
@@ -348,10 +345,8 @@ func (s *Source) parse(f file, names map[string]string, v *ingest.Validator) ([]
 		name = strings.TrimSpace(name)
 		if code, ok := s.cfg.EntityMap[name]; ok {
 			return code
-		} else if code, ok := names[name]; ok {
-			return code
 		}
-		return name
+		return name // a code, name_zh or alias, which v resolves
 	}
 	var (
 		observations []bizenv.Observation
@@ -370,11 +365,10 @@ func (s *Source) parse(f file, names map[string]string, v *ingest.Validator) ([]
 	}
 
 	if !s.cfg.Wide {
-		head, cols, err := ingest.FindHeader(t, []string{"period", "entity", "indicator", "value"})
+		head, cols, err := ingest.FindLongHeader(t)
 		if err != nil {
 			return nil, nil, err
 		}
-		extra := optionalColumns(t.Rows[head], "source", "note")
 		for _, r := range t.Rows[head+1:] {
 			if r.Blank() {
 				continue
@@ -383,7 +377,7 @@ func (s *Source) parse(f file, names map[string]string, v *ingest.Validator) ([]
 				Line: r.Line, Raw: r.Raw,
 				Period: r.Cell(cols["period"]), Entity: entity(r.Cell(cols["entity"])),
 				Indicator: r.Cell(cols["indicator"]), Value: r.Cell(cols["value"]),
-				Source: r.Cell(extra["source"]), Note: r.Cell(extra["note"]),
+				Source: r.Cell(cols["source"]), Note: r.Cell(cols["note"]),
 			})
 		}
 		return observations, rejects, nil
@@ -457,21 +451,6 @@ func periodFromName(re *regexp.Regexp, name string) (bizenv.Period, error) {
 		return bizenv.Period{}, bizenv.Errorf(bizenv.EINVALID, "file name %s: %s", name, bizenv.ErrorMessage(err))
 	}
 	return p, nil
-}
-
-// optionalColumns finds the columns of names in the header row, if any.
-func optionalColumns(r ingest.Row, names ...string) map[string]int {
-	cols := map[string]int{}
-	for _, n := range names {
-		cols[n] = -1
-		for i := range r.Cells {
-			if strings.EqualFold(r.Cell(i), n) {
-				cols[n] = i
-				break
-			}
-		}
-	}
-	return cols
 }
 
 // unreadableError is a file that no configuration can read.
