@@ -76,7 +76,9 @@ func NewValidator(cat bizenv.Catalog, now time.Time) *Validator {
 // value (see IsAbsent) or repeats, with the same value, a record Check has
 // already accepted: such records are skipped.
 //
-// Observation.Source defaults to the base name of r.File.
+// Observation.Source defaults to the base name of r.File. An indicator
+// written "code-deduction" (bizenv.DeductionSuffix) takes the value as points
+// deducted from that scored item and stores the points earned.
 func (v *Validator) Check(r Record) (obs bizenv.Observation, ok bool, reject *bizenv.Reject) {
 	fail := func(format string, args ...any) (bizenv.Observation, bool, *bizenv.Reject) {
 		return bizenv.Observation{}, false, &bizenv.Reject{File: r.File, Line: r.Line, Record: r.Raw, Reason: fmt.Sprintf(format, args...)}
@@ -85,6 +87,8 @@ func (v *Validator) Check(r Record) (obs bizenv.Observation, ok bool, reject *bi
 		return bizenv.Observation{}, false, nil
 	}
 	code, entity := trim(r.Indicator), trim(r.Entity)
+	// "code-deduction": the value is points deducted from a scored item.
+	code, deduction := bizenv.SplitDeduction(code)
 	ind, known := v.indicators[code]
 	switch {
 	case code == "":
@@ -108,6 +112,11 @@ func (v *Validator) Check(r Record) (obs bizenv.Observation, ok bool, reject *bi
 	value, _, err := ParseValue(r.Value, ind.Unit)
 	if err != nil {
 		return fail("value %q for %s indicator %s: %s", r.Value, ind.Unit, ind.Code, errReason(err))
+	}
+	if deduction {
+		if value, err = ind.PointsEarned(value); err != nil {
+			return fail("value %q for %s%s: %v", r.Value, ind.Code, bizenv.DeductionSuffix, err)
+		}
 	}
 	key := observationKey{ind.index, v.entities[entity], int32(period.Year*12 + int(period.Month) - 1)}
 	if first, dup := v.seen[key]; dup {

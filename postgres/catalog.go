@@ -33,6 +33,9 @@ func (db *DB) applyCatalog(ctx context.Context, c bizenv.Catalog, upsertIndicato
 	if err != nil {
 		return err
 	}
+	if err := c.ValidateItems(stored); err != nil {
+		return bizenv.Errorf(bizenv.EINVALID, "catalog: %v", err)
+	}
 	known := map[string]bool{}
 	for _, e := range append(stored.Entities, c.Entities...) {
 		known[e.Code] = true
@@ -52,6 +55,9 @@ func (db *DB) applyCatalog(ctx context.Context, c bizenv.Catalog, upsertIndicato
 	for _, i := range c.Indicators {
 		if i.Frequency == "" {
 			i.Frequency = bizenv.Monthly
+		}
+		if i.Compare == "" {
+			i.Compare = bizenv.ComparePrevious
 		}
 		if _, err := tx.NamedExecContext(ctx, db.Query(upsertIndicator), i); err != nil {
 			return fmt.Errorf("catalog: indicator %s: %w", i.Code, err)
