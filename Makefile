@@ -5,7 +5,8 @@ BIN := bin/bizenv
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 REVISION ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 LDFLAGS := -X main.version=$(VERSION) -X main.revision=$(REVISION)
-DEMO := deploy/demo/seed-report.csv deploy/demo/synthetic.csv
+DEMO := deploy/demo/seed-report.csv deploy/demo/synthetic.csv deploy/demo/items.csv
+DEMO_CATALOG := deploy/demo/catalog.yaml
 # A count, not a duration: a duration's deadline can end a slow input
 # mid-run, which go test then reports as a failure.
 FUZZTIME ?= 10000x
@@ -29,7 +30,7 @@ URL = http://$(if $(filter :%,$(ADDR)),localhost$(ADDR),$(ADDR))
 
 run: build
 	@echo "bizenv: private PostgreSQL in $(DATA_DIR)"
-	$(BIN) migrate --database.dir $(DATA_DIR)
+	$(BIN) migrate --database.dir $(DATA_DIR) --catalog.file $(DEMO_CATALOG)
 	$(BIN) import --database.dir $(DATA_DIR) $(DEMO)
 	@$(MAKE) -s run-hint
 	$(BIN) serve --database.dir $(DATA_DIR) --config.file deploy/demo/bizenv.yml --web.listen-address $(ADDR) $(RUN_FLAGS)

@@ -29,8 +29,12 @@ import (
 )
 
 // Files are the demo data files under deploy/demo, in the order
-// `make run` imports them.
-var Files = []string{"seed-report.csv", "synthetic.csv"}
+// `make run` imports them. items.csv needs CatalogFile applied first.
+var Files = []string{"seed-report.csv", "synthetic.csv", "items.csv"}
+
+// CatalogFile is the demo's catalog file under deploy/demo: the synthetic
+// items of the city assessment.
+const CatalogFile = "catalog.yaml"
 
 // Collectors are the collector runs Seed records, named as in
 // deploy/bizenv/config.yml and the dashboards' $collector variable.
@@ -82,7 +86,23 @@ func Seed(t testing.TB, db *postgres.DB) {
 	t.Helper()
 	ctx := t.Context()
 	dir := filepath.Join(ModuleRoot(t), "deploy", "demo")
-	v := ingest.NewValidator(bizenv.DefaultCatalog(), time.Now())
+	f, err := os.Open(filepath.Join(dir, CatalogFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	demo, err := bizenv.ParseCatalog(CatalogFile, f)
+	f.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.ApplyCatalog(ctx, demo); err != nil {
+		t.Fatalf("apply %s: %v", CatalogFile, err)
+	}
+	cat, err := db.Catalog(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := ingest.NewValidator(cat, time.Now())
 	for _, name := range Files {
 		content, err := os.ReadFile(filepath.Join(dir, name))
 		if err != nil {
@@ -106,7 +126,7 @@ func Seed(t testing.TB, db *postgres.DB) {
 	// Collector runs are written by SQL: a real run would fetch from
 	// sources this machine cannot reach, and its start must lie inside the
 	// demo range for the dashboards' $__timeFilter to select it.
-	_, err := db.ExecContext(ctx, `
+	_, err = db.ExecContext(ctx, `
 INSERT INTO runs (kind, name, actor, started_at, finished_at, outcome, inserted, unchanged, rejected)
 VALUES ('collector', $1, $1, '2021-12-02 08:00:00+08', '2021-12-02 08:00:40+08', 'success', 32, 0, 0),
        ('collector', $2, $2, '2021-12-02 08:05:00+08', '2021-12-02 08:05:30+08', 'partial', 30, 2, 1)`,
