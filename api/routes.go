@@ -15,6 +15,7 @@ func (s *Server) routes() {
 	read("/api/v1/collectors/{name}/runs", s.handleCollectorRuns)
 	read("/api/v1/rejects", s.handleRejects)
 	read("/api/v1/reports/monthly", s.handleMonthlyReport)
+	read("/api/v1/breakdown", s.handleBreakdown)
 
 	write("/api/v1/observations", s.handlePostObservations)
 	write("/api/v1/import", s.handleImport)
