@@ -59,6 +59,14 @@ type Report struct {
 	Improved       []Change       `json:"improved"`
 	BelowBenchmark []Gap          `json:"below_benchmark"`
 	TargetsMissed  []Miss         `json:"targets_missed"`
+	// ScoreBreakdown is why the assessment score moved (SPEC section 10);
+	// OvertakenBy and GapToAbove repeat its answers at the top level.
+	ScoreBreakdown *Breakdown  `json:"score_breakdown"`
+	OvertakenBy    []Overtaker `json:"overtaken_by"`
+	GapToAbove     *GapToAbove `json:"gap_to_above"`
+	// PeerRanks are the indicators on which the entity ranks worst among
+	// its peers, worst first.
+	PeerRanks []PeerRank `json:"peer_ranks"`
 }
 
 // RankSummary is the entity's place in the city's assessment. Change is
@@ -233,6 +241,9 @@ func Build(ctx context.Context, s Store, period bizenv.Period, entity string) (*
 	r.Improved = sorted[Change](improved, -1)
 	r.BelowBenchmark = sorted[Gap](below, 1)
 	r.TargetsMissed = sorted[Miss](missed, 1)
+	if err := r.explain(ctx, s, cat, ent); err != nil {
+		return nil, fmt.Errorf("report: %w", err)
+	}
 	return r, nil
 }
 
