@@ -39,6 +39,7 @@ type Collector struct {
 	frequencyMonths                                                      *prometheus.Desc
 	lastRun, lastSuccess, lastRunSuccess, runsTotal, recordsTotal        *prometheus.Desc
 	scrapeSuccess, scrapeDuration, dataStale                             *prometheus.Desc
+	peers                                                                peerDescs
 
 	// families holds the name and help of every Desc, for Handler, which
 	// writes the exposition itself.
@@ -106,6 +107,7 @@ func New(src Source, logger *slog.Logger, opts ...Option) *Collector {
 		dataStale: desc("data_stale",
 			"1 if this scrape could not read the database and serves the last snapshot it read before, else 0."),
 	}
+	c.peers = newPeerDescs(desc)
 	for _, o := range opts {
 		o(c)
 	}
@@ -158,6 +160,8 @@ func (c *Collector) collectSnapshot(ch chan<- prometheus.Metric, snap *bizenv.Sn
 	e := emitter{ch: ch, logger: c.logger}
 	c.collectCatalog(&e, snap.Catalog)
 	c.collectSeries(&e, snap)
+	c.collectPeers(&e, snap)
+	c.collectAlertMinChange(&e, snap.Catalog)
 	c.collectCollectors(&e, snap.Collectors)
 }
 
@@ -167,11 +171,11 @@ type family struct{ name, help string }
 // dataDescs are the descriptions of the data metrics, without the scrape's
 // own health.
 func (c *Collector) dataDescs() []*prometheus.Desc {
-	return []*prometheus.Desc{
+	return append([]*prometheus.Desc{
 		c.value, c.periodTimestamp, c.previous, c.change, c.improvement, c.declineStreak,
 		c.target, c.targetMet, c.vsBenchmark, c.indicatorInfo, c.entityInfo, c.frequencyMonths,
 		c.lastRun, c.lastSuccess, c.lastRunSuccess, c.runsTotal, c.recordsTotal,
-	}
+	}, c.peers.list()...)
 }
 
 func (c *Collector) collectCatalog(e *emitter, cat bizenv.Catalog) {

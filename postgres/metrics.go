@@ -37,6 +37,9 @@ func (db *DB) Snapshot(ctx context.Context) (*bizenv.Snapshot, error) {
 	if s.Series, err = db.snapshotSeries(ctx, tx); err != nil {
 		return nil, fmt.Errorf("snapshot: read series: %w", err)
 	}
+	if err := db.snapshotPeerRanks(ctx, tx, s.Series); err != nil {
+		return nil, fmt.Errorf("snapshot: read peer ranks: %w", err)
+	}
 	if s.Collectors, err = db.snapshotCollectors(ctx, tx); err != nil {
 		return nil, fmt.Errorf("snapshot: read collector runs: %w", err)
 	}
