@@ -16,18 +16,20 @@
 -- probe of the primary key per peer at the latest period, and a walk back
 -- only for entities that are last.
 WITH RECURSIVE pairs AS MATERIALIZED (
+    -- Every entity with peers, paired with each of them, itself included.
     SELECT e.code AS entity, p.code AS peer
     FROM entities e
     JOIN entities p ON p.parent = e.parent AND p.kind = e.kind
-    WHERE e.parent IS NOT NULL
-      AND EXISTS (SELECT FROM entities o WHERE o.parent = e.parent AND o.kind = e.kind AND o.code <> e.code)
-), latest AS (
-    SELECT i.code AS indicator, e.entity,
+    WHERE EXISTS (SELECT FROM entities o WHERE o.parent = e.parent AND o.kind = e.kind AND o.code <> e.code)
+), peer_sets AS (
+    SELECT entity, array_agg(peer) AS peers FROM pairs GROUP BY entity
+), latest AS MATERIALIZED (
+    SELECT i.code AS indicator, e.entity, e.peers,
            CASE i.direction WHEN 'higher_better' THEN 1 ELSE -1 END AS sign,
            CASE i.frequency WHEN 'annual' THEN 12 ELSE 1 END AS step,
            o.period, o.value
     FROM indicators i
-    CROSS JOIN (SELECT DISTINCT entity FROM pairs) e
+    CROSS JOIN peer_sets e
     CROSS JOIN LATERAL (
         SELECT period, value FROM observations
         WHERE indicator = i.code AND entity = e.entity
@@ -35,22 +37,36 @@ WITH RECURSIVE pairs AS MATERIALIZED (
         LIMIT 1
     ) o
     WHERE i.direction <> 'neutral'
-), standing AS (
-    SELECT l.indicator, l.entity, l.sign, l.step, l.period, l.value,
-           count(*) AS peers,
-           count(*) FILTER (WHERE (q.value - l.value) * l.sign > 0) AS better,
-           count(*) FILTER (WHERE (q.value - l.value) * l.sign < 0) AS worse
+), counts AS (
+    -- Each peer's value in the entity's latest period. That is the peer's
+    -- own latest value when their latest periods agree, which they mostly
+    -- do: matched in memory, without a probe. Only a peer whose latest
+    -- period is later is probed for its value then; one whose latest is
+    -- earlier has none.
+    SELECT l.indicator, l.entity,
+           count(*) AS peer_count,
+           count(*) FILTER (WHERE (v.value - l.value) * l.sign > 0) AS better,
+           count(*) FILTER (WHERE (v.value - l.value) * l.sign < 0) AS worse
     FROM latest l
     JOIN pairs pr ON pr.entity = l.entity
-    JOIN observations q ON q.indicator = l.indicator AND q.entity = pr.peer AND q.period = l.period
-    GROUP BY l.indicator, l.entity, l.sign, l.step, l.period, l.value
+    JOIN latest l2 ON l2.indicator = l.indicator AND l2.entity = pr.peer AND l2.period >= l.period
+    CROSS JOIN LATERAL (
+        SELECT l2.value WHERE l2.period = l.period
+        UNION ALL
+        SELECT q.value FROM observations q
+        WHERE l2.period > l.period AND q.indicator = l.indicator AND q.entity = l2.entity AND q.period = l.period
+    ) v
+    GROUP BY l.indicator, l.entity
+), standing AS (
+    SELECT l.*, c.peer_count, c.better, c.worse
+    FROM latest l JOIN counts c USING (indicator, entity)
 ), walk AS (
     -- depth n: the entity was last in the n periods ending at the latest.
-    SELECT indicator, entity, sign, step, period, value, 1 AS depth
+    SELECT indicator, entity, peers, sign, step, period, value, 1 AS depth
     FROM standing
     WHERE worse = 0 AND better > 0
     UNION ALL
-    SELECT w.indicator, w.entity, w.sign, w.step, p.period, p.value, w.depth + 1
+    SELECT w.indicator, w.entity, w.peers, w.sign, w.step, p.period, p.value, w.depth + 1
     FROM walk w
     CROSS JOIN LATERAL (
         SELECT period, value FROM observations
@@ -59,15 +75,17 @@ WITH RECURSIVE pairs AS MATERIALIZED (
         LIMIT 1
     ) p
     WHERE NOT EXISTS (
-            SELECT FROM pairs pr
-            JOIN observations q ON q.indicator = w.indicator AND q.entity = pr.peer AND q.period = p.period
-            WHERE pr.entity = w.entity AND (q.value - p.value) * w.sign < 0)
+            SELECT FROM observations q
+            WHERE q.indicator = w.indicator AND q.entity = ANY(w.peers) AND q.period = p.period
+              AND (q.value - p.value) * w.sign < 0)
       AND EXISTS (
-            SELECT FROM pairs pr
-            JOIN observations q ON q.indicator = w.indicator AND q.entity = pr.peer AND q.period = p.period
-            WHERE pr.entity = w.entity AND (q.value - p.value) * w.sign > 0)
+            SELECT FROM observations q
+            WHERE q.indicator = w.indicator AND q.entity = ANY(w.peers) AND q.period = p.period
+              AND (q.value - p.value) * w.sign > 0)
+), streaks AS (
+    SELECT indicator, entity, max(depth) AS last_place_streak FROM walk GROUP BY indicator, entity
 )
-SELECT s.indicator, s.entity, s.peers, s.better + 1 AS rank,
-       COALESCE((SELECT max(depth) FROM walk w WHERE w.indicator = s.indicator AND w.entity = s.entity), 0) AS last_place_streak
+SELECT s.indicator, s.entity, s.peer_count, s.better + 1 AS rank, COALESCE(k.last_place_streak, 0) AS last_place_streak
 FROM standing s
+LEFT JOIN streaks k USING (indicator, entity)
 ORDER BY s.indicator, s.entity
