@@ -217,7 +217,7 @@ func Build(ctx context.Context, s Store, period bizenv.Period, entity string) (*
 			continue
 		}
 		sign := ind.Direction.Sign()
-		step := ind.Frequency.Step()
+		step := ind.CompareStep()
 		if p := h.value(ent.Code, ind.Code, period.AddMonths(-step)); p != nil && *v != *p {
 			c := Change{Indicator: ind.Code, NameZH: ind.NameZH, Unit: ind.Unit, Value: *v, Previous: *p,
 				Change: round(*v - *p), DeclineStreak: h.streak(ent.Code, ind.Code, period, ind.Direction, step)}
