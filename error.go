@@ -15,6 +15,7 @@ const (
 	ETOOLARGE       = "too_large"
 	EUNAVAILABLE    = "unavailable"
 	ENOTIMPLEMENTED = "not_implemented"
+	EMETHOD         = "method_not_allowed"
 )
 
 // Error is an error a user can act on: a code and a message for them.

@@ -29,10 +29,11 @@ type Store interface {
 }
 
 // CollectorRunner runs a configured collector now, through the same path
-// as its schedule. Errors: ENOTFOUND for an unknown collector, ECONFLICT
-// when it is running already.
+// as its schedule, recording actor (the token's name) as who changed what
+// it stores. Errors: ENOTFOUND for an unknown collector, ECONFLICT when it
+// is running already.
 type CollectorRunner interface {
-	RunNow(ctx context.Context, name string) (bizenv.Run, error)
+	RunNow(ctx context.Context, name, actor string) (bizenv.Run, error)
 }
 
 // Config is what NewServer needs.
@@ -44,15 +45,23 @@ type Config struct {
 	Collectors CollectorRunner
 	// MaxBodyBytes bounds a request body (config.DefaultMaxBodyBytes when 0).
 	MaxBodyBytes int64
-	Logger       *slog.Logger
+	// MaxRecords bounds the records of one POST /observations
+	// (DefaultMaxRecords when 0).
+	MaxRecords int
+	Logger     *slog.Logger
 	// Now is the clock for validation (time.Now when nil).
 	Now func() time.Time
 }
 
+// DefaultMaxRecords bounds the records of one POST /observations: a
+// month of a whole province's indicators; larger loads go through import.
+const DefaultMaxRecords = 100_000
+
 // Server is the API's http.Handler.
 type Server struct {
-	cfg Config
-	mux *http.ServeMux
+	cfg     Config
+	mux     *http.ServeMux
+	handler http.Handler // mux, with unknown paths and methods in the JSON error shape
 }
 
 // NewServer returns the API, routing the full paths under /api/v1/; mount
@@ -61,6 +70,9 @@ func NewServer(cfg Config) http.Handler {
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = config.DefaultMaxBodyBytes
 	}
+	if cfg.MaxRecords <= 0 {
+		cfg.MaxRecords = DefaultMaxRecords
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -68,14 +80,15 @@ func NewServer(cfg Config) http.Handler {
 		cfg.Now = time.Now
 	}
 	if cfg.Tokens == nil {
-		cfg.Tokens = NewTokens(nil, "")
+		cfg.Tokens = NewTokens(nil, "", nil)
 	}
 	s := &Server{cfg: cfg, mux: http.NewServeMux()}
 	s.routes()
+	s.handler = JSONErrors(s.mux)
 	return s
 }
 
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
 
 //go:embed openapi.yaml
 var openapiYAML []byte

@@ -57,7 +57,7 @@ func newEnv(t *testing.T, opts ...option) *env {
 	}
 	cfg := api.Config{
 		Store:  db,
-		Tokens: api.NewTokens([]config.Token{{Name: "analyst", Secret: analystToken}}, tokensFile),
+		Tokens: api.NewTokens([]config.Token{{Name: "analyst", Secret: analystToken}}, tokensFile, nil),
 		Now:    func() time.Time { return time.Date(2022, 2, 14, 9, 0, 0, 0, time.UTC) },
 	}
 	for _, o := range opts {

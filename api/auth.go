@@ -1,15 +1,18 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"crypto/subtle"
+	"fmt"
+	"io"
+	"log/slog"
 	"net/http"
 	"os"
 	"slices"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/bizenv/bizenv"
 	"github.com/bizenv/bizenv/config"
@@ -27,17 +30,25 @@ type TokenSource interface {
 type Tokens struct {
 	static []config.Token
 	path   string
+	logger *slog.Logger
 
-	mu      sync.Mutex
-	modTime time.Time
-	size    int64
-	file    []config.Token
+	mu         sync.Mutex
+	sum        [sha256.Size]byte // of the file's content when file was parsed
+	file       []config.Token    // nil until the file is parsed
+	unreadable bool              // the last read failed, and was logged
 }
 
+// maxTokensFileBytes bounds the tokens file read on each write request.
+const maxTokensFileBytes = 1 << 20
+
 // NewTokens returns the tokens of static and of the file at path ("" for
-// none).
-func NewTokens(static []config.Token, path string) *Tokens {
-	return &Tokens{static: static, path: path}
+// none). Lines of the file it cannot use are logged to logger (nil for
+// none) and skipped.
+func NewTokens(static []config.Token, path string, logger *slog.Logger) *Tokens {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	return &Tokens{static: static, path: path, logger: logger}
 }
 
 // Lookup compares secret with every token in constant time, so the time it
@@ -55,28 +66,61 @@ func (t *Tokens) Lookup(secret string) (string, bool) {
 	return name, found == 1
 }
 
-// fileTokens returns the file's tokens, reading it again when its size or
-// time changed. A file that cannot be read grants nothing.
+// fileTokens returns the file's tokens, parsing it again when its content
+// changed: size and modification time can stay the same when a file is
+// rotated, and the file is small. A file that cannot be read grants
+// nothing; a bad line is logged once and skipped, and the other lines keep
+// their tokens.
 func (t *Tokens) fileTokens() []config.Token {
 	if t.path == "" {
 		return nil
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	fi, err := os.Stat(t.path)
+	content, err := readTokensFile(t.path)
 	if err != nil {
-		t.file, t.modTime, t.size = nil, time.Time{}, 0
+		if !t.unreadable {
+			t.logger.Error("tokens file unreadable: no token from it is accepted", "err", err)
+		}
+		t.file, t.unreadable = nil, true
 		return nil
 	}
-	if fi.ModTime().Equal(t.modTime) && fi.Size() == t.size && t.file != nil {
+	t.unreadable = false
+	sum := sha256.Sum256(content)
+	if t.file != nil && sum == t.sum {
 		return t.file
 	}
-	toks, err := config.ReadTokensFile(t.path)
+	toks, bad, err := config.ParseTokensSkipping(t.path, bytes.NewReader(content))
 	if err != nil {
-		toks = []config.Token{} // unreadable or invalid: no token from it
+		t.logger.Error("tokens file unreadable: no token from it is accepted", "err", err)
+		toks = []config.Token{}
 	}
-	t.file, t.modTime, t.size = toks, fi.ModTime(), fi.Size()
+	for _, e := range bad {
+		t.logger.Error("tokens file: line skipped", "err", e)
+	}
+	if toks == nil {
+		toks = []config.Token{}
+	}
+	t.file, t.sum = toks, sum
 	return t.file
+}
+
+// readTokensFile reads the file at path, refusing one larger than
+// maxTokensFileBytes.
+func readTokensFile(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, maxTokensFileBytes+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(b) > maxTokensFileBytes {
+		return nil, fmt.Errorf("%s: larger than %d bytes", path, maxTokensFileBytes)
+	}
+	return b, nil
 }
 
 type actorKey struct{}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -80,6 +81,14 @@ func TestSeries(t *testing.T) {
 			t.Errorf("got %+v, want 2020-07 = 9 only", got.Data)
 		}
 	})
+	t.Run("from to in every import form", func(t *testing.T) {
+		for _, q := range []string{"from=2020/7&to=2020/7", "from=" + url.QueryEscape("2020年7月") + "&to=202007"} {
+			status, body := e.get("/api/v1/series?indicator=city_assessment_rank&entity=wuhan-edz&" + q)
+			if got := decode[series](t, body); status != 200 || len(got.Data) != 1 || got.Data[0].Value != 9 {
+				t.Errorf("%s: got %d %+v, want 2020-07 = 9 only", q, status, got.Data)
+			}
+		}
+	})
 	t.Run("errors", func(t *testing.T) {
 		for _, tc := range []struct {
 			name, query string
@@ -89,6 +98,7 @@ func TestSeries(t *testing.T) {
 			{"missing entity", "indicator=city_assessment_rank", 400, bizenv.EINVALID},
 			{"bad period", "indicator=city_assessment_rank&entity=wuhan-edz&from=2020-13", 400, bizenv.EINVALID},
 			{"to before from", "indicator=city_assessment_rank&entity=wuhan-edz&from=2020-08&to=2020-07", 400, bizenv.EINVALID},
+			{"future to", "indicator=city_assessment_rank&entity=wuhan-edz&to=2999-01", 400, bizenv.EINVALID},
 			{"unknown indicator", "indicator=nope&entity=wuhan-edz", 404, bizenv.ENOTFOUND},
 			{"unknown entity", "indicator=city_assessment_rank&entity=nowhere", 404, bizenv.ENOTFOUND},
 		} {
@@ -135,6 +145,22 @@ func TestRankings(t *testing.T) {
 		got := decode[ranking](t, body)
 		if len(got.Data) != 2 || got.Data[0].Entity != "wuhan-jiangan" || got.Data[1].Rank != 2 {
 			t.Errorf("got %+v, want jiangan first", got.Data)
+		}
+	})
+	t.Run("ranks from elsewhere are kept", func(t *testing.T) {
+		e.seed(
+			obs{"period": "2020-12", "entity": "wuhan-edz", "indicator": "edz_index_rank", "value": 25},
+			obs{"period": "2020-10", "entity": "wuhan-edz", "indicator": "city_assessment_rank", "value": 14},
+			obs{"period": "2020-10", "entity": "wuhan-jiangan", "indicator": "city_assessment_rank", "value": 3},
+		)
+		for _, tc := range []struct{ query, want string }{
+			{"indicator=edz_index_rank&period=2020-12", `{"data":[{"rank":25,"entity":"wuhan-edz","name_zh":"武汉经开区（汉南区）","value":25}]`},
+			{"indicator=city_assessment_rank&period=2020-10", `{"data":[{"rank":3,"entity":"wuhan-jiangan","name_zh":"江岸区","value":3},{"rank":14,"entity":"wuhan-edz","name_zh":"武汉经开区（汉南区）","value":14}]`},
+		} {
+			status, body := e.get("/api/v1/rankings?" + tc.query)
+			if status != 200 || !strings.HasPrefix(string(body), tc.want+",") || !strings.Contains(string(body), `"of":null`) {
+				t.Errorf("%s: got %d %s, want %s and of null", tc.query, status, body, tc.want)
+			}
 		}
 	})
 	t.Run("empty period", func(t *testing.T) {
@@ -200,7 +226,7 @@ func TestCollectors(t *testing.T) {
 // runner answers RunNow with a run, or with the error set for the name.
 type runner struct{ errs map[string]error }
 
-func (r runner) RunNow(ctx context.Context, name string) (bizenv.Run, error) {
+func (r runner) RunNow(ctx context.Context, name, actor string) (bizenv.Run, error) {
 	if err := r.errs[name]; err != nil {
 		return bizenv.Run{}, err
 	}
@@ -509,7 +535,7 @@ func TestMonthlyReport(t *testing.T) {
 			DeclineStreak int `json:"decline_streak"`
 			Rank          struct{ Value, Previous, Of int }
 		}](t, body)
-		if status != 200 || got.Entity != "wuhan-edz" || got.Rank.Value != 15 || got.Rank.Previous != 14 || got.Rank.Of != 2 || got.DeclineStreak != 5 {
+		if status != 200 || got.Entity != "wuhan-edz" || got.Rank.Value != 15 || got.Rank.Previous != 14 || got.Rank.Of != 15 || got.DeclineStreak != 5 {
 			t.Errorf("got %d %+v", status, got)
 		}
 	})
@@ -529,6 +555,15 @@ func TestMonthlyReport(t *testing.T) {
 			}
 		})
 	}
+	t.Run("every import form of the period", func(t *testing.T) {
+		for _, p := range []string{"2020-11", "2020/11", "2020年11月", "202011"} {
+			status, body := e.get("/api/v1/reports/monthly?period=" + url.QueryEscape(p))
+			got := decode[struct{ Period string }](t, body)
+			if status != 200 || got.Period != "2020-11" {
+				t.Errorf("period=%s: got %d %s", p, status, body)
+			}
+		}
+	})
 	t.Run("errors", func(t *testing.T) {
 		for _, tc := range []struct {
 			name, query string
@@ -536,7 +571,11 @@ func TestMonthlyReport(t *testing.T) {
 			code        string
 		}{
 			{"no period", "", 400, bizenv.EINVALID},
-			{"bad period", "period=2020-1", 400, bizenv.EINVALID},
+			{"bad period", "period=2020-13", 400, bizenv.EINVALID},
+			{"future period", "period=2030-01", 400, bizenv.EINVALID},
+			{"month without data", "period=2022-05", 404, bizenv.ENOTFOUND},
+			{"city without data", "period=2020-11&entity=wuhan", 404, bizenv.ENOTFOUND},
+			{"city average not assessed", "period=2020-11&entity=wuhan-avg", 404, bizenv.ENOTFOUND},
 			{"bad format", "period=2020-11&format=pdf", 400, bizenv.EINVALID},
 			{"unknown entity", "period=2020-11&entity=nowhere", 404, bizenv.ENOTFOUND},
 		} {

@@ -20,8 +20,4 @@ func (s *Server) routes() {
 	write("/api/v1/observations", s.handlePostObservations)
 	write("/api/v1/import", s.handleImport)
 	write("/api/v1/collectors/{name}/run", s.handleRunCollector)
-
-	s.mux.HandleFunc("/api/v1/", func(w http.ResponseWriter, r *http.Request) {
-		s.error(w, r, notFound("no such endpoint: %s %s", r.Method, r.URL.Path))
-	})
 }

@@ -81,8 +81,11 @@ type source interface {
 // job is one fetch: the periods asked for and what records are checked
 // against.
 type job struct {
-	name      string
-	periods   []bizenv.Period
+	name    string
+	periods []bizenv.Period
+	// scheduled is true when no period was asked for (a scheduled run, or
+	// collect without --period): periods holds the last closed month.
+	scheduled bool
 	catalog   bizenv.Catalog
 	validator *ingest.Validator
 	store     Store
@@ -127,6 +130,10 @@ func (r *Runner) Names() []string { return append([]string(nil), r.names...) }
 // last closed month in the configured time zone.
 type Request struct {
 	From, To bizenv.Period // To defaults to From
+	// Actor is who asked for the run, recorded on the run and on every
+	// revision it makes: an API token's name. It defaults to
+	// "collector:NAME", for scheduled runs and backfills.
+	Actor string
 }
 
 // Result is one recorded run.
@@ -173,7 +180,7 @@ func (r *Runner) Run(ctx context.Context, name string, req Request) ([]Result, e
 		errs    []error
 	)
 	for _, ps := range batches {
-		res, err := r.runOnce(ctx, c, ps, logger)
+		res, err := r.runOnce(ctx, c, ps, req.Actor, req.From.IsZero(), logger)
 		if err != nil {
 			logger.Error("collector run not recorded", "err", err)
 			return results, err
@@ -187,12 +194,15 @@ func (r *Runner) Run(ctx context.Context, name string, req Request) ([]Result, e
 }
 
 // runOnce is one recorded run. Its error is for the run's record itself.
-func (r *Runner) runOnce(ctx context.Context, c *collector, periods []bizenv.Period, logger *slog.Logger) (res Result, err error) {
+func (r *Runner) runOnce(ctx context.Context, c *collector, periods []bizenv.Period, actor string, scheduled bool, logger *slog.Logger) (res Result, err error) {
 	name := c.cfg.Name
 	if c.source.usesPeriods() {
 		res.Periods = periods
 	}
-	run, err := r.store.StartRun(ctx, bizenv.RunCollector, name, "collector:"+name)
+	if actor == "" {
+		actor = "collector:" + name
+	}
+	run, err := r.store.StartRun(ctx, bizenv.RunCollector, name, actor)
 	if err != nil {
 		return res, fmt.Errorf("collector %s: %w", name, err)
 	}
@@ -212,13 +222,13 @@ func (r *Runner) runOnce(ctx context.Context, c *collector, periods []bizenv.Per
 		}
 	}()
 
-	b, ferr := r.fetch(ctx, c, periods)
+	b, ferr := r.fetch(ctx, c, periods, scheduled)
 	if ferr != nil {
 		res.Err = fmt.Errorf("collector %s: %s", name, scrub(ferr.Error(), c.source.secrets()))
 		res.Run = r.fail(run, res.Err, logger)
 		return res, nil
 	}
-	b.Kind, b.Name, b.Actor = bizenv.RunCollector, name, "collector:"+name
+	b.Kind, b.Name, b.Actor = bizenv.RunCollector, name, actor
 	// A collector stores the good records and quarantines the bad ones.
 	b.AllowPartial = true
 	for i := range b.Rejects {
@@ -251,7 +261,7 @@ func (r *Runner) runOnce(ctx context.Context, c *collector, periods []bizenv.Per
 	return res, nil
 }
 
-func (r *Runner) fetch(ctx context.Context, c *collector, periods []bizenv.Period) (bizenv.Batch, error) {
+func (r *Runner) fetch(ctx context.Context, c *collector, periods []bizenv.Period, scheduled bool) (bizenv.Batch, error) {
 	cat, err := r.store.Catalog(ctx)
 	if err != nil {
 		return bizenv.Batch{}, err
@@ -259,6 +269,7 @@ func (r *Runner) fetch(ctx context.Context, c *collector, periods []bizenv.Perio
 	return c.source.fetch(ctx, job{
 		name:      c.cfg.Name,
 		periods:   periods,
+		scheduled: scheduled,
 		catalog:   cat,
 		validator: ingest.NewValidator(cat, r.now()),
 		store:     r.store,
@@ -350,6 +361,5 @@ func (s worldBankSource) fetch(ctx context.Context, j job) (bizenv.Batch, error)
 	if err := s.CheckCatalog(j.catalog); err != nil {
 		return bizenv.Batch{}, err
 	}
-	from, to := s.Years(j.periods)
-	return s.Fetch(ctx, from, to, j.validator)
+	return s.FetchRange(ctx, s.RangeFor(j.periods, j.scheduled), j.validator)
 }

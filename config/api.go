@@ -61,7 +61,20 @@ func ReadTokensFile(path string) ([]Token, error) {
 // ParseTokens reads lines "name token"; blank lines and lines starting with
 // '#' are skipped. Errors name the line, never the token.
 func ParseTokens(name string, r io.Reader) ([]Token, error) {
-	var out []Token
+	toks, bad, err := ParseTokensSkipping(name, r)
+	if err != nil {
+		return nil, err
+	}
+	if len(bad) > 0 {
+		return nil, bad[0]
+	}
+	return toks, nil
+}
+
+// ParseTokensSkipping is ParseTokens for a file already in use: a bad line
+// is skipped, with its error in bad, and the other lines still count. err
+// is for a file that cannot be read through.
+func ParseTokensSkipping(name string, r io.Reader) (toks []Token, bad []error, err error) {
 	sc := bufio.NewScanner(r)
 	for n := 1; sc.Scan(); n++ {
 		line := strings.TrimSpace(sc.Text())
@@ -70,18 +83,20 @@ func ParseTokens(name string, r io.Reader) ([]Token, error) {
 		}
 		f := strings.Fields(line)
 		if len(f) != 2 {
-			return nil, fmt.Errorf("%s line %d: want \"name token\"", name, n)
+			bad = append(bad, fmt.Errorf("%s line %d: want \"name token\"", name, n))
+			continue
 		}
 		t, err := newToken(f[0], f[1])
 		if err != nil {
-			return nil, fmt.Errorf("%s line %d: %w", name, n, err)
+			bad = append(bad, fmt.Errorf("%s line %d: %w", name, n, err))
+			continue
 		}
-		out = append(out, t)
+		toks = append(toks, t)
 	}
 	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
+		return nil, nil, fmt.Errorf("%s: %w", name, err)
 	}
-	return out, nil
+	return toks, bad, nil
 }
 
 // ParseTokensEnv reads BIZENV_API_TOKENS: "name:token,name2:token2".

@@ -124,8 +124,10 @@ type WorldBank struct {
 	Countries   map[string]string `yaml:"countries"`  // World Bank id -> entity code
 	Indicators  map[string]string `yaml:"indicators"` // World Bank id -> indicator code
 	AnnualMonth int               `yaml:"annual_month"`
-	// Years is how many years up to the requested period's are asked for
-	// when no range is given: the bank revises recent years.
+	// Years is how many of the most recent non-empty values a scheduled
+	// run asks for (the API's mrnev), and how many years up to a single
+	// requested period's a collect --period asks for: the bank revises
+	// recent years.
 	Years   int    `yaml:"years"`
 	Timeout string `yaml:"timeout"`
 

@@ -329,3 +329,30 @@ func TestValueErrorCode(t *testing.T) {
 		t.Errorf("Error() = %q", err)
 	}
 }
+
+// TestValidatorWholeNumbers: counts, steps and items are whole, except in
+// an average over several entities.
+func TestValidatorWholeNumbers(t *testing.T) {
+	v := ingest.NewValidator(bizenv.DefaultCatalog(), now)
+	for _, tc := range []struct {
+		entity, indicator, value string
+		reason                   string // "" when accepted
+	}{
+		{"wuhan-edz", "approval_overdue_items", "1.5", `value "1.5" for count indicator approval_overdue_items: must be a whole number`},
+		{"wuhan-edz", "bizstart_steps", "2.5", `value "2.5" for steps indicator bizstart_steps: must be a whole number`},
+		{"wuhan-edz", "property_reg_steps", "4", ""},
+		{"wuhan-avg", "bizstart_steps", "3.67", ""},
+		{"wuhan-avg", "approval_overdue_items", "0.2", ""},
+		{"wuhan-avg", "city_assessment_rank", "7.5", `value "7.5" for rank indicator city_assessment_rank: must be a whole number`},
+	} {
+		t.Run(tc.entity+" "+tc.indicator, func(t *testing.T) {
+			_, ok, reject := v.Check(ingest.Record{Period: "2021-08", Entity: tc.entity, Indicator: tc.indicator, Value: tc.value})
+			switch {
+			case tc.reason == "" && (!ok || reject != nil):
+				t.Errorf("Check = %v, %+v; want accepted", ok, reject)
+			case tc.reason != "" && (ok || reject == nil || reject.Reason != tc.reason):
+				t.Errorf("Check = %v, %+v; want rejected: %s", ok, reject, tc.reason)
+			}
+		})
+	}
+}

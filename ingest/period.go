@@ -47,3 +47,21 @@ func digits(s string) bool {
 	}
 	return true
 }
+
+// beijing is the offices' clock; China keeps no daylight saving time.
+var beijing = time.FixedZone("CST", 8*60*60)
+
+// ParseRequestedPeriod parses a period a user asks about (a command's
+// --period, --from or --to, the API's period, from or to) in any form
+// ParsePeriod takes. A month after now's month in Beijing is an EINVALID
+// error: no figures can exist for it yet.
+func ParseRequestedPeriod(s string, now time.Time) (bizenv.Period, error) {
+	p, err := ParsePeriod(s)
+	if err != nil {
+		return p, err
+	}
+	if cur := bizenv.PeriodOf(now.In(beijing)); cur.Before(p) {
+		return bizenv.Period{}, bizenv.Errorf(bizenv.EINVALID, "period %q is in the future (now is %s)", s, cur)
+	}
+	return p, nil
+}

@@ -23,6 +23,7 @@ type Record struct {
 type Validator struct {
 	indicators map[string]indicatorEntry
 	entities   map[string]int32 // code -> index, for compact keys
+	averages   map[string]bool  // codes of entities that average others
 	current    bizenv.Period    // the month now falls in, in China
 	seen       map[observationKey]firstSeen
 	files      []string // files of seen records, by index
@@ -59,6 +60,7 @@ func NewValidator(cat bizenv.Catalog, now time.Time) *Validator {
 	v := &Validator{
 		indicators: make(map[string]indicatorEntry, len(cat.Indicators)),
 		entities:   make(map[string]int32, len(cat.Entities)),
+		averages:   map[string]bool{},
 		current:    bizenv.PeriodOf(now.In(china)),
 		seen:       map[observationKey]firstSeen{},
 	}
@@ -67,6 +69,9 @@ func NewValidator(cat bizenv.Catalog, now time.Time) *Validator {
 	}
 	for n, e := range cat.Entities {
 		v.entities[e.Code] = int32(n)
+		if e.Kind == "city_average" {
+			v.averages[e.Code] = true
+		}
 	}
 	return v
 }
@@ -109,7 +114,11 @@ func (v *Validator) Check(r Record) (obs bizenv.Observation, ok bool, reject *bi
 	if v.current.Before(period) && (ind.Frequency != bizenv.Annual || period.Year > v.current.Year) {
 		return fail("period %s is in the future", period)
 	}
-	value, _, err := ParseValue(r.Value, ind.Unit)
+	parse := ParseValue
+	if v.averages[entity] {
+		parse = ParseAverageValue
+	}
+	value, _, err := parse(r.Value, ind.Unit)
 	if err != nil {
 		return fail("value %q for %s indicator %s: %s", r.Value, ind.Unit, ind.Code, errReason(err))
 	}

@@ -53,10 +53,22 @@ func IsAbsent(s string) bool {
 // for rank; 分 for score. Scaling moves the decimal point of the written
 // number before it is converted, so 80019.85万元 is exactly 800198500.
 //
-// The value must then suit the unit: a ratio lies in [0,1]; a count,
-// amount or duration is not negative; a rank is a whole number from 1.
-// Errors are *ValueError.
+// The value must then suit the unit, within the bounds boundsOf gives: a
+// ratio lies in [0,1]; a count, amount or duration is not negative; ranks,
+// counts, steps and items are whole numbers; and no value is larger than
+// any indicator of its unit can be. Errors are *ValueError.
 func ParseValue(s string, unit string) (value float64, present bool, err error) {
+	return parseValue(s, unit, false)
+}
+
+// ParseAverageValue is ParseValue for an average over several entities (an
+// entity of kind city_average): the average of counts, steps or items may
+// have a fraction. Ranks stay whole.
+func ParseAverageValue(s string, unit string) (value float64, present bool, err error) {
+	return parseValue(s, unit, true)
+}
+
+func parseValue(s string, unit string, average bool) (value float64, present bool, err error) {
 	fail := func(format string, args ...any) (float64, bool, error) {
 		return 0, false, &ValueError{Input: s, Unit: unit, Reason: fmt.Sprintf(format, args...)}
 	}
@@ -95,24 +107,54 @@ func ParseValue(s string, unit string) (value float64, present bool, err error) 
 	if v == 0 {
 		v = 0 // no negative zero
 	}
-	switch unit {
-	case bizenv.UnitRatio:
-		if v < 0 || v > 1 {
-			return fail("%s is outside [0,1]", formatNumber(v))
-		}
-	case bizenv.UnitRank:
-		if v < 1 {
-			return fail("must be at least 1")
-		} else if v != math.Trunc(v) {
-			return fail("must be a whole number")
-		}
-	case bizenv.UnitScore:
-	default: // counts, amounts and durations
-		if v < 0 {
-			return fail("must not be negative")
-		}
+	b := boundsOf(unit)
+	switch {
+	case unit == bizenv.UnitRatio && (v < b.min || v > b.max):
+		return fail("%s is outside [0,1]", formatNumber(v))
+	case v < b.min && b.min == 0:
+		return fail("must not be negative")
+	case v < b.min:
+		return fail("must be at least %s", formatNumber(b.min))
+	case v > b.max:
+		return fail("must be at most %s", formatNumber(b.max))
+	case b.whole && v != math.Trunc(v) && (!average || unit == bizenv.UnitRank):
+		return fail("must be a whole number")
 	}
 	return v, true, nil
+}
+
+// bounds are the values a unit admits: from min to max, whole numbers
+// only when whole.
+type bounds struct {
+	min, max float64
+	whole    bool
+}
+
+// boundsOf returns the bounds of unit. The upper bounds are far above any
+// value a district's indicator has, and far below where arithmetic on two
+// values (a change, a gap to a benchmark) could overflow: they catch a
+// mistyped exponent or a hostile input, which would otherwise sit in the
+// history and in every trend derived from it. README's security section
+// lists them.
+func boundsOf(unit string) bounds {
+	switch unit {
+	case bizenv.UnitRatio:
+		return bounds{min: 0, max: 1}
+	case bizenv.UnitRank:
+		return bounds{min: 1, max: 100_000, whole: true}
+	case bizenv.UnitScore:
+		return bounds{min: -1e6, max: 1e6}
+	case bizenv.UnitCount:
+		return bounds{min: 0, max: 1e12, whole: true}
+	case bizenv.UnitItems:
+		return bounds{min: 0, max: 1e9, whole: true}
+	case bizenv.UnitSteps:
+		return bounds{min: 0, max: 1000, whole: true}
+	case bizenv.UnitDays, bizenv.UnitWorkingDays:
+		return bounds{min: 0, max: 36_500} // a hundred years
+	default: // yuan
+		return bounds{min: 0, max: 1e15}
+	}
 }
 
 // splitNumber splits folded text into the decimal mantissa of its leading

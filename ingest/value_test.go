@@ -56,6 +56,11 @@ func TestParseValue(t *testing.T) {
 		{"spaces", "  42 ", bizenv.UnitCount, 42},
 		{"full-width space", "\u300042\u3000", bizenv.UnitCount, 42},
 		{"unicode minus", "\u22121.5", bizenv.UnitScore, -1.5},
+		{"largest score", "-1000000", bizenv.UnitScore, -1e6},
+		{"largest rank", "100000", bizenv.UnitRank, 100000},
+		{"largest count", "1e12", bizenv.UnitCount, 1e12},
+		{"largest yuan", "10,000,000亿元", bizenv.UnitYuan, 1e15},
+		{"century of days", "36500天", bizenv.UnitDays, 36500},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -130,6 +135,22 @@ func TestParseValueErrors(t *testing.T) {
 		{"rank negative", "-3", bizenv.UnitRank, `value "-3" for unit rank: must be at least 1`},
 		{"rank fraction", "2.5", bizenv.UnitRank, `value "2.5" for unit rank: must be a whole number`},
 		{"unknown unit", "1", "percent", `value "1" for unit percent: unknown unit`},
+		// Magnitudes no indicator of the unit can have, and fractions of
+		// whole things.
+		{"huge score", "1e308", bizenv.UnitScore, `value "1e308" for unit score: must be at most 1000000`},
+		{"huge negative score", "-1e308", bizenv.UnitScore, `value "-1e308" for unit score: must be at least -1000000`},
+		{"score just above", "1000000.5分", bizenv.UnitScore, `value "1000000.5分" for unit score: must be at most 1000000`},
+		{"rank too high", "100001", bizenv.UnitRank, `value "100001" for unit rank: must be at most 100000`},
+		{"huge count", "1e13", bizenv.UnitCount, `value "1e13" for unit count: must be at most 1000000000000`},
+		{"count fraction", "1.5", bizenv.UnitCount, `value "1.5" for unit count: must be a whole number`},
+		{"steps fraction", "2.5个", bizenv.UnitSteps, `value "2.5个" for unit steps: must be a whole number`},
+		{"items fraction", "0.5项", bizenv.UnitItems, `value "0.5项" for unit items: must be a whole number`},
+		{"too many steps", "1001", bizenv.UnitSteps, `value "1001" for unit steps: must be at most 1000`},
+		{"too many items", "2e9", bizenv.UnitItems, `value "2e9" for unit items: must be at most 1000000000`},
+		{"days over a century", "36501天", bizenv.UnitDays, `value "36501天" for unit days: must be at most 36500`},
+		{"working days over a century", "1e5", bizenv.UnitWorkingDays, `value "1e5" for unit working_days: must be at most 36500`},
+		{"huge yuan", "1e308", bizenv.UnitYuan, `value "1e308" for unit yuan: must be at most 1000000000000000`},
+		{"huge yi yuan", "10000001亿元", bizenv.UnitYuan, `value "10000001亿元" for unit yuan: must be at most 1000000000000000`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

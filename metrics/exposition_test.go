@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync/atomic"
 	"testing"
 
@@ -171,5 +172,35 @@ func TestHandlerWithoutAnyData(t *testing.T) {
 	}
 	if v := gaugeOf(t, got, "bizenv_scrape_success"); v != 0 {
 		t.Errorf("bizenv_scrape_success: got %v, want 0", v)
+	}
+}
+
+// TestServedFiguresRounded: /metrics serves derived figures rounded to 10
+// significant digits, not the noise of float subtraction.
+func TestServedFiguresRounded(t *testing.T) {
+	db := pgtest.New(t)
+	store(t, db,
+		obs("bad_review_fix_rate", "wuhan-edz", "2020-10", 0.9409),
+		obs("bad_review_fix_rate", "wuhan-edz", "2020-11", 0.9342),
+		obs("bad_review_fix_rate", "wuhan-avg", "2020-11", 0.9409),
+		obs("ywtb_case_volume", "wuhan-edz", "2020-11", 0.6667),
+		obs("ywtb_case_volume", "wuhan-avg", "2020-11", 0.8833),
+		obs("taxloan_credit_amount", "wuhan-edz", "2020-11", 551052900.12),
+	)
+	h := metrics.NewHandler(db, metrics.New(db, discard()), prometheus.NewRegistry(), discard())
+	req := httptest.NewRequest(http.MethodGet, "/metrics", nil)
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	body := rec.Body.String()
+	for _, want := range []string{
+		`bizenv_indicator_change{entity="wuhan-edz",indicator="bad_review_fix_rate"} -0.0067` + "\n",
+		`bizenv_indicator_improvement{entity="wuhan-edz",indicator="bad_review_fix_rate"} -0.0067` + "\n",
+		`bizenv_indicator_vs_benchmark{benchmark="wuhan-avg",entity="wuhan-edz",indicator="bad_review_fix_rate"} -0.0067` + "\n",
+		`bizenv_indicator_vs_benchmark{benchmark="wuhan-avg",entity="wuhan-edz",indicator="ywtb_case_volume"} -0.2166` + "\n",
+		`bizenv_indicator_value{entity="wuhan-edz",indicator="taxloan_credit_amount"} 5.510529001e+08` + "\n",
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"math"
 	"runtime"
+	"strconv"
 	"sync"
 	"time"
 
@@ -204,13 +205,13 @@ func (c *Collector) collectSeries(e *emitter, snap *bizenv.Snapshot) {
 			continue
 		}
 		sign := ind.Direction.Sign()
-		e.gauge(c.value, s.Value, s.Indicator, s.Entity)
+		e.gauge(c.value, figure(s.Value), s.Indicator, s.Entity)
 		e.gauge(c.periodTimestamp, float64(s.Period.Time().Unix()), s.Indicator, s.Entity)
 		if s.Previous != nil && finite(*s.Previous) {
 			change := s.Value - *s.Previous
-			e.gauge(c.previous, *s.Previous, s.Indicator, s.Entity)
-			e.gauge(c.change, change, s.Indicator, s.Entity)
-			e.gauge(c.improvement, positiveZero(change*sign), s.Indicator, s.Entity)
+			e.gauge(c.previous, figure(*s.Previous), s.Indicator, s.Entity)
+			e.gauge(c.change, figure(change), s.Indicator, s.Entity)
+			e.gauge(c.improvement, positiveZero(figure(change*sign)), s.Indicator, s.Entity)
 		}
 		e.gauge(c.declineStreak, float64(s.DeclineStreak), s.Indicator, s.Entity)
 		if ind.Target != nil {
@@ -218,7 +219,7 @@ func (c *Collector) collectSeries(e *emitter, snap *bizenv.Snapshot) {
 			if ind.MeetsTarget(s.Value) {
 				met = 1
 			}
-			e.gauge(c.target, *ind.Target, s.Indicator, s.Entity)
+			e.gauge(c.target, figure(*ind.Target), s.Indicator, s.Entity)
 			e.gauge(c.targetMet, met, s.Indicator, s.Entity)
 		}
 		if s.Benchmark != "" && s.BenchmarkValue != nil && finite(*s.BenchmarkValue) {
@@ -226,7 +227,7 @@ func (c *Collector) collectSeries(e *emitter, snap *bizenv.Snapshot) {
 			if sign != 0 {
 				diff *= sign
 			}
-			e.gauge(c.vsBenchmark, positiveZero(diff), s.Indicator, s.Entity, s.Benchmark)
+			e.gauge(c.vsBenchmark, positiveZero(figure(diff)), s.Indicator, s.Entity, s.Benchmark)
 		}
 	}
 }
@@ -279,6 +280,37 @@ func (e *emitter) send(d *prometheus.Desc, t prometheus.ValueType, v float64, la
 }
 
 func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
+
+// figureDigits is how many significant digits an indicator's figures are
+// exported with (SPEC section 6): more than any stored figure carries, and
+// few enough to drop the noise of float subtraction (0.9004-0.9409 is
+// -0.040499999999999994, exported as -0.0405).
+const figureDigits = 10
+
+// figure rounds v to figureDigits significant digits. Scaling by an exact
+// power of ten keeps it cheap (it runs for every series on every
+// rendering) and exact: one correctly rounded division; values outside
+// that range take the slow, exact way through strconv.
+func figure(v float64) float64 {
+	if v == 0 || !finite(v) {
+		return v
+	}
+	k := figureDigits - 1 - int(math.Floor(math.Log10(math.Abs(v))))
+	// 10^0 to 10^22 are exact in a float64.
+	switch {
+	case k >= 0 && k <= 22:
+		return math.Round(v*math.Pow10(k)) / math.Pow10(k)
+	case k < 0 && k >= -22:
+		return math.Round(v/math.Pow10(-k)) * math.Pow10(-k)
+	}
+	r, err := strconv.ParseFloat(strconv.FormatFloat(v, 'g', figureDigits, 64), 64)
+	if err != nil || !finite(r) {
+		// Within 10 digits of the largest float64, rounding up overflows;
+		// the stored value is then exported as it is.
+		return v
+	}
+	return r
+}
 
 // positiveZero turns -0, which a lower_better change of 0 gives, into 0.
 func positiveZero(v float64) float64 {

@@ -9,6 +9,9 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"maps"
+	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -28,9 +31,16 @@ type DB struct {
 	runs    runLocks // the runs in progress and their locks (runs.go)
 }
 
-// Open connects to dsn, checks the connection and loads the named queries.
-// It does not migrate; call Migrate for that.
+// Open connects to dsn, checks the connection and loads the named queries;
+// on a migrated database it has PostgreSQL parse every one of them, so that
+// a broken query fails here and not on first use. It does not migrate; call
+// Migrate for that, which checks the queries after.
 func Open(ctx context.Context, dsn string, logger *slog.Logger) (*DB, error) {
+	return open(ctx, dsn, logger, bizenvsql.Queries)
+}
+
+// open is Open with the named queries of fsys.
+func open(ctx context.Context, dsn string, logger *slog.Logger, fsys fs.FS) (*DB, error) {
 	sdb, err := sqlx.Open("postgres", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
@@ -44,12 +54,17 @@ func Open(ctx context.Context, dsn string, logger *slog.Logger) (*DB, error) {
 		sdb.Close()
 		return nil, fmt.Errorf("connect to database: %w", err)
 	}
-	q, err := LoadQueries(bizenvsql.Queries)
+	q, err := LoadQueries(fsys)
 	if err != nil {
 		sdb.Close()
 		return nil, err
 	}
-	return &DB{DB: sdb, queries: q, logger: logger, now: time.Now}, nil
+	db := &DB{DB: sdb, queries: q, logger: logger, now: time.Now}
+	if err := db.checkMigrated(ctx); err != nil {
+		sdb.Close()
+		return nil, err
+	}
+	return db, nil
 }
 
 // NewDB wraps an open pool, for tests that made their own.
@@ -61,8 +76,77 @@ func NewDB(sdb *sqlx.DB, logger *slog.Logger) (*DB, error) {
 	return &DB{DB: sdb, queries: q, logger: logger, now: time.Now}, nil
 }
 
-// Migrate applies every pending migration.
-func (db *DB) Migrate(ctx context.Context) error { return Migrate(ctx, db.DB) }
+// Migrate applies every pending migration, then checks the named queries
+// against the schema.
+func (db *DB) Migrate(ctx context.Context) error {
+	if err := Migrate(ctx, db.DB); err != nil {
+		return err
+	}
+	return db.checkQueries(ctx)
+}
+
+// checkMigrated checks the named queries when no migration is pending: on
+// an older schema they may name what only a later migration makes.
+func (db *DB) checkMigrated(ctx context.Context) error {
+	pending, err := db.Pending(ctx)
+	if err != nil || pending > 0 {
+		return nil // Migrate checks them, or the first use fails
+	}
+	return db.checkQueries(ctx)
+}
+
+// namedParameter finds sqlx's :name parameters, not :: casts, and
+// positional finds $1 parameters: a query takes one kind or the other, and
+// one with $1 may still hold a colon in a literal ('HH24:MI').
+var (
+	namedParameter = regexp.MustCompile(`(^|[^:]):[A-Za-z_]`)
+	positional     = regexp.MustCompile(`\$[0-9]`)
+	// copyFrom finds COPY table (columns) FROM STDIN after any comment
+	// lines: preparing it would start a copy, so its table and columns are
+	// checked with a SELECT of them instead.
+	copyFrom = regexp.MustCompile(`(?im)^\s*COPY\s+([\w.]+)\s*\(([^)]*)\)\s+FROM\s+STDIN\s*$`)
+)
+
+// checkQueries has PostgreSQL parse every named query: a syntax error, or
+// a table or column that does not exist, fails here. It prepares them on
+// one connection, in a transaction that is rolled back, after creating the
+// temporary staging table that some of them use; nothing runs.
+func (db *DB) checkQueries(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	tx, err := db.BeginTxx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("check queries: %w", err)
+	}
+	defer tx.Rollback()
+	if q, ok := db.queries["CreateStaging"]; ok {
+		if _, err := tx.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("query CreateStaging: %w", err)
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(db.queries)) {
+		q := db.queries[name]
+		if m := copyFrom.FindStringSubmatch(q); m != nil {
+			// Built from the embedded query's own text, never from input.
+			q = "SELECT " + m[2] + " FROM " + m[1] + " LIMIT 0"
+		}
+		if namedParameter.MatchString(q) && !positional.MatchString(q) {
+			var st *sqlx.NamedStmt
+			if st, err = tx.PrepareNamedContext(ctx, q); err == nil {
+				err = st.Close()
+			}
+		} else {
+			var st *sqlx.Stmt
+			if st, err = tx.PreparexContext(ctx, q); err == nil {
+				err = st.Close()
+			}
+		}
+		if err != nil {
+			return fmt.Errorf("query %s: %w", name, err)
+		}
+	}
+	return nil
+}
 
 // Migrate applies every pending migration to sdb.
 func Migrate(ctx context.Context, sdb *sqlx.DB) error {

@@ -17,28 +17,47 @@ type DeliveryKey struct {
 	Channel string
 }
 
-// ClaimDelivery claims k for owner: it is true when the caller may send,
-// because nobody had claimed k, or its last claim failed, or its sender has
-// held it, still sending, for longer than stale. Exactly one caller wins
-// each claim, whatever the number of replicas.
-func (db *DB) ClaimDelivery(ctx context.Context, k DeliveryKey, owner string, stale time.Duration) (bool, error) {
-	var ch string
-	err := db.GetContext(ctx, &ch, db.Query("ClaimDelivery"), k.Period.Time(), k.Entity, k.Channel, owner)
+// ClaimDelivery claims k for owner, to send the figures whose fingerprint
+// is fingerprint: claimed is true when the caller may send, because nobody
+// had claimed k, or its last claim failed, or its sender has held it, still
+// sending, for longer than stale, or it was delivered with other figures.
+// correction is true in that last case (and when a correction's send is
+// retried). Exactly one caller wins each claim, whatever the number of
+// replicas.
+func (db *DB) ClaimDelivery(ctx context.Context, k DeliveryKey, owner string, stale time.Duration, fingerprint string) (claimed, correction bool, _ error) {
+	err := db.GetContext(ctx, &correction, db.Query("ClaimDelivery"), k.Period.Time(), k.Entity, k.Channel, owner, fingerprint)
 	if err == nil {
-		return true, nil
+		return true, correction, nil
 	}
 	if !errors.Is(err, sql.ErrNoRows) {
-		return false, fmt.Errorf("claim delivery %s: %w", k.Channel, err)
+		return false, false, fmt.Errorf("claim delivery %s: %w", k.Channel, err)
 	}
-	err = db.GetContext(ctx, &ch, db.Query("ReclaimDelivery"), k.Period.Time(), k.Entity, k.Channel, owner,
-		fmt.Sprintf("%d seconds", int(stale.Seconds())))
+	if _, err := db.ExecContext(ctx, db.Query("AdoptDeliveredFingerprint"), k.Period.Time(), k.Entity, k.Channel, fingerprint); err != nil {
+		return false, false, fmt.Errorf("claim delivery %s: %w", k.Channel, err)
+	}
+	err = db.GetContext(ctx, &correction, db.Query("ReclaimDelivery"), k.Period.Time(), k.Entity, k.Channel, owner,
+		fmt.Sprintf("%d seconds", int(stale.Seconds())), fingerprint)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
-		return false, nil
+		return false, false, nil
 	case err != nil:
-		return false, fmt.Errorf("claim delivery %s: %w", k.Channel, err)
+		return false, false, fmt.Errorf("claim delivery %s: %w", k.Channel, err)
 	}
-	return true, nil
+	return true, correction, nil
+}
+
+// DeliveredPeriods returns the months delivered to some channel since
+// since, oldest first.
+func (db *DB) DeliveredPeriods(ctx context.Context, since bizenv.Period) ([]bizenv.Period, error) {
+	var ts []time.Time
+	if err := db.SelectContext(ctx, &ts, db.Query("DeliveredPeriods"), since.Time()); err != nil {
+		return nil, fmt.Errorf("read delivered periods: %w", err)
+	}
+	out := make([]bizenv.Period, 0, len(ts))
+	for _, t := range ts {
+		out = append(out, bizenv.NewPeriod(t.Year(), t.Month()))
+	}
+	return out, nil
 }
 
 // RecordDeliveryAttempt records one send of k: sent when sendErr is nil.
@@ -73,6 +92,8 @@ type Delivery struct {
 	ClaimedBy string
 	SentAt    *time.Time
 	Error     string
+	// Corrections counts the corrections delivered after the first send.
+	Corrections int
 }
 
 // Deliveries returns every recorded delivery.
@@ -88,7 +109,7 @@ func (db *DB) Deliveries(ctx context.Context) ([]Delivery, error) {
 			d Delivery
 			t time.Time
 		)
-		if err := rows.Scan(&t, &d.Entity, &d.Channel, &d.Status, &d.Attempts, &d.Failures, &d.ClaimedBy, &d.SentAt, &d.Error); err != nil {
+		if err := rows.Scan(&t, &d.Entity, &d.Channel, &d.Status, &d.Attempts, &d.Failures, &d.ClaimedBy, &d.SentAt, &d.Error, &d.Corrections); err != nil {
 			return nil, fmt.Errorf("read deliveries: %w", err)
 		}
 		d.Period = bizenv.NewPeriod(t.Year(), t.Month())

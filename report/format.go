@@ -46,20 +46,28 @@ func Write(w io.Writer, r *Report, format string) error {
 }
 
 // WriteCSV writes r as one table: a row per figure, the section it belongs
-// to first, values in stored units and as shown. It starts with a UTF-8
-// byte-order mark so that spreadsheet programs read the Chinese right.
+// to first, values in stored units and as shown. change is how much better
+// value is than compared_to (positive better, negative worse), in
+// change_unit: percentage points for ratios and places for ranks, as the
+// page shows them. It starts with a UTF-8 byte-order mark so that
+// spreadsheet programs read the Chinese right.
+//
+// Text that comes from the catalog (codes and names) is escaped against
+// formula injection (see csvText). The numeric columns value, compared_to and
+// change stay numbers, negative ones included; shown is written by Show
+// from a number and a unit, never from text anyone supplied.
 func WriteCSV(w io.Writer, r *Report) error {
 	if _, err := io.WriteString(w, "\ufeff"); err != nil {
 		return err
 	}
 	cw := csv.NewWriter(w)
-	cw.Write([]string{"section", "period", "entity", "indicator", "name_zh", "unit", "value", "compared_to", "change", "shown"})
-	row := func(section string, p bizenv.Period, indicator, name, unit string, value, other *float64, shown string) {
-		change := ""
-		if value != nil && other != nil {
-			change = num(round(*value - *other))
+	cw.Write([]string{"section", "period", "entity", "indicator", "name_zh", "unit", "value", "compared_to", "change", "change_unit", "shown"})
+	row := func(section string, p bizenv.Period, indicator, name, unit string, value, other *float64, change *float64, changeUnit, shown string) {
+		if change == nil {
+			changeUnit = ""
 		}
-		cw.Write([]string{section, p.String(), r.Entity, indicator, name, unit, optNum(value), optNum(other), change, shown})
+		cw.Write([]string{csvText(section), csvText(p.String()), csvText(r.Entity), csvText(indicator), csvText(name), csvText(unit),
+			optNum(value), optNum(other), optNum(change), changeUnit, shown})
 	}
 	f := func(v float64) *float64 { return &v }
 	fi := func(v *int) *float64 {
@@ -68,29 +76,40 @@ func WriteCSV(w io.Writer, r *Report) error {
 		}
 		return f(float64(*v))
 	}
-	row("rank", r.Period, RankIndicator, "全市营商环境考核排名", bizenv.UnitRank, fi(r.Rank.Value), fi(r.Rank.Previous),
-		fmt.Sprintf("%s / %d", rankText(r.Rank.Value), r.Rank.Of))
-	row("decline_streak", r.Period, RankIndicator, "排名连续下滑月数", "months", f(float64(r.DeclineStreak)), nil, strconv.Itoa(r.DeclineStreak))
+	row("rank", r.Period, RankIndicator, "全市营商环境考核排名", bizenv.UnitRank, fi(r.Rank.Value), fi(r.Rank.Previous), fi(r.Rank.Change), UnitPlaces,
+		rankOfText(r.Rank))
+	row("decline_streak", r.Period, RankIndicator, "排名连续下滑月数", "months", f(float64(r.DeclineStreak)), nil, nil, "", strconv.Itoa(r.DeclineStreak))
 	for _, t := range r.Trend {
-		row("trend", t.Period, RankIndicator, "全市营商环境考核排名", bizenv.UnitRank, fi(t.Rank), nil, rankText(t.Rank))
+		row("trend", t.Period, RankIndicator, "全市营商环境考核排名", bizenv.UnitRank, fi(t.Rank), nil, nil, "", rankText(t.Rank))
 	}
 	for _, t := range r.Trend {
-		row("trend", t.Period, ScoreIndicator, "全市营商环境考核得分", bizenv.UnitScore, t.Score, nil, optShow(t.Score, bizenv.UnitScore))
+		row("trend", t.Period, ScoreIndicator, "全市营商环境考核得分", bizenv.UnitScore, t.Score, nil, nil, "", optShow(t.Score, bizenv.UnitScore))
 	}
 	for _, c := range r.Declined {
-		row("declined", r.Period, c.Indicator, c.NameZH, c.Unit, f(c.Value), f(c.Previous), Show(c.Value, c.Unit))
+		row("declined", r.Period, c.Indicator, c.NameZH, c.Unit, f(c.Value), f(c.Previous), f(c.Change), c.ChangeUnit, Show(c.Value, c.Unit))
 	}
 	for _, c := range r.Improved {
-		row("improved", r.Period, c.Indicator, c.NameZH, c.Unit, f(c.Value), f(c.Previous), Show(c.Value, c.Unit))
+		row("improved", r.Period, c.Indicator, c.NameZH, c.Unit, f(c.Value), f(c.Previous), f(c.Change), c.ChangeUnit, Show(c.Value, c.Unit))
 	}
 	for _, g := range r.BelowBenchmark {
-		row("below_benchmark", r.Period, g.Indicator, g.NameZH, g.Unit, f(g.Value), f(g.Benchmark), Show(g.Value, g.Unit))
+		row("below_benchmark", r.Period, g.Indicator, g.NameZH, g.Unit, f(g.Value), f(g.Benchmark), f(g.Gap), g.GapUnit, Show(g.Value, g.Unit))
 	}
 	for _, m := range r.TargetsMissed {
-		row("targets_missed", r.Period, m.Indicator, m.NameZH, m.Unit, f(m.Value), f(m.Target), Show(m.Value, m.Unit))
+		row("targets_missed", r.Period, m.Indicator, m.NameZH, m.Unit, f(m.Value), f(m.Target), f(m.Gap), m.GapUnit, Show(m.Value, m.Unit))
 	}
 	cw.Flush()
 	return cw.Error()
+}
+
+// csvText escapes a text cell that a spreadsheet program would take for a
+// formula, as OWASP recommends for CSV injection: a cell starting with =,
+// +, -, @, a tab or a carriage return gets a leading single quote, so that
+// a catalog name like =HYPERLINK(...) is shown, not run.
+func csvText(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
 }
 
 func num(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
@@ -107,6 +126,15 @@ func optShow(v *float64, unit string) string {
 		return ""
 	}
 	return Show(*v, unit)
+}
+
+// rankOfText writes the rank as "15 / 15", or "15" when the size of the
+// ranking is not known.
+func rankOfText(r RankSummary) string {
+	if r.Ranked < r.Of || r.Value == nil {
+		return rankText(r.Value)
+	}
+	return fmt.Sprintf("%s / %d", rankText(r.Value), r.Of)
 }
 
 func rankText(v *int) string {
@@ -146,8 +174,10 @@ func Show(v float64, unit string) string {
 	return fmt.Sprintf("%.2f", v)
 }
 
-// ShowChange writes a difference in the unit of its values: percentage
-// points for ratios.
+// ShowChange writes a change or gap d in its unit (a Change's ChangeUnit,
+// a Gap's GapUnit), signed as the report signs them: + better, − worse.
+// A ratio's unit is taken as percentage points of a difference of
+// ratios, a rank's as places.
 func ShowChange(d float64, unit string) string {
 	sign := "+"
 	if d < 0 {
@@ -155,9 +185,11 @@ func ShowChange(d float64, unit string) string {
 		d = -d
 	}
 	switch unit {
+	case UnitPercentagePoints:
+		return sign + trimZeros(fmt.Sprintf("%.2f", d)) + "个百分点"
 	case bizenv.UnitRatio:
 		return sign + trimZeros(fmt.Sprintf("%.2f", d*100)) + "个百分点"
-	case bizenv.UnitRank:
+	case UnitPlaces, bizenv.UnitRank:
 		return sign + trimZeros(fmt.Sprintf("%.0f", d)) + "位"
 	}
 	return sign + strings.TrimPrefix(Show(d, unit), "第")

@@ -16,13 +16,13 @@ func Title(r *Report) string {
 func Markdown(r *Report, link string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "### %s\n", Title(r))
-	fmt.Fprintf(&b, "**全市考核排名：第%s名 / %d**", rankText(r.Rank.Value), r.Rank.Of)
+	fmt.Fprintf(&b, "**全市考核排名：第%s名**", rankOfText(r.Rank))
 	if r.Rank.Previous != nil {
 		fmt.Fprintf(&b, "（上月第%d名", *r.Rank.Previous)
-		if c := r.Rank.Change; c != nil && *c > 0 {
-			fmt.Fprintf(&b, "，下降%d位", *c)
-		} else if c != nil && *c < 0 {
-			fmt.Fprintf(&b, "，上升%d位", -*c)
+		if c := r.Rank.Change; c != nil && *c < 0 {
+			fmt.Fprintf(&b, "，下降%d位", -*c)
+		} else if c != nil && *c > 0 {
+			fmt.Fprintf(&b, "，上升%d位", *c)
 		}
 		b.WriteString("）")
 	}
@@ -44,7 +44,7 @@ func Markdown(r *Report, link string) string {
 	if len(r.Declined) > 0 {
 		b.WriteString("**下滑最多**\n")
 		for _, c := range r.Declined[:min(3, len(r.Declined))] {
-			fmt.Fprintf(&b, "- %s：%s（上月%s）\n", c.NameZH, Show(c.Value, c.Unit), Show(c.Previous, c.Unit))
+			fmt.Fprintf(&b, "- %s：%s（%s%s）\n", c.NameZH, Show(c.Value, c.Unit), c.Before(), Show(c.Previous, c.Unit))
 		}
 		b.WriteString("\n")
 	}

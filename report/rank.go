@@ -2,6 +2,7 @@ package report
 
 import (
 	"cmp"
+	"math"
 	"slices"
 
 	"github.com/bizenv/bizenv"
@@ -52,4 +53,36 @@ func Peers(cat bizenv.Catalog, e bizenv.Entity) []bizenv.Entity {
 		}
 	}
 	return out
+}
+
+// Ranking ranks the values of ind, one per peer, best first, and says how
+// many places there are (of), or nil when that is not known. An indicator
+// measured in ranks (unit rank: a city's or a national ranking published
+// elsewhere) is not ranked again among the peers stored here: its values
+// are the ranks, and of is known only when the stored peers fill every
+// place up to the highest rank; else a lone district ranked 25th
+// nationally would read "1st of 1".
+func Ranking(values []bizenv.Observation, ind bizenv.Indicator) (ranked []Ranked, of *int) {
+	if ind.Unit != bizenv.UnitRank {
+		ranked = Rank(values, ind.Direction)
+		n := len(ranked)
+		return ranked, &n
+	}
+	ranked = make([]Ranked, 0, len(values))
+	highest := 0
+	for _, o := range values {
+		r := int(math.Round(o.Value))
+		ranked = append(ranked, Ranked{Rank: r, Entity: o.Entity, Value: o.Value})
+		highest = max(highest, r)
+	}
+	slices.SortFunc(ranked, func(a, b Ranked) int {
+		if c := cmp.Compare(a.Rank, b.Rank); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.Entity, b.Entity)
+	})
+	if n := len(ranked); n >= highest {
+		return ranked, &n
+	}
+	return ranked, nil
 }

@@ -9,9 +9,12 @@ package report
 import (
 	"cmp"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
 
 	"github.com/bizenv/bizenv"
 )
@@ -67,15 +70,23 @@ type Report struct {
 	// PeerRanks are the indicators on which the entity ranks worst among
 	// its peers, worst first.
 	PeerRanks []PeerRank `json:"peer_ranks"`
+
+	fingerprint string // of the stored figures read; see Fingerprint
 }
 
 // RankSummary is the entity's place in the city's assessment. Change is
-// Value minus Previous: positive means it fell.
+// Previous minus Value, in places: positive means it rose, as every change
+// in the report is positive when it is better.
 type RankSummary struct {
 	Value    *int `json:"value"`
 	Previous *int `json:"previous"`
 	Change   *int `json:"change"`
-	Of       int  `json:"of"` // how many peers are ranked in Period
+	// Of is how many places the ranking has: the peers ranked in Period,
+	// and never fewer than Value (the peers' ranks may not all be stored).
+	Of int `json:"of"`
+	// Ranked is how many peers have a rank stored for Period; below Of,
+	// the size of the ranking is not known and Of is only a floor.
+	Ranked int `json:"ranked"`
 }
 
 // ScoreSummary is the assessment score beside the rank.
@@ -92,20 +103,42 @@ type TrendPoint struct {
 	Score  *float64      `json:"score"`
 }
 
-// Change is an indicator that moved against the period before (a month, or
-// a year for annual indicators). Change is Value minus Previous.
+// Change is an indicator that moved against the period before: the month
+// before, or the year before for annual indicators (Frequency). Change is
+// how much better Value is than Previous (negative: worse), in ChangeUnit.
+// DeclineStreak counts periods of the indicator's frequency.
 type Change struct {
-	Indicator     string  `json:"indicator"`
-	NameZH        string  `json:"name_zh"`
-	Unit          string  `json:"unit"`
-	Value         float64 `json:"value"`
-	Previous      float64 `json:"previous"`
-	Change        float64 `json:"change"`
-	DeclineStreak int     `json:"decline_streak"`
+	Indicator     string           `json:"indicator"`
+	NameZH        string           `json:"name_zh"`
+	Unit          string           `json:"unit"`
+	Frequency     bizenv.Frequency `json:"frequency"`
+	Value         float64          `json:"value"`
+	Previous      float64          `json:"previous"`
+	Change        float64          `json:"change"`
+	ChangeUnit    string           `json:"change_unit"`
+	DeclineStreak int              `json:"decline_streak"`
+}
+
+// Before names the period c compares with: 上年 for annual indicators,
+// else 上月.
+func (c Change) Before() string {
+	if c.Frequency == bizenv.Annual {
+		return "上年"
+	}
+	return "上月"
+}
+
+// Streak writes DeclineStreak in the indicator's periods: 2个月, or 2年.
+func (c Change) Streak() string {
+	if c.Frequency == bizenv.Annual {
+		return fmt.Sprintf("%d年", c.DeclineStreak)
+	}
+	return fmt.Sprintf("%d个月", c.DeclineStreak)
 }
 
 // Gap is an indicator on which the entity is worse than its benchmark.
-// Gap is Value minus Benchmark.
+// Gap is how much better Value is than Benchmark, in GapUnit: negative, as
+// the entity is behind.
 type Gap struct {
 	Indicator string  `json:"indicator"`
 	NameZH    string  `json:"name_zh"`
@@ -113,10 +146,11 @@ type Gap struct {
 	Value     float64 `json:"value"`
 	Benchmark float64 `json:"benchmark"`
 	Gap       float64 `json:"gap"`
+	GapUnit   string  `json:"gap_unit"`
 }
 
-// Miss is an indicator whose value misses its catalog target. Gap is Value
-// minus Target.
+// Miss is an indicator whose value misses its catalog target. Gap is how
+// much better Value is than Target, in GapUnit: negative, as it misses.
 type Miss struct {
 	Indicator string  `json:"indicator"`
 	NameZH    string  `json:"name_zh"`
@@ -124,6 +158,29 @@ type Miss struct {
 	Value     float64 `json:"value"`
 	Target    float64 `json:"target"`
 	Gap       float64 `json:"gap"`
+	GapUnit   string  `json:"gap_unit"`
+}
+
+// Units of changes and gaps that differ from their values' units.
+const (
+	// UnitPercentagePoints is the unit of a change or gap of a ratio:
+	// 0.583 to 0.524 is −5.9 percentage points, as the page shows it.
+	UnitPercentagePoints = "percentage_points"
+	// UnitPlaces is the unit of a change or gap of a rank.
+	UnitPlaces = "places"
+)
+
+// better is how much better a is than b for ind, positive when better
+// whatever the indicator's direction, in the unit the report shows it in.
+func better(a, b float64, ind bizenv.Indicator) (float64, string) {
+	d := (a - b) * ind.Direction.Sign()
+	switch ind.Unit {
+	case bizenv.UnitRatio:
+		return round(d * 100), UnitPercentagePoints
+	case bizenv.UnitRank:
+		return round(d), UnitPlaces
+	}
+	return round(d), ind.Unit
 }
 
 // DefaultEntity is the entity a report is for when none is named: the
@@ -140,8 +197,22 @@ func DefaultEntity(cat bizenv.Catalog) (string, bool) {
 	return "", false
 }
 
+// NoDataError is Build's answer for an entity without a single value in
+// the period: a late notice, a month not yet collected, or an entity (the
+// city, a benchmark) that is not assessed.
+type NoDataError struct {
+	Entity string
+	Period bizenv.Period
+}
+
+func (e NoDataError) Error() string { return fmt.Sprintf("no data for %s in %s", e.Entity, e.Period) }
+
+// Unwrap gives the error its ENOTFOUND code.
+func (e NoDataError) Unwrap() error { return bizenv.Errorf(bizenv.ENOTFOUND, "%s", e.Error()) }
+
 // Build reads what the report needs from s and assembles it. Errors:
-// ENOTFOUND for an unknown entity, EINTERNAL for failures of s.
+// ENOTFOUND for an unknown entity, NoDataError (ENOTFOUND) when the entity
+// has no value in period, EINTERNAL for failures of s.
 func Build(ctx context.Context, s Store, period bizenv.Period, entity string) (*Report, error) {
 	cat, err := s.Catalog(ctx)
 	if err != nil {
@@ -164,29 +235,44 @@ func Build(ctx context.Context, s Store, period bizenv.Period, entity string) (*
 		return nil, fmt.Errorf("report: %w", err)
 	}
 	h := history{}
+	hasData := false
 	for _, o := range obs {
 		h.put(o.Entity, o.Indicator, o.Period, o.Value)
+		hasData = hasData || (o.Entity == ent.Code && o.Period == period)
+	}
+	// A month without figures is not a month without problems: reporting
+	// it would print an all-clear (SPEC section 9). Neither is an entity
+	// that is not assessed among peers (the city, the city average): it has
+	// no standing to report, only figures others are measured against.
+	peerList := Peers(cat, ent)
+	if !hasData || (len(peerList) < 2 && h.value(ent.Code, RankIndicator, period) == nil) {
+		return nil, NoDataError{Entity: ent.Code, Period: period}
 	}
 
 	r := &Report{Period: period, Entity: ent.Code, EntityName: ent.NameZH, Benchmark: ent.Benchmark,
-		Declined: []Change{}, Improved: []Change{}, BelowBenchmark: []Gap{}, TargetsMissed: []Miss{}}
+		Declined: []Change{}, Improved: []Change{}, BelowBenchmark: []Gap{}, TargetsMissed: []Miss{},
+		fingerprint: fingerprint(obs, ranks)}
 	if b, ok := cat.Entity(ent.Benchmark); ok {
 		r.BenchmarkName = b.NameZH
 	}
 	peers := map[string]bool{}
-	for _, p := range Peers(cat, ent) {
+	for _, p := range peerList {
 		peers[p.Code] = true
 	}
 	for _, o := range ranks {
 		if peers[o.Entity] {
-			r.Rank.Of++
+			r.Rank.Ranked++
 		}
 	}
 	prev := period.AddMonths(-1)
 	r.Rank.Value = h.rank(ent.Code, period)
 	r.Rank.Previous = h.rank(ent.Code, prev)
+	r.Rank.Of = r.Rank.Ranked
+	if r.Rank.Value != nil {
+		r.Rank.Of = max(r.Rank.Of, *r.Rank.Value)
+	}
 	if r.Rank.Value != nil && r.Rank.Previous != nil {
-		d := *r.Rank.Value - *r.Rank.Previous
+		d := *r.Rank.Previous - *r.Rank.Value
 		r.Rank.Change = &d
 	}
 	r.Score = ScoreSummary{
@@ -219,8 +305,9 @@ func Build(ctx context.Context, s Store, period bizenv.Period, entity string) (*
 		sign := ind.Direction.Sign()
 		step := ind.CompareStep()
 		if p := h.value(ent.Code, ind.Code, period.AddMonths(-step)); p != nil && *v != *p {
-			c := Change{Indicator: ind.Code, NameZH: ind.NameZH, Unit: ind.Unit, Value: *v, Previous: *p,
-				Change: round(*v - *p), DeclineStreak: h.streak(ent.Code, ind.Code, period, ind.Direction, step)}
+			c := Change{Indicator: ind.Code, NameZH: ind.NameZH, Unit: ind.Unit, Frequency: ind.Frequency, Value: *v, Previous: *p,
+				DeclineStreak: h.streak(ent.Code, ind.Code, period, ind.Direction, step)}
+			c.Change, c.ChangeUnit = better(*v, *p, ind)
 			w := weighed{item: c, by: relative(*v-*p, *p) * sign}
 			if w.by < 0 {
 				declined = append(declined, w)
@@ -229,11 +316,13 @@ func Build(ctx context.Context, s Store, period bizenv.Period, entity string) (*
 			}
 		}
 		if b := h.value(ent.Benchmark, ind.Code, period); b != nil && (*v-*b)*sign < 0 {
-			g := Gap{Indicator: ind.Code, NameZH: ind.NameZH, Unit: ind.Unit, Value: *v, Benchmark: *b, Gap: round(*v - *b)}
+			g := Gap{Indicator: ind.Code, NameZH: ind.NameZH, Unit: ind.Unit, Value: *v, Benchmark: *b}
+			g.Gap, g.GapUnit = better(*v, *b, ind)
 			below = append(below, weighed{item: g, by: relative(*v-*b, *b) * sign})
 		}
 		if ind.Target != nil && !ind.MeetsTarget(*v) {
-			m := Miss{Indicator: ind.Code, NameZH: ind.NameZH, Unit: ind.Unit, Value: *v, Target: *ind.Target, Gap: round(*v - *ind.Target)}
+			m := Miss{Indicator: ind.Code, NameZH: ind.NameZH, Unit: ind.Unit, Value: *v, Target: *ind.Target}
+			m.Gap, m.GapUnit = better(*v, *ind.Target, ind)
 			missed = append(missed, weighed{item: m, by: relative(*v-*ind.Target, *ind.Target) * sign})
 		}
 	}
@@ -317,4 +406,30 @@ func (h history) streak(entity, indicator string, p bizenv.Period, dir bizenv.Di
 		n++
 		p = p.AddMonths(-step)
 	}
+}
+
+// Fingerprint identifies the stored figures r was built from: the same
+// figures give the same fingerprint, and a revision of any of them (a value
+// of the entity or its benchmark in the months the report reads, a peer's
+// rank in its period) gives another. Delivery compares it with what it sent
+// to know when a correction is due. It hashes the stored figures rather
+// than the report, so a new bizenv version that words or derives the report
+// differently does not count as a revision, nor does a catalog change.
+func (r *Report) Fingerprint() string { return r.fingerprint }
+
+// fingerprint hashes observations in an order of their own, so that it
+// does not depend on the order a Store returns them in.
+func fingerprint(sets ...[]bizenv.Observation) string {
+	var lines []string
+	for _, obs := range sets {
+		for _, o := range obs {
+			lines = append(lines, o.Indicator+"|"+o.Entity+"|"+o.Period.String()+"|"+strconv.FormatFloat(o.Value, 'g', -1, 64))
+		}
+	}
+	slices.Sort(lines)
+	h := sha256.New()
+	for _, l := range lines {
+		h.Write([]byte(l + "\n"))
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }

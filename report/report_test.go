@@ -77,7 +77,7 @@ func TestDemoNovember2020(t *testing.T) {
 		if got, want := deref(r.Rank.Previous), 14; got != want {
 			t.Errorf("previous: got %d, want %d", got, want)
 		}
-		if got, want := deref(r.Rank.Change), 1; got != want {
+		if got, want := deref(r.Rank.Change), -1; got != want { // fell a place: negative, as worse
 			t.Errorf("change: got %d, want %d", got, want)
 		}
 		if got, want := r.Rank.Of, 15; got != want {
@@ -231,4 +231,23 @@ func equal(a, b []int) bool {
 		}
 	}
 	return true
+}
+
+// TestFingerprint: the same stored figures give the same fingerprint, a
+// revised figure another.
+func TestFingerprint(t *testing.T) {
+	db := demoDB(t)
+	first := build(t, db, "2020-11", "wuhan-edz").Fingerprint()
+	if again := build(t, db, "2020-11", "wuhan-edz").Fingerprint(); again != first || len(first) != 64 {
+		t.Fatalf("rebuilt: got %q, want %q", again, first)
+	}
+	p, _ := bizenv.ParsePeriod("2020-11")
+	_, err := db.Store(context.Background(), bizenv.Batch{Kind: bizenv.RunImport, Name: "import", Actor: "test",
+		Observations: []bizenv.Observation{{Indicator: "ywtb_case_volume", Entity: "wuhan-avg", Period: p, Value: 0.9, Source: "revised"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if revised := build(t, db, "2020-11", "wuhan-edz").Fingerprint(); revised == first {
+		t.Errorf("a revised benchmark value left the fingerprint unchanged")
+	}
 }

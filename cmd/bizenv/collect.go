@@ -13,6 +13,7 @@ import (
 	"github.com/bizenv/bizenv"
 	"github.com/bizenv/bizenv/collectors"
 	"github.com/bizenv/bizenv/config"
+	"github.com/bizenv/bizenv/ingest"
 )
 
 // runCollect runs collectors once now, through the Runner the scheduler
@@ -23,7 +24,7 @@ func runCollect(ctx context.Context, env *environment, args []string) error {
 	c.register(fs)
 	configFile := fs.String("config.file", "", "configuration file with the collectors (required)")
 	only := fs.String("collector", "", "run only the collector of this name (default: all)")
-	period := fs.String("period", "", "collect this month, YYYY-MM (default: the last closed month)")
+	period := fs.String("period", "", "collect this month: YYYY-MM, YYYY/M, YYYY年M月 or YYYYMM (default: the last closed month)")
 	from := fs.String("from", "", "backfill from this month, YYYY-MM (with --to)")
 	to := fs.String("to", "", "backfill up to this month, YYYY-MM (with --from)")
 	if err := parseFlags(env, fs, args); err != nil {
@@ -119,7 +120,7 @@ func runCollector(ctx context.Context, r *collectors.Runner, name string, req co
 // collectRequest reads --period or --from/--to.
 func collectRequest(period, from, to string) (collectors.Request, error) {
 	parse := func(flag, s string) (bizenv.Period, error) {
-		p, err := bizenv.ParsePeriod(s)
+		p, err := ingest.ParseRequestedPeriod(s, time.Now())
 		if err != nil {
 			return p, fmt.Errorf("collect: --%s: %s", flag, bizenv.ErrorMessage(err))
 		}
@@ -219,10 +220,10 @@ func startCollectors(db *database, cfg *config.Config, reg prometheus.Registerer
 // (and so the same lock and records) as the schedule.
 type collectorRunner struct{ runner *collectors.Runner }
 
-// RunNow runs the named collector for the last closed month and returns
-// its last recorded run, whatever its outcome.
-func (c *collectorRunner) RunNow(ctx context.Context, name string) (bizenv.Run, error) {
-	results, err := c.runner.Run(ctx, name, collectors.Request{})
+// RunNow runs the named collector for the last closed month on behalf of
+// actor and returns its last recorded run, whatever its outcome.
+func (c *collectorRunner) RunNow(ctx context.Context, name, actor string) (bizenv.Run, error) {
+	results, err := c.runner.Run(ctx, name, collectors.Request{Actor: actor})
 	switch {
 	case errors.Is(err, collectors.ErrUnknown):
 		return bizenv.Run{}, bizenv.Errorf(bizenv.ENOTFOUND, "no collector named %q", name)

@@ -171,7 +171,8 @@ func TestCollectUsage(t *testing.T) {
 		{"no config", []string{"collect"}, "collect: --config.file is required"},
 		{"period and range", []string{"collect", "--config.file", cfg, "--period", "2021-09", "--from", "2021-01", "--to", "2021-03"}, "collect: give --period or --from/--to, not both"},
 		{"from alone", []string{"collect", "--config.file", cfg, "--from", "2021-01"}, "collect: --from and --to go together"},
-		{"bad period", []string{"collect", "--config.file", cfg, "--period", "2021-9"}, `collect: --period: bad period "2021-9": want YYYY-MM`},
+		{"bad period", []string{"collect", "--config.file", cfg, "--period", "2021-13"}, `collect: --period: bad period "2021-13": month must be 1..12`},
+		{"future period", []string{"collect", "--config.file", cfg, "--from", "2021年1月", "--to", "2999/1"}, `collect: --to: period "2999/1" is in the future (now is ` + time.Now().In(time.FixedZone("CST", 8*60*60)).Format("2006-01") + ")"},
 		{"backwards", []string{"collect", "--config.file", cfg, "--from", "2021-09", "--to", "2021-01"}, "collect: --to 2021-01 is before --from 2021-09"},
 		{"unknown collector", []string{"collect", "--config.file", cfg, "--collector", "nope"}, `collect: no collector named "nope" in ` + cfg},
 	} {

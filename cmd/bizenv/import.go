@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/user"
+	"strconv"
 	"time"
 
 	"github.com/bizenv/bizenv"
@@ -18,7 +20,7 @@ func runImport(ctx context.Context, env *environment, args []string) error {
 	dryRun := fs.Bool("dry-run", false, "validate and count against what is stored, store nothing")
 	allowPartial := fs.Bool("allow-partial", false, "store the good rows even when some are rejected")
 	sheet := fs.String("sheet", "", "XLSX sheet to read (default the first)")
-	actor := fs.String("actor", "", "who is importing, recorded on every revision (default $USER)")
+	actor := fs.String("actor", "", "who is importing, recorded on every revision (default $USER, else the OS user)")
 	if err := parseFlags(env, fs, args); err != nil {
 		return err
 	}
@@ -26,7 +28,7 @@ func runImport(ctx context.Context, env *environment, args []string) error {
 		return &exitError{code: exitUsage, err: errors.New("usage: bizenv import [--dry-run] [--allow-partial] FILE [FILE ...]")}
 	}
 	if *actor == "" {
-		*actor = env.getenv("USER")
+		*actor = osUser(env)
 	}
 	logger := c.logger(env)
 	start := time.Now()
@@ -85,4 +87,17 @@ func formatReject(r bizenv.Reject) string {
 		return fmt.Sprintf("%s:%d: %s", r.File, r.Line, r.Reason)
 	}
 	return fmt.Sprintf("%s: %s", r.File, r.Reason)
+}
+
+// osUser names who runs the program, for the audit trail: $USER, else the
+// account of the process's user id (cron and systemd set no $USER), else
+// that id.
+func osUser(env *environment) string {
+	if name := env.getenv("USER"); name != "" {
+		return name
+	}
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		return u.Username
+	}
+	return "uid:" + strconv.Itoa(os.Getuid())
 }

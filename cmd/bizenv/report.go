@@ -8,12 +8,14 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/bizenv/bizenv"
 	"github.com/bizenv/bizenv/api"
 	"github.com/bizenv/bizenv/config"
+	"github.com/bizenv/bizenv/ingest"
 	"github.com/bizenv/bizenv/report"
 	"github.com/bizenv/bizenv/report/deliver"
 )
@@ -22,7 +24,7 @@ func runReport(ctx context.Context, env *environment, args []string) error {
 	var c commonFlags
 	fs := newFlagSet("report", env)
 	c.register(fs)
-	period := fs.String("period", "", "the month to report on, YYYY-MM (required)")
+	period := fs.String("period", "", "the month to report on: YYYY-MM, YYYY/M, YYYY年M月 or YYYYMM (required)")
 	entity := fs.String("entity", "", "entity code (default wuhan-edz, or the first district)")
 	format := fs.String("format", "json", "json, html or csv")
 	out := fs.String("o", "", "write to this file instead of standard output")
@@ -33,7 +35,7 @@ func runReport(ctx context.Context, env *environment, args []string) error {
 	if *period == "" || fs.NArg() > 0 {
 		return &exitError{code: exitUsage, err: usage}
 	}
-	p, err := bizenv.ParsePeriod(*period)
+	p, err := ingest.ParseRequestedPeriod(*period, time.Now())
 	if err != nil {
 		return &exitError{code: exitUsage, err: fmt.Errorf("--period: %w", err)}
 	}
@@ -60,6 +62,9 @@ func runReport(ctx context.Context, env *environment, args []string) error {
 	}
 	r, err := report.Build(ctx, db, p, *entity)
 	if err != nil {
+		if nd := (report.NoDataError{}); errors.As(err, &nd) {
+			return &exitError{code: exitRejected, err: err}
+		}
 		if bizenv.ErrorCode(err) != bizenv.EINTERNAL {
 			return &exitError{code: exitUsage, err: fmt.Errorf("report: %w", err)}
 		}
@@ -90,7 +95,7 @@ func serveAPIAndReports(env *environment, db *database, cfg *config.Config, runn
 	}
 	apiHandler := api.NewServer(api.Config{
 		Store:        db.DB,
-		Tokens:       api.NewTokens(static, cfg.API.TokensFile),
+		Tokens:       api.NewTokens(static, cfg.API.TokensFile, logger.With("component", "api")),
 		Collectors:   runner,
 		MaxBodyBytes: cfg.API.MaxBodyBytes,
 		Logger:       logger.With("component", "api"),

@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/exporter-toolkit/web"
 
+	"github.com/bizenv/bizenv/api"
 	"github.com/bizenv/bizenv/metrics"
 )
 
@@ -32,6 +33,13 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 	webConfig := fs.String("web.config.file", "", "exporter-toolkit web configuration file for TLS and basic auth")
 	configFile := fs.String("config.file", "", "configuration file: time zone, catalog file, collectors")
 	configCheck := fs.Bool("config.check", false, "validate --config.file, print \"config OK\" and exit")
+	// Reading a request and writing its answer are bounded so that slow or
+	// stalled clients cannot hold connections, and so file descriptors, for
+	// ever. The defaults leave room for a 64 MiB upload over a slow link and
+	// for the longest answer, a report or an import of a large file.
+	readTimeout := fs.Duration("web.read-timeout", 5*time.Minute, "longest time to read a request, body included")
+	writeTimeout := fs.Duration("web.write-timeout", 10*time.Minute, "longest time from the end of a request's headers to the end of its answer")
+	idleTimeout := fs.Duration("web.idle-timeout", 2*time.Minute, "how long an idle keep-alive connection stays open")
 	if err := parseFlags(env, fs, args); err != nil {
 		return err
 	}
@@ -41,6 +49,11 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 	}
 	if len(addrs) == 0 {
 		addrs = listFlag{":9817"}
+	}
+	for name, d := range map[string]time.Duration{"web.read-timeout": *readTimeout, "web.write-timeout": *writeTimeout, "web.idle-timeout": *idleTimeout} {
+		if d <= 0 {
+			return &exitError{code: exitUsage, err: fmt.Errorf("--%s: must be positive, got %s", name, d)}
+		}
 	}
 	if *webConfig != "" {
 		if err := web.Validate(*webConfig); err != nil {
@@ -83,7 +96,13 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 		listeners = append(listeners, l)
 		logger.Info("listening", "address", l.Addr().String())
 	}
-	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       *readTimeout,
+		WriteTimeout:      *writeTimeout,
+		IdleTimeout:       *idleTimeout,
+	}
 	systemd := false
 	served := make(chan error, 1)
 	go func() {
@@ -131,5 +150,5 @@ func newHandler(db *database, reg *prometheus.Registry, logger *slog.Logger) htt
 	} else {
 		logger.Error("landing page", "err", err)
 	}
-	return mux
+	return api.JSONErrors(mux)
 }

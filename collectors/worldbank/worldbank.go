@@ -35,6 +35,7 @@ type Source struct {
 	name   string
 	cfg    config.WorldBank
 	client *fetch.Client
+	logger *slog.Logger
 }
 
 // Options are what New needs besides the configuration.
@@ -47,9 +48,48 @@ type Options struct {
 // New returns the source of the collector name configured by cfg, which
 // config has validated.
 func New(name string, cfg config.WorldBank, opts Options) *Source {
-	return &Source{name: name, cfg: cfg, client: &fetch.Client{
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Source{name: name, cfg: cfg, logger: opts.Logger, client: &fetch.Client{
 		HTTP: opts.HTTP, Timeout: cfg.TimeoutDuration, Retries: 3, Backoff: opts.Backoff, Logger: opts.Logger,
 	}}
+}
+
+// Range is what a fetch asks the bank for: the years From to To, or, when
+// Latest is above 0, the Latest most recent years that have a value
+// (the API's mrnev), whenever they were.
+type Range struct {
+	From, To int
+	Latest   int
+}
+
+// RangeFor returns the range to ask for. A scheduled run (scheduled true)
+// asks for the configured number of most recent non-empty values: an
+// annual series is published a year or more late, and a discontinued one
+// (the Doing Business indicators, last published for 2019) has nothing in
+// any window up to now. An explicit request (a backfill) keeps the years of
+// its periods.
+func (s *Source) RangeFor(periods []bizenv.Period, scheduled bool) Range {
+	if scheduled {
+		return Range{Latest: s.cfg.Years}
+	}
+	from, to := s.Years(periods)
+	return Range{From: from, To: to}
+}
+
+func (r Range) query() (key, value string) {
+	if r.Latest > 0 {
+		return "mrnev", fmt.Sprint(r.Latest)
+	}
+	return "date", fmt.Sprintf("%d:%d", r.From, r.To)
+}
+
+func (r Range) String() string {
+	if r.Latest > 0 {
+		return fmt.Sprintf("the %d most recent values", r.Latest)
+	}
+	return fmt.Sprintf("%d to %d", r.From, r.To)
 }
 
 // Years returns the range of years to ask for: those of the periods
@@ -90,10 +130,21 @@ func (s *Source) CheckCatalog(cat bizenv.Catalog) error {
 // Fetch gets every page of every configured indicator for the years from
 // to to, and checks each value with v.
 func (s *Source) Fetch(ctx context.Context, from, to int, v *ingest.Validator) (bizenv.Batch, error) {
+	return s.FetchRange(ctx, Range{From: from, To: to}, v)
+}
+
+// FetchRange gets every page of every configured indicator for r, and
+// checks each value with v. An indicator for which the bank has no value
+// at all in r (a wrong id, a series not kept for these countries) is
+// logged and rejected with that reason, so the run says so instead of
+// succeeding with nothing.
+func (s *Source) FetchRange(ctx context.Context, r Range, v *ingest.Validator) (bizenv.Batch, error) {
 	var b bizenv.Batch
 	countries := strings.Join(sortedKeys(s.cfg.Countries), ";")
+	key, value := r.query()
 	record := 0
 	for _, id := range sortedKeys(s.cfg.Indicators) {
+		values, first := 0, ""
 		pages := 1
 		for page := 1; page <= pages; page++ {
 			if page > maxPages {
@@ -102,10 +153,13 @@ func (s *Source) Fetch(ctx context.Context, from, to int, v *ingest.Validator) (
 			u := fmt.Sprintf("%s/country/%s/indicator/%s?%s", s.cfg.BaseURL, url.PathEscape(countries), url.PathEscape(id), url.Values{
 				"format":   {"json"},
 				"per_page": {fmt.Sprint(perPage)},
-				"date":     {fmt.Sprintf("%d:%d", from, to)},
+				key:        {value},
 				"page":     {fmt.Sprint(page)},
 			}.Encode())
 			where := fetch.Redact(u)
+			if page == 1 {
+				first = where
+			}
 			body, err := s.client.Get(ctx, u)
 			if err != nil {
 				return bizenv.Batch{}, err
@@ -117,10 +171,18 @@ func (s *Source) Fetch(ctx context.Context, from, to int, v *ingest.Validator) (
 			sum := sha256.Sum256(body)
 			b.Payloads = append(b.Payloads, bizenv.Payload{Name: where, SHA256: hex.EncodeToString(sum[:]), Content: body})
 			pages = n
-			for _, r := range rows {
+			for _, row := range rows {
 				record++
-				s.check(&b, v, where, record, id, r)
+				if s.check(&b, v, where, record, id, row) {
+					values++
+				}
 			}
+		}
+		if values == 0 {
+			reason := fmt.Sprintf("indicator %s (%s): the World Bank has no value for %s in %s; check the id, or whether the series is still published",
+				id, s.cfg.Indicators[id], countries, r)
+			s.logger.Warn("World Bank indicator without values", "indicator", id, "range", r.String())
+			b.Rejects = append(b.Rejects, bizenv.Reject{File: first, Record: id, Reason: reason})
 		}
 	}
 	return b, nil
@@ -171,10 +233,11 @@ func parsePage(body []byte) (rows []gjson.Result, pages int, err error) {
 
 var yearRE = regexp.MustCompile(`^\d{4}$`)
 
-func (s *Source) check(b *bizenv.Batch, v *ingest.Validator, where string, line int, id string, r gjson.Result) {
+// check checks one row into b; it is false when the row has no value.
+func (s *Source) check(b *bizenv.Batch, v *ingest.Validator, where string, line int, id string, r gjson.Result) bool {
 	val := r.Get("value")
 	if val.Type == gjson.Null || !val.Exists() {
-		return // the bank has no value for that year
+		return false // the bank has no value for that year
 	}
 	value := val.Raw
 	if val.Type == gjson.String {
@@ -203,6 +266,7 @@ func (s *Source) check(b *bizenv.Batch, v *ingest.Validator, where string, line 
 	} else if reject != nil {
 		b.Rejects = append(b.Rejects, *reject)
 	}
+	return true
 }
 
 func nonEmpty(s ...string) []string {

@@ -98,8 +98,11 @@ func TestFetch(t *testing.T) {
 		if strings.Join(got, "\n") != strings.Join(want, "\n") {
 			t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 		}
-		if len(batch.Rejects) > 0 {
-			t.Errorf("got rejects %v", batch.Rejects)
+	})
+	t.Run("an indicator without any value is rejected", func(t *testing.T) {
+		want := "indicator IC.REG.PROC (wb_bizstart_procedures): the World Bank has no value for CHN in 2017 to 2021; check the id, or whether the series is still published"
+		if len(batch.Rejects) != 1 || batch.Rejects[0].Reason != want || batch.Rejects[0].Record != "IC.REG.PROC" {
+			t.Errorf("got rejects %v, want one: %s", batch.Rejects, want)
 		}
 	})
 	t.Run("every page asked for", func(t *testing.T) {
@@ -133,6 +136,26 @@ func TestYears(t *testing.T) {
 			from, to := src.Years(tc.periods)
 			if from != tc.from || to != tc.to {
 				t.Errorf("got %d:%d, want %d:%d", from, to, tc.from, tc.to)
+			}
+		})
+	}
+}
+
+func TestRangeFor(t *testing.T) {
+	src := source(t, "https://api.worldbank.org/v2", "{IC.REG.DURS: wb_bizstart_days}")
+	for _, tc := range []struct {
+		name      string
+		periods   []bizenv.Period
+		scheduled bool
+		want      worldbank.Range
+	}{
+		{"scheduled", []bizenv.Period{bizenv.NewPeriod(2026, 10)}, true, worldbank.Range{Latest: 5}},
+		{"one period asked for", []bizenv.Period{bizenv.NewPeriod(2019, 12)}, false, worldbank.Range{From: 2015, To: 2019}},
+		{"backfill", []bizenv.Period{bizenv.NewPeriod(2015, 1), bizenv.NewPeriod(2019, 12)}, false, worldbank.Range{From: 2015, To: 2019}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := src.RangeFor(tc.periods, tc.scheduled); got != tc.want {
+				t.Errorf("got %+v, want %+v", got, tc.want)
 			}
 		})
 	}

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"slices"
 	"sync"
 	"time"
 
@@ -27,7 +28,8 @@ import (
 // Store is what delivery reads and records. postgres.DB is one.
 type Store interface {
 	report.Store
-	ClaimDelivery(ctx context.Context, k postgres.DeliveryKey, owner string, stale time.Duration) (bool, error)
+	ClaimDelivery(ctx context.Context, k postgres.DeliveryKey, owner string, stale time.Duration, fingerprint string) (claimed, correction bool, _ error)
+	DeliveredPeriods(ctx context.Context, since bizenv.Period) ([]bizenv.Period, error)
 	RecordDeliveryAttempt(ctx context.Context, k postgres.DeliveryKey, sendErr error) error
 	FailDelivery(ctx context.Context, k postgres.DeliveryKey) error
 	DeliveryTotals(ctx context.Context) ([]postgres.DeliveryTotal, error)
@@ -41,6 +43,24 @@ type Message struct {
 	HTML     []byte
 	CSV      []byte
 	Link     string // the full report, "" without a base URL
+	// Fingerprint identifies the figures the report was built from
+	// (report.Report.Fingerprint).
+	Fingerprint string
+	// Correction marks a report sent again because its figures were
+	// revised after it was delivered; Title and Markdown then say 更正.
+	Correction bool
+}
+
+// correctionMark heads the title of a report sent again with revised
+// figures.
+const correctionMark = "【更正】"
+
+// asCorrection returns m marked as a correction of what was delivered.
+func (m Message) asCorrection() Message {
+	m.Correction = true
+	m.Title = correctionMark + m.Title
+	m.Markdown = "> " + correctionMark + "本月报数据已修订，以本次为准。\n\n" + m.Markdown
+	return m
 }
 
 // Sender sends a message through one channel.
@@ -114,12 +134,19 @@ func FromConfig(store Store, c *config.Report, owner string, logger *slog.Logger
 }
 
 // Deliver sends the report of period for every entity through every
-// channel that has not had it yet. Channels are sent to side by side, so a
-// slow or failing one holds up no other. It returns the failures joined.
+// channel that has not had it yet, or that had it with figures since
+// revised (then marked 更正). An entity without data in period is left for
+// a later run: nothing is claimed, so the report goes out once the figures
+// arrive. Channels are sent to side by side, so a slow or failing one holds
+// up no other. It returns the failures joined.
 func (d *Deliverer) Deliver(ctx context.Context, period bizenv.Period) error {
 	var errs []error
 	for _, entity := range d.entities {
 		msg, err := d.message(ctx, period, entity)
+		if nd := (report.NoDataError{}); errors.As(err, &nd) {
+			d.logger.Info("report waits for data", "entity", entity, "period", period.String())
+			continue
+		}
 		if err != nil {
 			errs = append(errs, fmt.Errorf("report %s %s: %w", entity, period, err))
 			continue
@@ -147,7 +174,7 @@ func (d *Deliverer) message(ctx context.Context, period bizenv.Period, entity st
 	if err != nil {
 		return Message{}, err
 	}
-	m := Message{Report: r, Title: report.Title(r)}
+	m := Message{Report: r, Title: report.Title(r), Fingerprint: r.Fingerprint()}
 	if d.baseURL != "" {
 		q := url.Values{"period": {period.String()}, "entity": {entity}, "format": {"html"}}
 		m.Link = d.baseURL + "/api/v1/reports/monthly?" + q.Encode()
@@ -168,9 +195,13 @@ func (d *Deliverer) message(ctx context.Context, period bizenv.Period, entity st
 // fails it gives the claim up for the next schedule.
 func (d *Deliverer) deliverOne(ctx context.Context, k postgres.DeliveryKey, ch Channel, m Message) error {
 	log := d.logger.With("channel", ch.Name, "entity", k.Entity, "period", k.Period.String())
-	ok, err := d.store.ClaimDelivery(ctx, k, d.owner, d.stale)
+	ok, correction, err := d.store.ClaimDelivery(ctx, k, d.owner, d.stale, m.Fingerprint)
 	if err != nil || !ok {
 		return err // sent already, or being sent by another replica
+	}
+	if correction {
+		m = m.asCorrection()
+		log = log.With("correction", true)
 	}
 	wait := d.backoff
 	var sendErr error
@@ -210,9 +241,44 @@ func (d *Deliverer) deliverOne(ctx context.Context, k postgres.DeliveryKey, ch C
 	return fmt.Errorf("channel %s: %w", ch.Name, sendErr)
 }
 
-// Schedule adds the delivery to a new cron in loc (CRON_TZ= in schedule
-// overrides it): each run sends the last closed month in loc. Start it,
-// and Stop it on shutdown.
+// correctionMonths is how far back a scheduled run looks for delivered
+// months whose figures were revised.
+const correctionMonths = 12
+
+// Run is one scheduled check at now in loc: it delivers the last closed
+// month (a month still without data waits), and delivers again, as
+// corrections, the months of the last year whose figures changed since they
+// were delivered. The month before the last closed one is checked too when
+// earlier months were delivered: its notice may have come late, after the
+// month closed; on a first deployment it is left alone, so no stale report
+// goes out.
+func (d *Deliverer) Run(ctx context.Context, now time.Time, loc *time.Location) error {
+	last := bizenv.LastClosed(now, loc)
+	delivered, err := d.store.DeliveredPeriods(ctx, last.AddMonths(-correctionMonths))
+	if err != nil {
+		return err
+	}
+	prev := last.AddMonths(-1)
+	var periods []bizenv.Period
+	for _, p := range delivered {
+		if p.Before(prev) {
+			periods = append(periods, p)
+		}
+	}
+	// Delivered before prev: the schedule ran when prev closed.
+	if len(periods) > 0 || slices.Contains(delivered, prev) {
+		periods = append(periods, prev)
+	}
+	periods = append(periods, last)
+	var errs []error
+	for _, p := range periods {
+		errs = append(errs, d.Deliver(ctx, p))
+	}
+	return errors.Join(errs...)
+}
+
+// Schedule adds Run to a new cron in loc (CRON_TZ= in schedule overrides
+// it). Start it, and Stop it on shutdown.
 func (d *Deliverer) Schedule(schedule string, loc *time.Location) (*cron.Cron, error) {
 	l := cronLogger{d.logger}
 	c := cron.New(cron.WithLocation(loc), cron.WithLogger(l),
@@ -220,9 +286,8 @@ func (d *Deliverer) Schedule(schedule string, loc *time.Location) (*cron.Cron, e
 	_, err := c.AddFunc(schedule, func() {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Hour)
 		defer cancel()
-		period := bizenv.LastClosed(time.Now(), loc)
-		if err := d.Deliver(ctx, period); err != nil {
-			d.logger.Error("report delivery", "period", period.String(), "err", err)
+		if err := d.Run(ctx, time.Now(), loc); err != nil {
+			d.logger.Error("report delivery", "err", err)
 		}
 	})
 	if err != nil {

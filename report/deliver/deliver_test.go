@@ -212,7 +212,7 @@ func TestDeliverEveryChannel(t *testing.T) {
 			t.Fatalf("got %d messages, want 1", len(wecom.bodies))
 		}
 		content := wecom.bodies[0]["markdown"].(map[string]any)["content"].(string)
-		for _, s := range []string{"第15名 / 1", "上月第14名，下降1位", "排名连续下滑5个月", "2020年6月第8名", "一网通办办件量成效：66.67%（88.33%）",
+		for _, s := range []string{"全市考核排名：第15名**", "上月第14名，下降1位", "排名连续下滑5个月", "2020年6月第8名", "一网通办办件量成效：66.67%（88.33%）",
 			"https://bizenv.example.org/api/v1/reports/monthly?entity=wuhan-edz&format=html&period=2020-11"} {
 			if !strings.Contains(content, s) {
 				t.Errorf("content lacks %q:\n%s", s, content)
@@ -391,4 +391,119 @@ func TestSecretsStayOutOfErrors(t *testing.T) {
 	if err == nil || strings.Contains(err.Error(), "SECRET-KEY") {
 		t.Errorf("got %v, want an error without the webhook key", err)
 	}
+}
+
+// beijing is the schedule's time zone in these tests.
+var beijing = time.FixedZone("CST", 8*60*60)
+
+func store(t *testing.T, db *postgres.DB, obs ...bizenv.Observation) {
+	t.Helper()
+	if _, err := db.Store(context.Background(), bizenv.Batch{Kind: bizenv.RunImport, Name: "import", Observations: obs}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestDeliveryWaitsForData: a month without figures is not sent (no
+// all-clear page) and not claimed, so it goes out once its figures arrive,
+// even after the next month has closed.
+func TestDeliveryWaitsForData(t *testing.T) {
+	db := seeded(t) // figures up to 2020-11
+	wecom := &robot{t: t, kind: "wecom"}
+	d := deliver.New(db, []deliver.Channel{{Name: "wecom", Sender: &deliver.WeCom{URL: serve(t, wecom)}}},
+		deliver.Options{Backoff: time.Millisecond})
+	dec2020 := bizenv.NewPeriod(2020, 12)
+
+	for _, now := range []time.Time{time.Date(2020, 12, 5, 9, 0, 0, 0, beijing), time.Date(2021, 1, 5, 9, 0, 0, 0, beijing)} {
+		if err := d.Run(context.Background(), now, beijing); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ds, _ := db.Deliveries(context.Background())
+	if len(ds) != 1 || ds[0].Period != nov2020 || wecom.calls.Load() != 1 {
+		t.Fatalf("got %+v after %d sends, want November sent and December waiting", ds, wecom.calls.Load())
+	}
+
+	// December's figures arrive after January has closed.
+	store(t, db, bizenv.Observation{Indicator: "city_assessment_rank", Entity: "wuhan-edz", Period: dec2020, Value: 13})
+	if err := d.Run(context.Background(), time.Date(2021, 2, 3, 9, 0, 0, 0, beijing), beijing); err != nil {
+		t.Fatal(err)
+	}
+	ds, _ = db.Deliveries(context.Background())
+	if len(ds) != 2 || ds[1].Period != dec2020 || ds[1].Status != "sent" || wecom.calls.Load() != 2 {
+		t.Fatalf("got %+v after %d sends, want December sent once its figures arrived", ds, wecom.calls.Load())
+	}
+	content := wecom.bodies[1]["markdown"].(map[string]any)["content"].(string)
+	if !strings.Contains(content, "第13名") || strings.Contains(content, "更正") {
+		t.Errorf("December's report: %s", content)
+	}
+}
+
+// TestDeliveryCorrection: when a delivered month's figures are revised,
+// the next scheduled check sends the report again, marked 更正, once.
+func TestDeliveryCorrection(t *testing.T) {
+	db := seeded(t)
+	wecom := &robot{t: t, kind: "wecom"}
+	ding := &robot{t: t, kind: "dingtalk"}
+	smtpd := newSMTPServer(t)
+	d := deliver.New(db, []deliver.Channel{
+		{Name: "wecom", Sender: &deliver.WeCom{URL: serve(t, wecom)}},
+		{Name: "dingtalk", Sender: &deliver.DingTalk{URL: serve(t, ding)}},
+		{Name: "email", Sender: emailSender(smtpd)},
+	}, deliver.Options{Backoff: time.Millisecond})
+	check := func(now time.Time) {
+		t.Helper()
+		if err := d.Run(context.Background(), now, beijing); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sends := func() int { return int(wecom.calls.Load()+ding.calls.Load()) + len(smtpd.mails()) }
+
+	check(time.Date(2020, 12, 2, 9, 0, 0, 0, beijing))
+	check(time.Date(2020, 12, 3, 9, 0, 0, 0, beijing))
+	if got := sends(); got != 3 {
+		t.Fatalf("got %d sends, want 3: one per channel, not repeated without a revision", got)
+	}
+
+	// The city revises November's figure for 一网通办办件量成效 in January.
+	store(t, db, bizenv.Observation{Indicator: "ywtb_case_volume", Entity: "wuhan-edz", Period: nov2020, Value: 0.7})
+	check(time.Date(2021, 1, 4, 9, 0, 0, 0, beijing))
+	if got := sends(); got != 6 {
+		t.Fatalf("got %d sends, want 6: the correction to every channel", got)
+	}
+	t.Run("wecom", func(t *testing.T) {
+		content := wecom.bodies[1]["markdown"].(map[string]any)["content"].(string)
+		if !strings.Contains(content, "【更正】") || !strings.Contains(content, "70%（88.33%）") {
+			t.Errorf("correction lacks the mark or the revised figure:\n%s", content)
+		}
+		if first := wecom.bodies[0]["markdown"].(map[string]any)["content"].(string); strings.Contains(first, "更正") {
+			t.Errorf("the first delivery is marked as a correction:\n%s", first)
+		}
+	})
+	t.Run("dingtalk", func(t *testing.T) {
+		if got, want := ding.bodies[1]["markdown"].(map[string]any)["title"], "【更正】武汉经开区（汉南区）营商环境月报（2020年11月）"; got != want {
+			t.Errorf("title: got %q, want %q", got, want)
+		}
+	})
+	t.Run("email", func(t *testing.T) {
+		msg, err := mail.ReadMessage(strings.NewReader(smtpd.mails()[1]))
+		if err != nil {
+			t.Fatal(err)
+		}
+		subject, _ := new(mime.WordDecoder).DecodeHeader(msg.Header.Get("Subject"))
+		if want := "【更正】武汉经开区（汉南区）营商环境月报（2020年11月）"; subject != want {
+			t.Errorf("subject: got %q, want %q", subject, want)
+		}
+	})
+	t.Run("recorded once", func(t *testing.T) {
+		check(time.Date(2021, 1, 5, 9, 0, 0, 0, beijing))
+		if got := sends(); got != 6 {
+			t.Errorf("got %d sends, want 6: a correction goes out once", got)
+		}
+		ds, _ := db.Deliveries(context.Background())
+		for _, d := range ds {
+			if d.Status != "sent" || d.Corrections != 1 {
+				t.Errorf("%s: got %+v, want sent with 1 correction", d.Channel, d)
+			}
+		}
+	})
 }
