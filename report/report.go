@@ -117,6 +117,10 @@ type Change struct {
 	Change        float64          `json:"change"`
 	ChangeUnit    string           `json:"change_unit"`
 	DeclineStreak int              `json:"decline_streak"`
+	// Compare is year_ago for year-to-date series, which compare with the
+	// same month a year before.
+	Compare bizenv.Compare `json:"compare"`
+	Owner   string         `json:"owner"`
 }
 
 // Before names the period c compares with: 上年 for annual indicators,
@@ -125,12 +129,15 @@ func (c Change) Before() string {
 	if c.Frequency == bizenv.Annual {
 		return "上年"
 	}
+	if c.Compare == bizenv.CompareYearAgo {
+		return "去年同月"
+	}
 	return "上月"
 }
 
 // Streak writes DeclineStreak in the indicator's periods: 2个月, or 2年.
 func (c Change) Streak() string {
-	if c.Frequency == bizenv.Annual {
+	if c.Frequency == bizenv.Annual || c.Compare == bizenv.CompareYearAgo {
 		return fmt.Sprintf("%d年", c.DeclineStreak)
 	}
 	return fmt.Sprintf("%d个月", c.DeclineStreak)
@@ -147,6 +154,7 @@ type Gap struct {
 	Benchmark float64 `json:"benchmark"`
 	Gap       float64 `json:"gap"`
 	GapUnit   string  `json:"gap_unit"`
+	Owner     string  `json:"owner"`
 }
 
 // Miss is an indicator whose value misses its catalog target. Gap is how
@@ -159,6 +167,7 @@ type Miss struct {
 	Target    float64 `json:"target"`
 	Gap       float64 `json:"gap"`
 	GapUnit   string  `json:"gap_unit"`
+	Owner     string  `json:"owner"`
 }
 
 // Units of changes and gaps that differ from their values' units.
@@ -295,7 +304,8 @@ func Build(ctx context.Context, s Store, period bizenv.Period, entity string) (*
 	// is weighed against the value it is measured from.
 	var declined, improved, below, missed []weighed
 	for _, ind := range cat.Indicators {
-		if ind.Code == RankIndicator || ind.Code == ScoreIndicator || ind.Direction == bizenv.Neutral {
+		// The score's items are in its breakdown (score_breakdown).
+		if ind.Code == RankIndicator || ind.Code == ScoreIndicator || ind.PartOf == ScoreIndicator || ind.Direction == bizenv.Neutral {
 			continue
 		}
 		v := h.value(ent.Code, ind.Code, period)
@@ -306,7 +316,7 @@ func Build(ctx context.Context, s Store, period bizenv.Period, entity string) (*
 		step := ind.CompareStep()
 		if p := h.value(ent.Code, ind.Code, period.AddMonths(-step)); p != nil && *v != *p {
 			c := Change{Indicator: ind.Code, NameZH: ind.NameZH, Unit: ind.Unit, Frequency: ind.Frequency, Value: *v, Previous: *p,
-				DeclineStreak: h.streak(ent.Code, ind.Code, period, ind.Direction, step)}
+				DeclineStreak: h.streak(ent.Code, ind.Code, period, ind.Direction, step), Compare: ind.Compare, Owner: ind.Owner}
 			c.Change, c.ChangeUnit = better(*v, *p, ind)
 			w := weighed{item: c, by: relative(*v-*p, *p) * sign}
 			if w.by < 0 {
@@ -316,12 +326,12 @@ func Build(ctx context.Context, s Store, period bizenv.Period, entity string) (*
 			}
 		}
 		if b := h.value(ent.Benchmark, ind.Code, period); b != nil && (*v-*b)*sign < 0 {
-			g := Gap{Indicator: ind.Code, NameZH: ind.NameZH, Unit: ind.Unit, Value: *v, Benchmark: *b}
+			g := Gap{Indicator: ind.Code, NameZH: ind.NameZH, Unit: ind.Unit, Value: *v, Benchmark: *b, Owner: ind.Owner}
 			g.Gap, g.GapUnit = better(*v, *b, ind)
 			below = append(below, weighed{item: g, by: relative(*v-*b, *b) * sign})
 		}
 		if ind.Target != nil && !ind.MeetsTarget(*v) {
-			m := Miss{Indicator: ind.Code, NameZH: ind.NameZH, Unit: ind.Unit, Value: *v, Target: *ind.Target}
+			m := Miss{Indicator: ind.Code, NameZH: ind.NameZH, Unit: ind.Unit, Value: *v, Target: *ind.Target, Owner: ind.Owner}
 			m.Gap, m.GapUnit = better(*v, *ind.Target, ind)
 			missed = append(missed, weighed{item: m, by: relative(*v-*ind.Target, *ind.Target) * sign})
 		}
