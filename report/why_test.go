@@ -55,7 +55,7 @@ func TestHTMLWhy(t *testing.T) {
 	}
 	r.ScoreBreakdown = &report.Breakdown{Value: ptr(87.76), Previous: ptr(88.57), Change: ptr(-0.81), Unexplained: ptr(0),
 		Items: []report.ItemScore{
-			{NameZH: "工程建设项目审批", Value: 17.05, Previous: ptr(17.75), Change: ptr(-0.7), MaxPoints: 20, Lost: 2.95, Owner: "区自然资源和规划局"},
+			{Indicator: "city_item_project_approval", NameZH: "工程建设项目审批", Value: 17.05, Previous: ptr(17.75), Change: ptr(-0.7), MaxPoints: 20, Lost: 2.95, Owner: "区自然资源和规划局"},
 			{NameZH: "企业诉求办理", Value: 17.17, Previous: ptr(17.12), Change: ptr(0.05), MaxPoints: 20, Lost: 2.83, Owner: "区营商办"},
 		},
 		OvertakenBy: []report.Overtaker{{Entity: "wuhan-jiangan", NameZH: "江岸区", Rank: 4, PreviousRank: 6}},
@@ -82,6 +82,19 @@ func TestHTMLWhy(t *testing.T) {
 	}
 	if strings.Contains(html, `<div class="v bad">第5名`) {
 		t.Error("a one-place drop after a climb is shown in alarm red")
+	}
+	var c strings.Builder
+	if err := report.WriteCSV(&c, r); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"score_breakdown,2021-09,wuhan-edz,city_item_project_approval,工程建设项目审批,score,17.05,17.75,-0.7,score,",
+		"overtaken_by,2021-09,wuhan-edz,,江岸区,rank,4,6,2,places,江岸区（wuhan-jiangan）：上月第6名→本月第4名",
+		"peer_rank,2021-09,wuhan-edz,ywtb_full_online,全程网办率,rank,15,15,,,",
+	} {
+		if !strings.Contains(c.String(), want) {
+			t.Errorf("csv lacks %s", want)
+		}
 	}
 	if why, chart := strings.Index(html, "原因分析"), strings.Index(html, "<svg"); why < 0 || why > chart {
 		t.Errorf("the why section (at %d) does not come before the chart (at %d)", why, chart)
