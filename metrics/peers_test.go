@@ -23,6 +23,17 @@ var peerMetrics = []string{"bizenv_indicator_peer_rank", "bizenv_indicator_peer_
 // nobody else had a value to be better.
 func TestPeerRanks(t *testing.T) {
 	db := pgtest.New(t)
+	countries, err := bizenv.ParseCatalog("countries.yaml", strings.NewReader(`
+entities:
+  - {code: cn, name_zh: 中国, name_en: China, kind: country}
+  - {code: sg, name_zh: 新加坡, name_en: Singapore, kind: country}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.ApplyCatalog(context.Background(), countries); err != nil {
+		t.Fatal(err)
+	}
 	store(t, db,
 		// higher_better, ties: jiangan 1, edz and hanyang 2, qiaokou 4
 		// (last once: in March jiangan had no better value than it).
@@ -55,6 +66,11 @@ func TestPeerRanks(t *testing.T) {
 		obs("ywtb_one_window", "wuhan-edz", "2020-04", 1),
 		obs("ywtb_one_window", "wuhan-jiangan", "2020-04", 1),
 
+		// Countries have no parent: ranked among the countries, as the
+		// rankings API ranks them.
+		obs("bizstart_days", "cn", "2020-04", 8),
+		obs("bizstart_days", "sg", "2020-04", 1),
+
 		// neutral: no rank.
 		obs("sme_loan_demand_amount", "wuhan-edz", "2020-04", 100),
 		obs("sme_loan_demand_amount", "wuhan-jiangan", "2020-04", 200),
@@ -63,6 +79,8 @@ func TestPeerRanks(t *testing.T) {
 	want := `
 # HELP bizenv_indicator_peer_rank Rank of the entity's latest value among its peers (same parent and kind) for the same period, best = 1, by direction; ties share a rank. Absent when fewer than two peers have a value, and for neutral indicators.
 # TYPE bizenv_indicator_peer_rank gauge
+bizenv_indicator_peer_rank{entity="cn",indicator="bizstart_days"} 2
+bizenv_indicator_peer_rank{entity="sg",indicator="bizstart_days"} 1
 bizenv_indicator_peer_rank{entity="wuhan-edz",indicator="bizstart_days"} 3
 bizenv_indicator_peer_rank{entity="wuhan-hanyang",indicator="bizstart_days"} 2
 bizenv_indicator_peer_rank{entity="wuhan-jiangan",indicator="bizstart_days"} 1
@@ -77,6 +95,8 @@ bizenv_indicator_peer_rank{entity="wuhan-edz",indicator="ywtb_one_window"} 1
 bizenv_indicator_peer_rank{entity="wuhan-jiangan",indicator="ywtb_one_window"} 1
 # HELP bizenv_indicator_peer_count How many peers (the entity included) have a value for the period of the entity's latest value.
 # TYPE bizenv_indicator_peer_count gauge
+bizenv_indicator_peer_count{entity="cn",indicator="bizstart_days"} 2
+bizenv_indicator_peer_count{entity="sg",indicator="bizstart_days"} 2
 bizenv_indicator_peer_count{entity="wuhan-edz",indicator="bizstart_days"} 3
 bizenv_indicator_peer_count{entity="wuhan-hanyang",indicator="bizstart_days"} 3
 bizenv_indicator_peer_count{entity="wuhan-jiangan",indicator="bizstart_days"} 3
@@ -91,6 +111,8 @@ bizenv_indicator_peer_count{entity="wuhan-edz",indicator="ywtb_one_window"} 2
 bizenv_indicator_peer_count{entity="wuhan-jiangan",indicator="ywtb_one_window"} 2
 # HELP bizenv_indicator_last_place_streak Consecutive periods, ending at the latest, in which the entity ranked last among its peers (末位): none worse, at least one better. A period without its value ends the streak.
 # TYPE bizenv_indicator_last_place_streak gauge
+bizenv_indicator_last_place_streak{entity="cn",indicator="bizstart_days"} 1
+bizenv_indicator_last_place_streak{entity="sg",indicator="bizstart_days"} 0
 bizenv_indicator_last_place_streak{entity="wuhan-edz",indicator="bizstart_days"} 2
 bizenv_indicator_last_place_streak{entity="wuhan-hanyang",indicator="bizstart_days"} 0
 bizenv_indicator_last_place_streak{entity="wuhan-jiangan",indicator="bizstart_days"} 0

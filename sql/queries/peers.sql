@@ -17,10 +17,13 @@
 -- only for entities that are last.
 WITH RECURSIVE pairs AS MATERIALIZED (
     -- Every entity with peers, paired with each of them, itself included.
+    -- Entities without a parent (countries, say) are peers of the others
+    -- of their kind without one, as the rankings API has them.
     SELECT e.code AS entity, p.code AS peer
     FROM entities e
-    JOIN entities p ON p.parent = e.parent AND p.kind = e.kind
-    WHERE EXISTS (SELECT FROM entities o WHERE o.parent = e.parent AND o.kind = e.kind AND o.code <> e.code)
+    JOIN entities p ON COALESCE(p.parent, '') = COALESCE(e.parent, '') AND p.kind = e.kind
+    WHERE EXISTS (SELECT FROM entities o
+                  WHERE COALESCE(o.parent, '') = COALESCE(e.parent, '') AND o.kind = e.kind AND o.code <> e.code)
 ), peer_sets AS (
     SELECT entity, array_agg(peer) AS peers FROM pairs GROUP BY entity
 ), latest AS MATERIALIZED (
