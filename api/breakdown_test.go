@@ -20,6 +20,7 @@ type breakdown struct {
 		MaxPoints        float64 `json:"max_points"`
 		Lost             float64
 		Owner            string
+		OwnerName        string `json:"owner_name"`
 	}
 	Unexplained   *float64
 	RankIndicator string `json:"rank_indicator"`
@@ -129,7 +130,7 @@ func TestBreakdown(t *testing.T) {
 		if got, want := b.items(), "key_indicators -2 3, city_review -1 3, daily_work 0 1, enterprise_demand 0.5 1.5"; got != want {
 			t.Errorf("items: got %s, want %s", got, want)
 		}
-		if b.Items[0].Owner != "区营商办" || b.Items[0].MaxPoints != 20 {
+		if b.Items[0].Owner != "edz-bizenv-office" || b.Items[0].OwnerName != "区营商办" || b.Items[0].MaxPoints != 20 {
 			t.Errorf("first item: %+v", b.Items[0])
 		}
 	})

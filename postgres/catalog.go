@@ -37,7 +37,8 @@ func (db *DB) applyCatalog(ctx context.Context, c bizenv.Catalog, upsertIndicato
 		return bizenv.Errorf(bizenv.EINVALID, "catalog: %v", err)
 	}
 	known := map[string]bool{}
-	for _, e := range append(stored.Entities, c.Entities...) {
+	all := bizenv.Catalog{Entities: append(stored.Entities, c.Entities...)}
+	for _, e := range all.Entities {
 		known[e.Code] = true
 	}
 	for _, e := range c.Entities {
@@ -58,6 +59,11 @@ func (db *DB) applyCatalog(ctx context.Context, c bizenv.Catalog, upsertIndicato
 		}
 		if i.Compare == "" {
 			i.Compare = bizenv.ComparePrevious
+		}
+		// An owner written as a unit's Chinese name is stored as its code;
+		// one that names no unit is kept as written.
+		if e, ok := all.LookupEntity(i.Owner); ok {
+			i.Owner = e.Code
 		}
 		if _, err := tx.NamedExecContext(ctx, db.Query(upsertIndicator), i); err != nil {
 			return fmt.Errorf("catalog: indicator %s: %w", i.Code, err)

@@ -52,7 +52,8 @@ type ItemScore struct {
 	Change    *float64 `json:"change"`
 	MaxPoints float64  `json:"max_points"`
 	Lost      float64  `json:"lost"`
-	Owner     string   `json:"owner"`
+	Owner     string   `json:"owner"`      // the responsible unit, an entity code where it is one
+	OwnerName string   `json:"owner_name"` // its Chinese name
 }
 
 // Overtaker is a peer ranked above the entity in the period that was
@@ -80,6 +81,7 @@ type ItemGap struct {
 	NameZH    string  `json:"name_zh"`
 	Gap       float64 `json:"gap"`
 	Owner     string  `json:"owner"`
+	OwnerName string  `json:"owner_name"`
 }
 
 // RankIndicatorOf returns the stored rank indicator of the composite score
@@ -243,7 +245,7 @@ func buildBreakdown(ctx context.Context, s Store, cat bizenv.Catalog, indicator,
 			continue
 		}
 		is := ItemScore{Indicator: it.Code, NameZH: it.NameZH, Value: *v, MaxPoints: *it.MaxPoints,
-			Lost: round(*it.MaxPoints - *v), Owner: it.Owner}
+			Lost: round(*it.MaxPoints - *v), Owner: it.Owner, OwnerName: ownerName(cat, it.Owner)}
 		if p := h.value(ent.Code, it.Code, prev); p != nil {
 			c := round(*v - *p)
 			is.Previous, is.Change = p, &c
@@ -272,7 +274,8 @@ func buildBreakdown(ctx context.Context, s Store, cat bizenv.Catalog, indicator,
 			if mine == nil || theirs == nil {
 				continue
 			}
-			g.Items = append(g.Items, ItemGap{Indicator: it.Code, NameZH: it.NameZH, Gap: round(*mine - *theirs), Owner: it.Owner})
+			g.Items = append(g.Items, ItemGap{Indicator: it.Code, NameZH: it.NameZH, Gap: round(*mine - *theirs),
+				Owner: it.Owner, OwnerName: ownerName(cat, it.Owner)})
 		}
 		slices.SortStableFunc(g.Items, func(x, y ItemGap) int { return cmp.Compare(x.Gap, y.Gap) })
 		b.GapToAbove = g

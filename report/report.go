@@ -70,6 +70,8 @@ type Report struct {
 	// PeerRanks are the indicators on which the entity ranks worst among
 	// its peers, worst first.
 	PeerRanks []PeerRank `json:"peer_ranks"`
+	// Actions is the 整改事项 section, when the store keeps a ledger.
+	Actions *Actions `json:"actions,omitempty"`
 
 	fingerprint string // of the stored figures read; see Fingerprint
 }
@@ -119,8 +121,9 @@ type Change struct {
 	DeclineStreak int              `json:"decline_streak"`
 	// Compare is year_ago for year-to-date series, which compare with the
 	// same month a year before.
-	Compare bizenv.Compare `json:"compare"`
-	Owner   string         `json:"owner"`
+	Compare   bizenv.Compare `json:"compare"`
+	Owner     string         `json:"owner"`
+	OwnerName string         `json:"owner_name"`
 }
 
 // Before names the period c compares with: 上年 for annual indicators,
@@ -155,6 +158,7 @@ type Gap struct {
 	Gap       float64 `json:"gap"`
 	GapUnit   string  `json:"gap_unit"`
 	Owner     string  `json:"owner"`
+	OwnerName string  `json:"owner_name"`
 }
 
 // Miss is an indicator whose value misses its catalog target. Gap is how
@@ -168,6 +172,7 @@ type Miss struct {
 	Gap       float64 `json:"gap"`
 	GapUnit   string  `json:"gap_unit"`
 	Owner     string  `json:"owner"`
+	OwnerName string  `json:"owner_name"`
 }
 
 // Units of changes and gaps that differ from their values' units.
@@ -316,7 +321,8 @@ func Build(ctx context.Context, s Store, period bizenv.Period, entity string) (*
 		step := ind.CompareStep()
 		if p := h.value(ent.Code, ind.Code, period.AddMonths(-step)); p != nil && *v != *p {
 			c := Change{Indicator: ind.Code, NameZH: ind.NameZH, Unit: ind.Unit, Frequency: ind.Frequency, Value: *v, Previous: *p,
-				DeclineStreak: h.streak(ent.Code, ind.Code, period, ind.Direction, step), Compare: ind.Compare, Owner: ind.Owner}
+				DeclineStreak: h.streak(ent.Code, ind.Code, period, ind.Direction, step), Compare: ind.Compare,
+				Owner: ind.Owner, OwnerName: ownerName(cat, ind.Owner)}
 			c.Change, c.ChangeUnit = better(*v, *p, ind)
 			w := weighed{item: c, by: relative(*v-*p, *p) * sign}
 			if w.by < 0 {
@@ -326,12 +332,12 @@ func Build(ctx context.Context, s Store, period bizenv.Period, entity string) (*
 			}
 		}
 		if b := h.value(ent.Benchmark, ind.Code, period); b != nil && (*v-*b)*sign < 0 {
-			g := Gap{Indicator: ind.Code, NameZH: ind.NameZH, Unit: ind.Unit, Value: *v, Benchmark: *b, Owner: ind.Owner}
+			g := Gap{Indicator: ind.Code, NameZH: ind.NameZH, Unit: ind.Unit, Value: *v, Benchmark: *b, Owner: ind.Owner, OwnerName: ownerName(cat, ind.Owner)}
 			g.Gap, g.GapUnit = better(*v, *b, ind)
 			below = append(below, weighed{item: g, by: relative(*v-*b, *b) * sign})
 		}
 		if ind.Target != nil && !ind.MeetsTarget(*v) {
-			m := Miss{Indicator: ind.Code, NameZH: ind.NameZH, Unit: ind.Unit, Value: *v, Target: *ind.Target, Owner: ind.Owner}
+			m := Miss{Indicator: ind.Code, NameZH: ind.NameZH, Unit: ind.Unit, Value: *v, Target: *ind.Target, Owner: ind.Owner, OwnerName: ownerName(cat, ind.Owner)}
 			m.Gap, m.GapUnit = better(*v, *ind.Target, ind)
 			missed = append(missed, weighed{item: m, by: relative(*v-*ind.Target, *ind.Target) * sign})
 		}
@@ -342,6 +348,11 @@ func Build(ctx context.Context, s Store, period bizenv.Period, entity string) (*
 	r.TargetsMissed = sorted[Miss](missed, 1)
 	if err := r.explain(ctx, s, cat, ent); err != nil {
 		return nil, fmt.Errorf("report: %w", err)
+	}
+	if src, ok := s.(ActionSource); ok {
+		if err := addActions(ctx, r, s, src, cat, ent); err != nil {
+			return nil, err
+		}
 	}
 	return r, nil
 }

@@ -21,6 +21,7 @@ type PeerRank struct {
 	Of              int     `json:"of"`
 	LastPlaceStreak int     `json:"last_place_streak"`
 	Owner           string  `json:"owner"`
+	OwnerName       string  `json:"owner_name"`
 }
 
 // peerHistoryMonths is how far back the report reads the peers' values for
@@ -80,7 +81,7 @@ func (r *Report) explain(ctx context.Context, s Store, cat bizenv.Catalog, ent b
 			streak++
 		}
 		out = append(out, PeerRank{Indicator: ind.Code, NameZH: ind.NameZH, Unit: ind.Unit, Value: byPeriod[r.Period][ent.Code],
-			Rank: rank, Of: of, LastPlaceStreak: streak, Owner: ind.Owner})
+			Rank: rank, Of: of, LastPlaceStreak: streak, Owner: ind.Owner, OwnerName: ownerName(cat, ind.Owner)})
 	}
 	// Worst first: by place relative to the number ranked, then by how
 	// long it has been last.
@@ -92,6 +93,15 @@ func (r *Report) explain(ctx context.Context, s Store, cat bizenv.Catalog, ent b
 		r.PeerRanks = out
 	}
 	return nil
+}
+
+// ownerName is the Chinese name of the responsible unit owner, which the
+// catalog stores as an entity code where it names one; else owner itself.
+func ownerName(cat bizenv.Catalog, owner string) string {
+	if e, ok := cat.Entity(owner); ok {
+		return e.NameZH
+	}
+	return owner
 }
 
 // standing ranks entity among the peers' values by dir (competition

@@ -20,7 +20,7 @@ func (r *Report) whyRows(row csvRow) {
 	if b := r.ScoreBreakdown; b != nil {
 		for _, it := range b.Items {
 			row("score_breakdown", r.Period, it.Indicator, it.NameZH, bizenv.UnitScore, f(it.Value), it.Previous, it.Change, bizenv.UnitScore,
-				fmt.Sprintf("%s，失分%s（%s）", it.Points(), it.LostText(), it.Owner))
+				fmt.Sprintf("%s，失分%s（%s）", it.Points(), it.LostText(), it.OwnerName))
 		}
 		if b.Unexplained != nil && *b.Unexplained != 0 {
 			row("score_breakdown", r.Period, b.Indicator, "分项未能解释的变化", bizenv.UnitScore, nil, nil, b.Unexplained, bizenv.UnitScore, signedPoints(*b.Unexplained))
@@ -39,6 +39,6 @@ func (r *Report) whyRows(row csvRow) {
 	}
 	for _, p := range r.PeerRanks {
 		row("peer_rank", r.Period, p.Indicator, p.NameZH, bizenv.UnitRank, f(float64(p.Rank)), f(float64(p.Of)), nil, "",
-			fmt.Sprintf("%s，连续末位%d期（%s）", p.Place(), p.LastPlaceStreak, p.Owner))
+			fmt.Sprintf("%s，连续末位%d期（%s）", p.Place(), p.LastPlaceStreak, p.OwnerName))
 	}
 }

@@ -89,7 +89,7 @@ func (b *Breakdown) Lead() string {
 		if it.Change == nil || *it.Change >= 0 || len(lost) == 3 || *it.Change > 0.1**b.Items[0].Change {
 			break
 		}
-		lost = append(lost, fmt.Sprintf("%s%s（%s）", it.NameZH, signedPoints(*it.Change), it.Owner))
+		lost = append(lost, fmt.Sprintf("%s%s（%s）", it.NameZH, signedPoints(*it.Change), it.OwnerName))
 	}
 	if len(lost) > 0 {
 		fmt.Fprintf(&s, "，失分最多的是%s", strings.Join(lost, "、"))

@@ -33,7 +33,7 @@ func TestReportPeerRanks(t *testing.T) {
 	r := build(t, db, "2020-11", "wuhan-edz")
 	var got []string
 	for _, p := range r.PeerRanks {
-		got = append(got, fmt.Sprintf("%s %d/%d last %d %s", p.Indicator, p.Rank, p.Of, p.LastPlaceStreak, p.Owner))
+		got = append(got, fmt.Sprintf("%s %d/%d last %d %s", p.Indicator, p.Rank, p.Of, p.LastPlaceStreak, p.OwnerName))
 	}
 	want := "bizstart_days 3/3 last 2 区市场监管局; ywtb_case_volume 3/4 last 0 区行政审批局"
 	if strings.Join(got, "; ") != want {
@@ -55,14 +55,14 @@ func TestHTMLWhy(t *testing.T) {
 	}
 	r.ScoreBreakdown = &report.Breakdown{Value: ptr(87.76), Previous: ptr(88.57), Change: ptr(-0.81), Unexplained: ptr(0),
 		Items: []report.ItemScore{
-			{Indicator: "city_item_project_approval", NameZH: "工程建设项目审批", Value: 17.05, Previous: ptr(17.75), Change: ptr(-0.7), MaxPoints: 20, Lost: 2.95, Owner: "区自然资源和规划局"},
-			{NameZH: "企业诉求办理", Value: 17.17, Previous: ptr(17.12), Change: ptr(0.05), MaxPoints: 20, Lost: 2.83, Owner: "区营商办"},
+			{Indicator: "city_item_project_approval", NameZH: "工程建设项目审批", Value: 17.05, Previous: ptr(17.75), Change: ptr(-0.7), MaxPoints: 20, Lost: 2.95, Owner: "edz-natural-resources", OwnerName: "区自然资源和规划局"},
+			{NameZH: "企业诉求办理", Value: 17.17, Previous: ptr(17.12), Change: ptr(0.05), MaxPoints: 20, Lost: 2.83, Owner: "edz-bizenv-office", OwnerName: "区营商办"},
 		},
 		OvertakenBy: []report.Overtaker{{Entity: "wuhan-jiangan", NameZH: "江岸区", Rank: 4, PreviousRank: 6}},
 		GapToAbove:  &report.GapToAbove{Entity: "wuhan-jiangan", NameZH: "江岸区", Rank: 4, Items: []report.ItemGap{{NameZH: "惠企政策兑现", Gap: -1.07}}},
 	}
 	r.OvertakenBy, r.GapToAbove = r.ScoreBreakdown.OvertakenBy, r.ScoreBreakdown.GapToAbove
-	r.PeerRanks = []report.PeerRank{{Indicator: "ywtb_full_online", NameZH: "全程网办率", Unit: "ratio", Value: 0.45, Rank: 15, Of: 15, LastPlaceStreak: 21, Owner: "区行政审批局"}}
+	r.PeerRanks = []report.PeerRank{{Indicator: "ywtb_full_online", NameZH: "全程网办率", Unit: "ratio", Value: 0.45, Rank: 15, Of: 15, LastPlaceStreak: 21, Owner: "edz-admin-approval", OwnerName: "区行政审批局"}}
 	var b strings.Builder
 	if err := report.WriteHTML(&b, r); err != nil {
 		t.Fatal(err)

@@ -30,11 +30,17 @@ import (
 
 // Files are the demo data files under deploy/demo, in the order
 // `make run` imports them. items.csv needs CatalogFile applied first.
-var Files = []string{"seed-report.csv", "synthetic.csv", "items.csv"}
+var Files = []string{"seed-report.csv", "synthetic.csv", "units.csv", "items.csv"}
 
-// CatalogFile is the demo's catalog file under deploy/demo: the synthetic
-// items of the city assessment.
-const CatalogFile = "catalog.yaml"
+// UnitsCatalog is the demo's catalog file of synthetic units and
+// CatalogFile the one of the city assessment's synthetic items, both
+// applied before Files; Ledger is its rectification ledger, imported after
+// them.
+const (
+	UnitsCatalog = "units.yaml"
+	CatalogFile  = "catalog.yaml"
+	Ledger       = "actions.csv"
+)
 
 // Collectors are the collector runs Seed records, named as in
 // deploy/bizenv/config.yml and the dashboards' $collector variable.
@@ -86,17 +92,19 @@ func Seed(t testing.TB, db *postgres.DB) {
 	t.Helper()
 	ctx := t.Context()
 	dir := filepath.Join(ModuleRoot(t), "deploy", "demo")
-	f, err := os.Open(filepath.Join(dir, CatalogFile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	demo, err := bizenv.ParseCatalog(CatalogFile, f)
-	f.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := db.ApplyCatalog(ctx, demo); err != nil {
-		t.Fatalf("apply %s: %v", CatalogFile, err)
+	for _, name := range []string{UnitsCatalog, CatalogFile} {
+		f, err := os.Open(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		extra, err := bizenv.ParseCatalog(name, f)
+		f.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := db.ApplyCatalog(ctx, extra); err != nil {
+			t.Fatalf("apply %s: %v", name, err)
+		}
 	}
 	cat, err := db.Catalog(ctx)
 	if err != nil {
@@ -122,6 +130,17 @@ func Seed(t testing.TB, db *postgres.DB) {
 		if run.Inserted != len(obs) {
 			t.Fatalf("import %s: inserted %d of %d observations", name, run.Inserted, len(obs))
 		}
+	}
+	ledger, err := os.ReadFile(filepath.Join(dir, Ledger))
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := ingest.LedgerFile(Ledger, ledger, "", cat, map[string]string{})
+	if len(l.Rejects) > 0 {
+		t.Fatalf("%s: %d rejected rows, first: %+v", Ledger, len(l.Rejects), l.Rejects[0])
+	}
+	if _, err := postgres.NewActionStore(db, nil).ImportActions(ctx, bizenv.ActionImport{Actions: l.Actions, Notes: l.Notes, Files: l.Files, Actor: "demotest"}); err != nil {
+		t.Fatalf("import %s: %v", Ledger, err)
 	}
 	// Collector runs are written by SQL: a real run would fetch from
 	// sources this machine cannot reach, and its start must lie inside the
@@ -276,6 +295,8 @@ var SpecFamilies = []string{
 	"bizenv_collector_runs_total",
 	"bizenv_collector_records_total",
 	"bizenv_build_info",
+	"bizenv_actions",
+	"bizenv_actions_overdue",
 }
 
 // CheckSpecFamilies fails t for every SPEC section 6 family missing from
