@@ -7,8 +7,9 @@ import (
 )
 
 // peerDescs are the families of each series' standing among its peers
-// (SPEC section 6) and of the catalog's alert thresholds, which the rank
-// and decline alerts read.
+// (SPEC section 6) and of the catalog's alert thresholds
+// (bizenv_indicator_alert_min_change, sent with the catalog), which the
+// rank and decline alerts read.
 type peerDescs struct {
 	rank, count, lastPlaceStreak, alertMinChange *prometheus.Desc
 }
@@ -34,24 +35,14 @@ func (p peerDescs) list() []*prometheus.Desc {
 	return []*prometheus.Desc{p.rank, p.count, p.lastPlaceStreak, p.alertMinChange}
 }
 
-// collectPeers sends the peer rank families of every series that has at
-// least two peers with a value; SnapshotPeerRanks leaves neutral
-// indicators and entities without peers at PeerCount 0.
-func (c *Collector) collectPeers(e *emitter, snap *bizenv.Snapshot) {
-	for _, s := range snap.Series {
-		if s.PeerCount < 2 {
-			continue
-		}
-		e.gauge(c.peers.rank, float64(s.PeerRank), s.Indicator, s.Entity)
-		e.gauge(c.peers.count, float64(s.PeerCount), s.Indicator, s.Entity)
-		e.gauge(c.peers.lastPlaceStreak, float64(s.LastPlaceStreak), s.Indicator, s.Entity)
+// collectPeers sends the peer rank families of a series that has at least
+// two peers with a value; SnapshotPeerRanks leaves neutral indicators and
+// entities without peers at PeerCount 0.
+func (c *Collector) collectPeers(e *emitter, s bizenv.SeriesStatus) {
+	if s.PeerCount < 2 {
+		return
 	}
-}
-
-// collectAlertMinChange sends every indicator's alert_min_change, 0
-// included, so that a rule can compare with it without a fallback.
-func (c *Collector) collectAlertMinChange(e *emitter, cat bizenv.Catalog) {
-	for _, i := range cat.Indicators {
-		e.gauge(c.peers.alertMinChange, i.AlertMinChange, i.Code)
-	}
+	e.gauge(c.peers.rank, float64(s.PeerRank), s.Indicator, s.Entity)
+	e.gauge(c.peers.count, float64(s.PeerCount), s.Indicator, s.Entity)
+	e.gauge(c.peers.lastPlaceStreak, float64(s.LastPlaceStreak), s.Indicator, s.Entity)
 }

@@ -172,3 +172,59 @@ func scrapeHandler(t *testing.T, db *postgres.DB, c *metrics.Collector) string {
 	}
 	return rec.Body.String()
 }
+
+// /metrics renders again only the entities a write changed, and their
+// peers: one district's new value moves the others' ranks.
+func TestPeerRanksFollowAPeersWrite(t *testing.T) {
+	db := pgtest.New(t)
+	store(t, db,
+		obs("bizstart_days", "wuhan-edz", "2020-04", 3),
+		obs("bizstart_days", "wuhan-jiangan", "2020-04", 1),
+		obs("bizstart_days", "wuhan-hanyang", "2020-04", 2),
+	)
+	h := metrics.NewHandler(db, metrics.New(db, discard()), prometheus.NewRegistry(), discard())
+	scrape := func() string {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+		return rec.Body.String()
+	}
+	if body := scrape(); !strings.Contains(body, `bizenv_indicator_peer_rank{indicator="bizstart_days",entity="wuhan-jiangan"} 1`) &&
+		!strings.Contains(body, `bizenv_indicator_peer_rank{entity="wuhan-jiangan",indicator="bizstart_days"} 1`) {
+		t.Fatalf("before the write, jiangan is not first:\n%s", grepLines(body, "peer_rank"))
+	}
+	// wuhan-edz now takes a day less than anyone: first; jiangan second.
+	store(t, db, obs("bizstart_days", "wuhan-edz", "2020-04", 0.5))
+	body := scrape()
+	for _, want := range []string{
+		`peer_rank{indicator="bizstart_days",entity="wuhan-edz"} 1`,
+		`peer_rank{indicator="bizstart_days",entity="wuhan-jiangan"} 2`,
+		`peer_rank{indicator="bizstart_days",entity="wuhan-hanyang"} 3`,
+		`last_place_streak{indicator="bizstart_days",entity="wuhan-hanyang"} 1`,
+	} {
+		alt := want
+		if i := strings.Index(want, "{"); i >= 0 { // either label order
+			var ind, ent string
+			for _, kv := range strings.Split(strings.Trim(want[i:strings.Index(want, "}")+1], "{}"), ",") {
+				if strings.HasPrefix(kv, "indicator=") {
+					ind = kv
+				} else {
+					ent = kv
+				}
+			}
+			alt = want[:i] + "{" + ent + "," + ind + "}" + want[strings.Index(want, "}")+1:]
+		}
+		if !strings.Contains(body, want) && !strings.Contains(body, alt) {
+			t.Errorf("after the write, /metrics lacks %s:\n%s", want, grepLines(body, "peer_rank"))
+		}
+	}
+}
+
+func grepLines(body, s string) string {
+	var out []string
+	for _, l := range strings.Split(body, "\n") {
+		if strings.Contains(l, s) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
+}

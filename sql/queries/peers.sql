@@ -10,7 +10,8 @@
 -- (by frequency), ending at the latest, in which no peer was worse and at
 -- least one was better. A period without the entity's value ends the
 -- streak. Ranks are left to the caller when fewer than two peers have a
--- value.
+-- value. With $1 not NULL, only the entities in $1, which must hold every
+-- peer of each (postgres.withPeers).
 --
 -- Like SnapshotSeries, the cost follows the catalog and the streaks: one
 -- probe of the primary key per peer at the latest period, and a walk back
@@ -25,7 +26,9 @@ WITH RECURSIVE pairs AS MATERIALIZED (
     WHERE EXISTS (SELECT FROM entities o
                   WHERE COALESCE(o.parent, '') = COALESCE(e.parent, '') AND o.kind = e.kind AND o.code <> e.code)
 ), peer_sets AS (
-    SELECT entity, array_agg(peer) AS peers FROM pairs GROUP BY entity
+    SELECT entity, array_agg(peer) AS peers FROM pairs
+    WHERE $1::text[] IS NULL OR entity = ANY ($1) -- only these entities, when given: whole peer groups
+    GROUP BY entity
 ), latest AS MATERIALIZED (
     SELECT i.code AS indicator, e.entity, e.peers,
            CASE i.direction WHEN 'higher_better' THEN 1 ELSE -1 END AS sign,
