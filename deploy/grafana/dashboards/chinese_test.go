@@ -3,6 +3,8 @@ package dashboards_test
 import (
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"sort"
@@ -123,6 +125,13 @@ func queryText(target map[string]any) string {
 // catalogCodes lists the default catalog's codes with their Chinese names.
 func catalogCodes() (indicators, entities map[string]string, units map[string]string) {
 	c := bizenv.DefaultCatalog()
+	// The demo's catalog file adds the city assessment's synthetic items.
+	if f, err := os.Open(filepath.Join("..", "..", "demo", demotest.CatalogFile)); err == nil {
+		if demo, err := bizenv.ParseCatalog(demotest.CatalogFile, f); err == nil {
+			c.Indicators = append(c.Indicators, demo.Indicators...)
+		}
+		f.Close()
+	}
 	indicators, entities, units = map[string]string{}, map[string]string{}, map[string]string{}
 	for _, ind := range c.Indicators {
 		indicators[ind.Code] = ind.NameZH
