@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -179,7 +180,9 @@ scrape_configs:
 		for time.Now().Before(deadline) {
 			got = map[string]string{}
 			for _, a := range prometheusAlerts(t, "http://"+promAddr) {
-				if a.Labels["alertname"] == rankAlert && a.State == "firing" {
+				// The districts' drops: the demo's synthetic units
+				// (deploy/demo/units) drop places every month too.
+				if a.Labels["alertname"] == rankAlert && a.State == "firing" && strings.HasPrefix(a.Labels["entity"], "wuhan-") {
 					got[a.Labels["entity"]+" "+a.Labels["indicator"]] = a.Annotations["description"]
 				}
 			}
