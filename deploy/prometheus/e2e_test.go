@@ -180,8 +180,8 @@ scrape_configs:
 		for time.Now().Before(deadline) {
 			got = map[string]string{}
 			for _, a := range prometheusAlerts(t, "http://"+promAddr) {
-				// The districts' drops: the demo's synthetic units
-				// (deploy/demo/units) drop places every month too.
+				// The demo's synthetic units move many places a month;
+				// the districts' and the national ranks are checked here.
 				if a.Labels["alertname"] == rankAlert && a.State == "firing" && strings.HasPrefix(a.Labels["entity"], "wuhan-") {
 					got[a.Labels["entity"]+" "+a.Labels["indicator"]] = a.Annotations["description"]
 				}
