@@ -72,6 +72,8 @@ promtool:
 	$(AMTOOL) check-config deploy/alertmanager/alertmanager.yml
 	$(AMTOOL) config routes test --config.file deploy/alertmanager/alertmanager.yml --verify.receivers=unit-edz-admin-approval,units alertname=BizEnvActionOverdue owner=edz-admin-approval severity=warning
 	$(AMTOOL) config routes test --config.file deploy/alertmanager/alertmanager.yml --verify.receivers=units alertname=BizEnvLastAmongPeers owner=demo-dept-18 entity=demo-dept-18 severity=warning
+	$(AMTOOL) config routes test --config.file deploy/alertmanager/alertmanager.yml --verify.receivers=wecom alertname=BizEnvLastAmongPeers entity=wuhan-edz indicator=city_assessment_rank severity=warning
+	$(AMTOOL) config routes test --config.file deploy/alertmanager/alertmanager.yml --verify.receivers=blackhole alertname=BizEnvLastAmongPeers entity=wuhan-xinzhou indicator=city_assessment_rank severity=warning
 
 # Each fuzz target runs briefly on top of its committed corpus.
 fuzz:

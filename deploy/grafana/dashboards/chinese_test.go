@@ -151,6 +151,17 @@ func TestCodeVariablesShowNames(t *testing.T) {
 	indicators, entities, _ := catalogCodes()
 	db := pgtest.New(t)
 	demotest.Seed(t, db)
+	// The demo's catalog file adds its synthetic assessment items.
+	cat, err := db.Catalog(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ind := range cat.Indicators {
+		indicators[ind.Code] = ind.NameZH
+	}
+	for _, e := range cat.Entities {
+		entities[e.Code] = e.NameZH
+	}
 	seen := 0
 	for uid, d := range boardJSON(t) {
 		for _, v := range asSlice(dig(d, "templating", "list")) {
