@@ -1,11 +1,5 @@
--- Queries behind the monthly report and its delivery.
-
--- name: ReportHistory
--- Every current value of the given entities between two periods.
-SELECT indicator, entity, period, value, source, note
-FROM observations
-WHERE entity = ANY($1) AND period BETWEEN $2 AND $3
-ORDER BY entity, indicator, period
+-- Report deliveries: one row per (period, entity, channel), claimed before
+-- sending so that replicas send each report once.
 
 -- name: ClaimDelivery
 -- Claims a delivery that nobody has claimed yet. A row back means this
