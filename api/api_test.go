@@ -186,7 +186,7 @@ func (e *env) seed(records ...obs) {
 func (e *env) count(query string, args ...any) int {
 	e.t.Helper()
 	var n int
-	if err := e.db.Get(&n, query, args...); err != nil {
+	if err := pgtest.SQL(e.t, e.db).Get(&n, query, args...); err != nil {
 		e.t.Fatal(err)
 	}
 	return n

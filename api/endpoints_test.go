@@ -12,6 +12,7 @@ import (
 
 	"github.com/bizenv/bizenv"
 	"github.com/bizenv/bizenv/api"
+	"github.com/bizenv/bizenv/postgres/pgtest"
 )
 
 func TestCatalog(t *testing.T) {
@@ -183,7 +184,7 @@ func itoa(n int) string { return strconv.Itoa(n) }
 
 func TestCollectors(t *testing.T) {
 	e := newEnv(t)
-	e.db.MustExec(`INSERT INTO runs (kind, name, started_at, finished_at, outcome, inserted) VALUES
+	pgtest.SQL(e.t, e.db).MustExec(`INSERT INTO runs (kind, name, started_at, finished_at, outcome, inserted) VALUES
 		('collector', 'ywtb', '2020-11-02 08:00+08', '2020-11-02 08:01+08', 'success', 30),
 		('collector', 'ywtb', '2020-12-02 08:00+08', '2020-12-02 08:01+08', 'failure', 0),
 		('collector', 'city-assessment', '2020-12-01 09:00+08', '2020-12-01 09:00+08', 'partial', 14),

@@ -38,7 +38,7 @@ func benchDB(b *testing.B) *postgres.DB {
 	if _, err := db.Store(context.Background(), bizenv.Batch{Kind: bizenv.RunImport, Name: "import", Actor: "bench", Observations: o}); err != nil {
 		b.Fatal(err)
 	}
-	if _, err := db.Exec("ANALYZE"); err != nil {
+	if _, err := pgtest.SQL(b, db).Exec("ANALYZE"); err != nil {
 		b.Fatal(err)
 	}
 	return db

@@ -193,7 +193,7 @@ bizenv_data_stale 0
 
 func TestCollectorHealth(t *testing.T) {
 	db := pgtest.New(t)
-	_, err := db.Exec(`INSERT INTO runs (kind, name, started_at, finished_at, outcome, inserted, updated, unchanged, rejected) VALUES
+	_, err := pgtest.SQL(t, db).Exec(`INSERT INTO runs (kind, name, started_at, finished_at, outcome, inserted, updated, unchanged, rejected) VALUES
 		('collector', 'ywtb', '2024-01-01 08:00:00Z', '2024-01-01 08:01:00Z', 'success', 10, 0, 0, 0),
 		('collector', 'ywtb', '2024-01-02 08:00:00Z', '2024-01-02 08:02:00.5Z', 'partial', 2, 1, 0, 3),
 		('collector', 'ywtb', '2024-01-03 08:00:00Z', '2024-01-03 08:00:30Z', 'failure', 0, 0, 0, 0),

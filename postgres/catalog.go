@@ -44,7 +44,7 @@ func (db *DB) applyCatalog(ctx context.Context, c bizenv.Catalog, upsertIndicato
 			}
 		}
 	}
-	tx, err := db.BeginTxx(ctx, nil)
+	tx, err := db.pool.BeginTxx(ctx, nil)
 	if err != nil {
 		return err
 	}
@@ -71,10 +71,10 @@ func (db *DB) applyCatalog(ctx context.Context, c bizenv.Catalog, upsertIndicato
 // Catalog returns every stored indicator and entity, ordered by code.
 func (db *DB) Catalog(ctx context.Context) (bizenv.Catalog, error) {
 	var c bizenv.Catalog
-	if err := db.SelectContext(ctx, &c.Indicators, db.Query("Indicators")); err != nil {
+	if err := db.pool.SelectContext(ctx, &c.Indicators, db.Query("Indicators")); err != nil {
 		return c, fmt.Errorf("read indicators: %w", err)
 	}
-	if err := db.SelectContext(ctx, &c.Entities, db.Query("Entities")); err != nil {
+	if err := db.pool.SelectContext(ctx, &c.Entities, db.Query("Entities")); err != nil {
 		return c, fmt.Errorf("read entities: %w", err)
 	}
 	return c, nil

@@ -16,7 +16,7 @@ import (
 // it never shows half of a write and shows everything committed before it
 // began, by any process.
 func (db *DB) Snapshot(ctx context.Context) (*bizenv.Snapshot, error) {
-	tx, err := db.BeginTxx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
+	tx, err := db.pool.BeginTxx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
 	if err != nil {
 		return nil, fmt.Errorf("snapshot: begin: %w", err)
 	}
@@ -47,7 +47,7 @@ func (db *DB) Snapshot(ctx context.Context) (*bizenv.Snapshot, error) {
 // /metrics shows changes.
 func (db *DB) DataVersion(ctx context.Context) (int64, error) {
 	var v int64
-	if err := db.GetContext(ctx, &v, db.Query("DataVersion")); err != nil {
+	if err := db.pool.GetContext(ctx, &v, db.Query("DataVersion")); err != nil {
 		return 0, fmt.Errorf("read data version: %w", err)
 	}
 	return v, nil

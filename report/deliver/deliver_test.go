@@ -268,7 +268,7 @@ func TestDeliverEveryChannel(t *testing.T) {
 		}
 	})
 	t.Run("recorded", func(t *testing.T) {
-		ds, err := db.Deliveries(context.Background())
+		ds, err := deliveries(t, db)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -335,8 +335,8 @@ func TestFailingChannel(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "channel down: webhook answered 503 Service Unavailable") {
 		t.Errorf("got %v, want the down channel's failure", err)
 	}
-	status := map[string]postgres.Delivery{}
-	ds, _ := db.Deliveries(context.Background())
+	status := map[string]delivery{}
+	ds, _ := deliveries(t, db)
 	for _, d := range ds {
 		status[d.Channel] = d
 	}
@@ -418,7 +418,7 @@ func TestDeliveryWaitsForData(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	ds, _ := db.Deliveries(context.Background())
+	ds, _ := deliveries(t, db)
 	if len(ds) != 1 || ds[0].Period != nov2020 || wecom.calls.Load() != 1 {
 		t.Fatalf("got %+v after %d sends, want November sent and December waiting", ds, wecom.calls.Load())
 	}
@@ -428,7 +428,7 @@ func TestDeliveryWaitsForData(t *testing.T) {
 	if err := d.Run(context.Background(), time.Date(2021, 2, 3, 9, 0, 0, 0, beijing), beijing); err != nil {
 		t.Fatal(err)
 	}
-	ds, _ = db.Deliveries(context.Background())
+	ds, _ = deliveries(t, db)
 	if len(ds) != 2 || ds[1].Period != dec2020 || ds[1].Status != "sent" || wecom.calls.Load() != 2 {
 		t.Fatalf("got %+v after %d sends, want December sent once its figures arrived", ds, wecom.calls.Load())
 	}
@@ -499,7 +499,7 @@ func TestDeliveryCorrection(t *testing.T) {
 		if got := sends(); got != 6 {
 			t.Errorf("got %d sends, want 6: a correction goes out once", got)
 		}
-		ds, _ := db.Deliveries(context.Background())
+		ds, _ := deliveries(t, db)
 		for _, d := range ds {
 			if d.Status != "sent" || d.Corrections != 1 {
 				t.Errorf("%s: got %+v, want sent with 1 correction", d.Channel, d)

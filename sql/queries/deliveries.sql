@@ -43,11 +43,6 @@ WHERE period = $1 AND entity = $2 AND channel = $3
 UPDATE report_deliveries SET status = 'failed'
 WHERE period = $1 AND entity = $2 AND channel = $3 AND status = 'sending'
 
--- name: Deliveries
-SELECT period, entity, channel, status, attempts, failures, claimed_by, sent_at, error, corrections
-FROM report_deliveries
-ORDER BY period, entity, channel
-
 -- name: DeliveredPeriods
 -- The months delivered (to any channel) since $1: the ones whose figures
 -- may be revised and need a correction.
