@@ -521,6 +521,28 @@ func TestImport(t *testing.T) {
 
 func itoa64(n int64) string { return strconv.FormatInt(n, 10) }
 
+// TestMonthlyReportDefaultEntity: a report request that names no entity is
+// for the configured one, or the catalog's first district without one.
+func TestMonthlyReportDefaultEntity(t *testing.T) {
+	for _, tc := range []struct{ name, configured, want string }{
+		{"configured", "wuhan-jiangan", "wuhan-jiangan"},
+		// The store lists the catalog by code.
+		{"not configured", "", "wuhan-caidian"},
+		{"not in the catalog", "nowhere", "wuhan-caidian"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t, func(c *api.Config) { c.ReportEntity = tc.configured })
+			e.seed(obs{"period": "2020-11", "entity": "wuhan-edz", "indicator": "city_assessment_rank", "value": 15},
+				obs{"period": "2020-11", "entity": "wuhan-jiangan", "indicator": "city_assessment_rank", "value": 1},
+				obs{"period": "2020-11", "entity": "wuhan-caidian", "indicator": "city_assessment_rank", "value": 2})
+			status, body := e.get("/api/v1/reports/monthly?period=2020-11")
+			if got := decode[struct{ Entity string }](t, body); status != 200 || got.Entity != tc.want {
+				t.Errorf("got %d %+v, want the report of %s", status, got, tc.want)
+			}
+		})
+	}
+}
+
 func TestMonthlyReport(t *testing.T) {
 	e := newEnv(t)
 	var records []obs

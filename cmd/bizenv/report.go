@@ -56,7 +56,7 @@ func runReport(ctx context.Context, env *environment, args []string) error {
 			return err
 		}
 		var ok bool
-		if *entity, ok = report.DefaultEntity(cat); !ok {
+		if *entity, ok = report.DefaultEntity(cat, config.DefaultEntity); !ok {
 			return &exitError{code: exitUsage, err: errors.New("report: no district in the catalog; give --entity")}
 		}
 	}
@@ -98,6 +98,7 @@ func serveAPIAndReports(env *environment, db *database, cfg *config.Config, runn
 		Tokens:       api.NewTokens(static, cfg.API.TokensFile, logger.With("component", "api")),
 		Collectors:   runner,
 		MaxBodyBytes: cfg.API.MaxBodyBytes,
+		ReportEntity: cfg.ReportEntity(),
 		Logger:       logger.With("component", "api"),
 	})
 	mux := http.NewServeMux()

@@ -348,9 +348,9 @@ func TestSeedReadAsImported(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := map[key]float64{
-		{"2020-06", "wuhan-edz", "city_assessment_rank"}: 8,
-		{"2020-10", "wuhan-edz", "ywtb_case_volume"}:     0.6667,
-		{"2021-09", "wuhan-edz", "taxloan_credit_amount"}:      800198500,
+		{"2020-06", "wuhan-edz", "city_assessment_rank"}:  8,
+		{"2020-10", "wuhan-edz", "ywtb_case_volume"}:      0.6667,
+		{"2021-09", "wuhan-edz", "taxloan_credit_amount"}: 800198500,
 	}
 	if !maps.Equal(got, want) {
 		t.Errorf("got %v, want %v", got, want)
