@@ -53,7 +53,9 @@ type Config struct {
 	// district of the catalog when it is empty or not in the catalog.
 	ReportEntity string
 	Logger       *slog.Logger
-	// Now is the clock for validation (time.Now when nil).
+	// Now is the clock for validation, in the configured time zone: the
+	// month it falls in there is the latest a record may have (time.Now,
+	// in the host's zone, when nil).
 	Now func() time.Time
 }
 

@@ -271,7 +271,7 @@ func (r *Runner) fetch(ctx context.Context, c *collector, periods []bizenv.Perio
 		periods:   periods,
 		scheduled: scheduled,
 		catalog:   cat,
-		validator: ingest.NewValidator(cat, r.now()),
+		validator: ingest.NewValidator(cat, r.now().In(r.loc)),
 		store:     r.store,
 	})
 }

@@ -24,7 +24,7 @@ type Config struct {
 	Report     *Report     `yaml:"report"`
 	API        API         `yaml:"api"`
 
-	// Location is Timezone loaded; Asia/Shanghai when Timezone is empty.
+	// Location is Timezone loaded; DefaultTimezone when Timezone is empty.
 	Location *time.Location `yaml:"-"`
 }
 
@@ -102,10 +102,14 @@ func expandNode(n *yaml.Node, getenv func(string) string) error {
 	return nil
 }
 
+// DefaultTimezone is the time zone of schedules and of "the current month"
+// when the config names none, or when a command runs without one.
+const DefaultTimezone = "Asia/Shanghai"
+
 func (c *Config) validate() error {
 	tz := c.Timezone
 	if tz == "" {
-		tz = "Asia/Shanghai"
+		tz = DefaultTimezone
 	}
 	loc, err := time.LoadLocation(tz)
 	if err != nil {

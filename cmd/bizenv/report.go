@@ -99,6 +99,7 @@ func serveAPIAndReports(env *environment, db *database, cfg *config.Config, runn
 		Collectors:   runner,
 		MaxBodyBytes: cfg.API.MaxBodyBytes,
 		ReportEntity: cfg.ReportEntity(),
+		Now:          func() time.Time { return time.Now().In(cfg.Location) },
 		Logger:       logger.With("component", "api"),
 	})
 	mux := http.NewServeMux()
