@@ -38,7 +38,7 @@ type VersionedSource interface {
 // the last rendering is served with bizenv_data_stale 1.
 type Handler struct {
 	src     VersionedSource
-	col     *Collector
+	col     *definitions
 	live    prometheus.Gatherer
 	logger  *slog.Logger
 	timeout time.Duration
@@ -59,10 +59,13 @@ type rendering struct {
 	gzipped []byte // one complete gzip member
 }
 
-// NewHandler returns the /metrics handler for the data of src, rendered by
-// the metrics of c, followed by what live gathers.
-func NewHandler(src VersionedSource, c *Collector, live prometheus.Gatherer, logger *slog.Logger) *Handler {
-	h := &Handler{src: src, col: c, live: live, logger: logger, timeout: c.timeout, health: prometheus.NewRegistry()}
+// scrapeTimeout bounds how long one scrape waits for the data.
+const scrapeTimeout = 10 * time.Second
+
+// NewHandler returns the /metrics handler for the data of src, followed by
+// what live gathers. It logs the series it has to skip to logger.
+func NewHandler(src VersionedSource, live prometheus.Gatherer, logger *slog.Logger) *Handler {
+	h := &Handler{src: src, col: newDefinitions(logger), live: live, logger: logger, timeout: scrapeTimeout, health: prometheus.NewRegistry()}
 	h.scrapeSuccess = prometheus.NewGauge(prometheus.GaugeOpts{Namespace: namespace, Name: "scrape_success",
 		Help: "1 if this scrape read the database, else 0."})
 	h.dataStale = prometheus.NewGauge(prometheus.GaugeOpts{Namespace: namespace, Name: "data_stale",

@@ -48,7 +48,7 @@ func BenchmarkRender(b *testing.B) {
 		}
 	}
 	src := &renderSource{snap: snap}
-	h := metrics.NewHandler(src, metrics.New(src, discard()), prometheus.NewRegistry(), discard())
+	h := metrics.NewHandler(src, prometheus.NewRegistry(), discard())
 	b.ReportAllocs()
 	for b.Loop() {
 		rec := httptest.NewRecorder()
