@@ -408,8 +408,12 @@ func TestHostileLabelValues(t *testing.T) {
 
 	t.Run("quotes and newlines are escaped", func(t *testing.T) {
 		h := newHandler(db, prometheus.NewRegistry())
-		golden(t, h, "hostile", "bizenv_entity_info")
-		families := parse(t, scrape(t, h))
+		exposition := scrape(t, h)
+		want := `bizenv_entity_info{benchmark="wuhan-avg",entity="wuhan-hostile",kind="district",name_en="} 1\\nbizenv_fake{x=\"",name_zh="他说\"好\"\n第二行\\"} 1`
+		if !slices.Contains(strings.Split(exposition, "\n"), want) {
+			t.Errorf("/metrics lacks\n%s\nin\n%s", want, only(exposition, families("bizenv_entity_info")))
+		}
+		families := parse(t, exposition)
 		info := find(families["bizenv_entity_info"], "entity", "wuhan-hostile")
 		if info == nil {
 			t.Fatal("no bizenv_entity_info for wuhan-hostile")

@@ -16,6 +16,7 @@ import (
 	"github.com/bizenv/bizenv/api"
 	"github.com/bizenv/bizenv/config"
 	"github.com/bizenv/bizenv/ingest"
+	"github.com/bizenv/bizenv/postgres"
 	"github.com/bizenv/bizenv/report"
 	"github.com/bizenv/bizenv/report/deliver"
 )
@@ -97,6 +98,7 @@ func serveAPIAndReports(env *environment, db *database, cfg *config.Config, runn
 		Store:        db.DB,
 		Tokens:       api.NewTokens(static, cfg.API.TokensFile, logger.With("component", "api")),
 		Collectors:   runner,
+		Actions:      postgres.NewActionStore(db.DB, time.Now),
 		MaxBodyBytes: cfg.API.MaxBodyBytes,
 		ReportEntity: cfg.ReportEntity(),
 		Now:          func() time.Time { return time.Now().In(cfg.Location) },

@@ -16,6 +16,7 @@ import (
 
 	"github.com/bizenv/bizenv/api"
 	"github.com/bizenv/bizenv/metrics"
+	"github.com/bizenv/bizenv/postgres"
 )
 
 // listFlag is a flag that may be given several times.
@@ -71,6 +72,7 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		metrics.NewBuildInfo(version, revision),
+		metrics.NewActionsCollector(postgres.NewActionStore(db.DB, time.Now), logger.With("component", "actions")),
 	)
 	runner, stopCollectors, err := startCollectors(db, cfg, reg, logger)
 	if err != nil {
