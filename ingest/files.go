@@ -22,15 +22,35 @@ func LongFile(name string, content []byte, sheet string, v *Validator) ([]bizenv
 // cells, fields, or an XLSX that would unpack to too much), which an API
 // answers as such rather than as a bad row.
 func ReadLongFile(name string, content []byte, sheet string, v *Validator) ([]bizenv.Observation, []bizenv.Reject, bizenv.Payload, error) {
+	return ReadLongFileTable(name, content, sheet).Parse(v)
+}
+
+// LongFileTable is a long-format file read as a table, not yet checked
+// against the catalog: reading needs no catalog, so it can go on while the
+// catalog is read.
+type LongFileTable struct {
+	name    string
+	payload bizenv.Payload
+	table   *Table
+	err     error
+}
+
+// ReadLongFileTable reads one long-format CSV or XLSX file as a table.
+func ReadLongFileTable(name string, content []byte, sheet string) *LongFileTable {
 	sum := sha256.Sum256(content)
-	payload := bizenv.Payload{Name: name, SHA256: hex.EncodeToString(sum[:]), Content: content}
-	t, err := ReadTable(name, bytes.NewReader(content), ReadOptions{Sheet: sheet})
-	if err != nil {
-		return nil, []bizenv.Reject{{File: name, Reason: bizenv.ErrorMessage(err)}}, payload, err
+	f := &LongFileTable{name: name, payload: bizenv.Payload{Name: name, SHA256: hex.EncodeToString(sum[:]), Content: content}}
+	f.table, f.err = ReadTable(name, bytes.NewReader(content), ReadOptions{Sheet: sheet})
+	return f
+}
+
+// Parse checks the file's rows with v, as ReadLongFile does.
+func (f *LongFileTable) Parse(v *Validator) ([]bizenv.Observation, []bizenv.Reject, bizenv.Payload, error) {
+	if f.err != nil {
+		return nil, []bizenv.Reject{{File: f.name, Reason: bizenv.ErrorMessage(f.err)}}, f.payload, f.err
 	}
-	obs, rejects, err := ParseLongWith(t, v)
+	obs, rejects, err := ParseLongWith(f.table, v)
 	if err != nil {
-		return nil, []bizenv.Reject{{File: name, Reason: bizenv.ErrorMessage(err)}}, payload, err
+		return nil, []bizenv.Reject{{File: f.name, Reason: bizenv.ErrorMessage(err)}}, f.payload, err
 	}
-	return obs, rejects, payload, nil
+	return obs, rejects, f.payload, nil
 }

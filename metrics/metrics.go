@@ -2,8 +2,8 @@
 // latest value of every series with its trend figures, the catalog as info
 // metrics and the health of the collectors, served by Handler on /metrics.
 // Every scrape reflects what was committed before it began, by any process:
-// Handler checks the data version per scrape and renders the exposition
-// again only when it moved.
+// Handler checks the data version per scrape and renders again only what
+// changed.
 package metrics
 
 import (
@@ -36,8 +36,8 @@ type definitions struct {
 	frequencyMonths                                                      *prometheus.Desc
 	lastRun, lastSuccess, lastRunSuccess, runsTotal, recordsTotal        *prometheus.Desc
 
-	// families holds the name and help of every Desc, for Handler, which
-	// writes the exposition itself.
+	// families holds the name, help and labels of every Desc, for Handler,
+	// which writes the exposition itself.
 	families map[*prometheus.Desc]family
 }
 
@@ -49,7 +49,7 @@ func newDefinitions(logger *slog.Logger) *definitions {
 	families := map[*prometheus.Desc]family{}
 	desc := func(name, help string, labels ...string) *prometheus.Desc {
 		d := prometheus.NewDesc(namespace+"_"+name, help, labels, nil)
-		families[d] = family{name: namespace + "_" + name, help: help}
+		families[d] = family{name: namespace + "_" + name, help: help, labels: labels}
 		return d
 	}
 	c := &definitions{
@@ -84,19 +84,33 @@ func newDefinitions(logger *slog.Logger) *definitions {
 		runsTotal:      desc("collector_runs_total", "Finished runs of the collector by result; partial runs count as success.", "collector", "result"),
 		recordsTotal:   desc("collector_records_total", "Records handled by the collector's runs, by outcome.", "collector", "outcome"),
 	}
+	families[c.runsTotal] = counterFamily(families[c.runsTotal])
+	families[c.recordsTotal] = counterFamily(families[c.recordsTotal])
 	return c
 }
 
-// collectSnapshot sends the metrics of the data in snap.
-func (c *definitions) collectSnapshot(ch chan<- prometheus.Metric, snap *bizenv.Snapshot) {
-	e := emitter{ch: ch, logger: c.logger}
-	c.collectCatalog(&e, snap.Catalog)
-	c.collectSeries(&e, snap)
-	c.collectCollectors(&e, snap.Collectors)
+func counterFamily(f family) family {
+	f.counter = true
+	return f
 }
 
 // family is what the exposition says of a metric family.
-type family struct{ name, help string }
+type family struct {
+	name, help string
+	labels     []string
+	labelOrder []int // indexes of labels, sorted by name
+	counter    bool
+}
+
+// dataDescs are the descriptions of the data metrics, without the scrape's
+// own health.
+func (c *definitions) dataDescs() []*prometheus.Desc {
+	return []*prometheus.Desc{
+		c.value, c.periodTimestamp, c.previous, c.change, c.improvement, c.declineStreak,
+		c.target, c.targetMet, c.vsBenchmark, c.indicatorInfo, c.entityInfo, c.frequencyMonths,
+		c.lastRun, c.lastSuccess, c.lastRunSuccess, c.runsTotal, c.recordsTotal,
+	}
+}
 
 func (c *definitions) collectCatalog(e *emitter, cat bizenv.Catalog) {
 	for _, i := range cat.Indicators {
@@ -108,46 +122,50 @@ func (c *definitions) collectCatalog(e *emitter, cat bizenv.Catalog) {
 	}
 }
 
-func (c *definitions) collectSeries(e *emitter, snap *bizenv.Snapshot) {
-	indicators := make(map[string]bizenv.Indicator, len(snap.Catalog.Indicators))
-	for _, i := range snap.Catalog.Indicators {
+func indicatorsByCode(cat bizenv.Catalog) map[string]bizenv.Indicator {
+	indicators := make(map[string]bizenv.Indicator, len(cat.Indicators))
+	for _, i := range cat.Indicators {
 		indicators[i.Code] = i
 	}
-	for _, s := range snap.Series {
-		ind, ok := indicators[s.Indicator]
-		if !ok {
-			c.logger.Warn("skip metrics of a series whose indicator is not in the catalog", "indicator", s.Indicator, "entity", s.Entity)
-			continue
+	return indicators
+}
+
+// collectSeries sends the metrics of one series. Figures are rounded to
+// figureDigits significant digits (SPEC section 6).
+func (c *definitions) collectSeries(e *emitter, indicators map[string]bizenv.Indicator, s bizenv.SeriesStatus) {
+	ind, ok := indicators[s.Indicator]
+	if !ok {
+		c.logger.Warn("skip metrics of a series whose indicator is not in the catalog", "indicator", s.Indicator, "entity", s.Entity)
+		return
+	}
+	if !finite(s.Value) {
+		c.logger.Warn("skip metrics of a series with a value that is not a number", "indicator", s.Indicator, "entity", s.Entity, "value", s.Value)
+		return
+	}
+	sign := ind.Direction.Sign()
+	e.gauge(c.value, figure(s.Value), s.Indicator, s.Entity)
+	e.gauge(c.periodTimestamp, float64(s.Period.Time().Unix()), s.Indicator, s.Entity)
+	if s.Previous != nil && finite(*s.Previous) {
+		change := s.Value - *s.Previous
+		e.gauge(c.previous, figure(*s.Previous), s.Indicator, s.Entity)
+		e.gauge(c.change, figure(change), s.Indicator, s.Entity)
+		e.gauge(c.improvement, positiveZero(figure(change*sign)), s.Indicator, s.Entity)
+	}
+	e.gauge(c.declineStreak, float64(s.DeclineStreak), s.Indicator, s.Entity)
+	if ind.Target != nil {
+		met := 0.0
+		if ind.MeetsTarget(s.Value) {
+			met = 1
 		}
-		if !finite(s.Value) {
-			c.logger.Warn("skip metrics of a series with a value that is not a number", "indicator", s.Indicator, "entity", s.Entity, "value", s.Value)
-			continue
+		e.gauge(c.target, figure(*ind.Target), s.Indicator, s.Entity)
+		e.gauge(c.targetMet, met, s.Indicator, s.Entity)
+	}
+	if s.Benchmark != "" && s.BenchmarkValue != nil && finite(*s.BenchmarkValue) {
+		diff := s.Value - *s.BenchmarkValue
+		if sign != 0 {
+			diff *= sign
 		}
-		sign := ind.Direction.Sign()
-		e.gauge(c.value, figure(s.Value), s.Indicator, s.Entity)
-		e.gauge(c.periodTimestamp, float64(s.Period.Time().Unix()), s.Indicator, s.Entity)
-		if s.Previous != nil && finite(*s.Previous) {
-			change := s.Value - *s.Previous
-			e.gauge(c.previous, figure(*s.Previous), s.Indicator, s.Entity)
-			e.gauge(c.change, figure(change), s.Indicator, s.Entity)
-			e.gauge(c.improvement, positiveZero(figure(change*sign)), s.Indicator, s.Entity)
-		}
-		e.gauge(c.declineStreak, float64(s.DeclineStreak), s.Indicator, s.Entity)
-		if ind.Target != nil {
-			met := 0.0
-			if ind.MeetsTarget(s.Value) {
-				met = 1
-			}
-			e.gauge(c.target, figure(*ind.Target), s.Indicator, s.Entity)
-			e.gauge(c.targetMet, met, s.Indicator, s.Entity)
-		}
-		if s.Benchmark != "" && s.BenchmarkValue != nil && finite(*s.BenchmarkValue) {
-			diff := s.Value - *s.BenchmarkValue
-			if sign != 0 {
-				diff *= sign
-			}
-			e.gauge(c.vsBenchmark, positiveZero(figure(diff)), s.Indicator, s.Entity, s.Benchmark)
-		}
+		e.gauge(c.vsBenchmark, positiveZero(figure(diff)), s.Indicator, s.Entity, s.Benchmark)
 	}
 }
 
@@ -173,12 +191,9 @@ func (c *definitions) collectCollectors(e *emitter, collectors []bizenv.Collecto
 	}
 }
 
-// emitter sends const metrics, logging and skipping any it cannot make (a
-// label value that is not valid UTF-8, say) so one bad series never fails
-// the scrape.
+// emitter hands the samples of the data to the renderer.
 type emitter struct {
-	ch     chan<- prometheus.Metric
-	logger *slog.Logger
+	out *renderer
 }
 
 func (e *emitter) gauge(d *prometheus.Desc, v float64, labels ...string) {
@@ -190,12 +205,7 @@ func (e *emitter) counter(d *prometheus.Desc, v float64, labels ...string) {
 }
 
 func (e *emitter) send(d *prometheus.Desc, t prometheus.ValueType, v float64, labels []string) {
-	m, err := prometheus.NewConstMetric(d, t, v, labels...)
-	if err != nil {
-		e.logger.Warn("skip metric", "desc", d.String(), "labels", labels, "err", err)
-		return
-	}
-	e.ch <- m
+	e.out.sample(d, t, v, labels)
 }
 
 func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
