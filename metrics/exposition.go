@@ -73,7 +73,7 @@ const RenderTimeout = 5 * time.Minute
 // bizenv_scrape_duration_seconds) is on every shard: it is that scrape's.
 type Handler struct {
 	src     DeltaSource
-	col     *definitions
+	defs    *definitions // the data's metric families
 	live    prometheus.Gatherer
 	logger  *slog.Logger
 	timeout time.Duration
@@ -153,7 +153,7 @@ func NewHandler(src VersionedSource, live prometheus.Gatherer, logger *slog.Logg
 		ds = wholeSnapshots{src}
 	}
 	c := newDefinitions(logger)
-	h := &Handler{src: ds, col: c, live: live, logger: logger, timeout: scrapeTimeout, renderTimeout: RenderTimeout,
+	h := &Handler{src: ds, defs: c, live: live, logger: logger, timeout: scrapeTimeout, renderTimeout: RenderTimeout,
 		health: prometheus.NewRegistry()}
 	h.scrapeSuccess = prometheus.NewGauge(prometheus.GaugeOpts{Namespace: namespace, Name: "scrape_success",
 		Help: "1 if this scrape read the database, else 0."})
@@ -350,7 +350,7 @@ func (h *Handler) update(ctx context.Context) (*exposition, error) {
 			}
 			r.entity = s.Entity
 		}
-		h.col.collectSeries(&r.emit, indicators, s)
+		h.defs.collectSeries(&r.emit, indicators, s)
 		return nil
 	})
 	if err == nil {
@@ -369,11 +369,11 @@ func (h *Handler) update(ctx context.Context) (*exposition, error) {
 		}
 	} else {
 		next.entities = make(map[string]*block, len(r.fresh))
-		h.col.collectCatalog(&r.emit, snap.Catalog)
+		h.defs.collectCatalog(&r.emit, snap.Catalog)
 		next.catalog = r.flush(0)
 	}
 	maps.Copy(next.entities, r.fresh)
-	h.col.collectCollectors(&r.emit, snap.Collectors)
+	h.defs.collectCollectors(&r.emit, snap.Collectors)
 	next.collectors = r.flush(0)
 	next.codes = slices.Sorted(maps.Keys(next.entities))
 	h.logger.Debug("rendered metrics", "version", snap.Version, "partial", snap.Partial, "entities", len(r.fresh))
