@@ -10,10 +10,12 @@ import (
 	"github.com/bizenv/bizenv"
 )
 
-// Point is one period's value of a series.
+// Point is one period's value of a series, with where it came from.
 type Point struct {
 	Period bizenv.Period
 	Value  float64
+	Source string
+	Note   string
 }
 
 // Series returns one indicator's values for one entity from from to to,
@@ -30,7 +32,7 @@ func (db *DB) Series(ctx context.Context, indicator, entity string, from, to biz
 			p Point
 			t time.Time
 		)
-		if err := rows.Scan(&t, &p.Value); err != nil {
+		if err := rows.Scan(&t, &p.Value, &p.Source, &p.Note); err != nil {
 			return nil, fmt.Errorf("read series: %w", err)
 		}
 		p.Period = bizenv.NewPeriod(t.Year(), t.Month())
@@ -107,6 +109,8 @@ type StoredReject struct {
 	Line      int       `db:"line" json:"line"`
 	Record    string    `db:"record" json:"record"`
 	Reason    string    `db:"reason" json:"reason"`
+	Code      string    `db:"code" json:"code"`
+	ReasonZH  string    `db:"reason_zh" json:"reason_zh"`
 	CreatedAt time.Time `db:"created_at" json:"created_at"`
 }
 

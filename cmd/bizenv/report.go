@@ -26,7 +26,7 @@ func runReport(ctx context.Context, env *environment, args []string) error {
 	fs := newFlagSet("report", env)
 	c.register(fs)
 	period := fs.String("period", "", "the month to report on: YYYY-MM, YYYY/M, YYYY年M月 or YYYYMM (required)")
-	entity := fs.String("entity", "", "entity code (default wuhan-edz, or the first district)")
+	entity := fs.String("entity", "", "entity code, name_zh or alias (default wuhan-edz, or the first district)")
 	format := fs.String("format", "json", "json, html or csv")
 	out := fs.String("o", "", "write to this file instead of standard output")
 	if err := parseFlags(env, fs, args); err != nil {
@@ -51,20 +51,27 @@ func runReport(ctx context.Context, env *environment, args []string) error {
 		return err
 	}
 	defer db.Close()
+	cat, err := db.Catalog(ctx)
+	if err != nil {
+		return err
+	}
 	if *entity == "" {
-		cat, err := db.Catalog(ctx)
-		if err != nil {
-			return err
-		}
 		var ok bool
 		if *entity, ok = report.DefaultEntity(cat, config.DefaultEntity); !ok {
 			return &exitError{code: exitUsage, err: errors.New("report: no district in the catalog; give --entity")}
 		}
+	} else {
+		// A code, name_zh or alias: --entity 经开区.
+		e, err := cat.FindEntity(*entity)
+		if err != nil {
+			return &exitError{code: exitUsage, err: fmt.Errorf("--entity: %w", localized(env, err))}
+		}
+		*entity = e.Code
 	}
 	r, err := report.Build(ctx, db, p, *entity)
 	if err != nil {
 		if nd := (report.NoDataError{}); errors.As(err, &nd) {
-			return &exitError{code: exitRejected, err: err}
+			return &exitError{code: exitRejected, err: localized(env, err)}
 		}
 		if bizenv.ErrorCode(err) != bizenv.EINTERNAL {
 			return &exitError{code: exitUsage, err: fmt.Errorf("report: %w", err)}
