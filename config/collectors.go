@@ -269,7 +269,7 @@ func (t *Tabular) validate() error {
 	case len(t.Columns) == 0:
 		return errors.New("columns: layout wide needs at least one column mapped to an indicator")
 	}
-	if err := checkCodes(t.Columns, "columns", "an indicator", bizenv.ValidIndicatorCode); err != nil {
+	if err := checkCodes(t.Columns, "columns", "an indicator", bizenv.ValidIndicatorTarget); err != nil {
 		return err
 	}
 	if t.Period.Value != "" {
@@ -328,7 +328,7 @@ func (h *HTTPJSON) validate() error {
 		return err
 	}
 	for _, code := range sortedKeys(h.Values) {
-		if !bizenv.ValidIndicatorCode(code) {
+		if !bizenv.ValidIndicatorTarget(code) {
 			return fmt.Errorf("values: %q is not an indicator code", code)
 		} else if h.Values[code] == "" {
 			return fmt.Errorf("values.%s: path is empty", code)

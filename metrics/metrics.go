@@ -35,6 +35,7 @@ type definitions struct {
 	target, targetMet, vsBenchmark, indicatorInfo, entityInfo            *prometheus.Desc
 	frequencyMonths                                                      *prometheus.Desc
 	lastRun, lastSuccess, lastRunSuccess, runsTotal, recordsTotal        *prometheus.Desc
+	peers                                                                peerDescs
 
 	// families holds the name, help and labels of every Desc, for Handler,
 	// which writes the exposition itself.
@@ -84,6 +85,7 @@ func newDefinitions(logger *slog.Logger) *definitions {
 		runsTotal:      desc("collector_runs_total", "Finished runs of the collector by result; partial runs count as success.", "collector", "result"),
 		recordsTotal:   desc("collector_records_total", "Records handled by the collector's runs, by outcome.", "collector", "outcome"),
 	}
+	c.peers = newPeerDescs(desc)
 	families[c.runsTotal] = counterFamily(families[c.runsTotal])
 	families[c.recordsTotal] = counterFamily(families[c.recordsTotal])
 	return c
@@ -105,17 +107,18 @@ type family struct {
 // dataDescs are the descriptions of the data metrics, without the scrape's
 // own health.
 func (c *definitions) dataDescs() []*prometheus.Desc {
-	return []*prometheus.Desc{
+	return append([]*prometheus.Desc{
 		c.value, c.periodTimestamp, c.previous, c.change, c.improvement, c.declineStreak,
 		c.target, c.targetMet, c.vsBenchmark, c.indicatorInfo, c.entityInfo, c.frequencyMonths,
 		c.lastRun, c.lastSuccess, c.lastRunSuccess, c.runsTotal, c.recordsTotal,
-	}
+	}, c.peers.list()...)
 }
 
 func (c *definitions) collectCatalog(e *emitter, cat bizenv.Catalog) {
 	for _, i := range cat.Indicators {
 		e.gauge(c.indicatorInfo, 1, i.Code, i.NameZH, i.NameEN, i.Unit, string(i.Direction), i.Category)
 		e.gauge(c.frequencyMonths, float64(i.Frequency.Step()), i.Code)
+		e.gauge(c.peers.alertMinChange, i.AlertMinChange, i.Code)
 	}
 	for _, en := range cat.Entities {
 		e.gauge(c.entityInfo, 1, en.Code, en.NameZH, en.NameEN, en.Kind, en.Benchmark)
@@ -167,6 +170,7 @@ func (c *definitions) collectSeries(e *emitter, indicators map[string]bizenv.Ind
 		}
 		e.gauge(c.vsBenchmark, positiveZero(figure(diff)), s.Indicator, s.Entity, s.Benchmark)
 	}
+	c.collectPeers(e, s)
 }
 
 func (c *definitions) collectCollectors(e *emitter, collectors []bizenv.CollectorStatus) {

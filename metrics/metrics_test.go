@@ -8,6 +8,7 @@ import (
 	"flag"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -197,11 +198,47 @@ func golden(t *testing.T, h http.Handler, name string, names ...string) {
 }
 
 // compare compares the families named of what h serves with want.
+// The order of the families and samples in want does not matter.
 func compare(t *testing.T, h http.Handler, want string, names ...string) {
 	t.Helper()
-	if got := only(scrape(t, h), families(names...)); got != strings.TrimPrefix(want, "\n") {
+	if got := only(scrape(t, h), families(names...)); normalize(got) != normalize(want) {
 		t.Errorf("got:\n%s\nwant:\n%s", got, want)
 	}
+}
+
+// normalize sorts the families of an exposition by name and the samples of
+// each family.
+func normalize(exposition string) string {
+	type block struct{ head, samples []string }
+	blocks := map[string]*block{}
+	for line := range strings.Lines(strings.TrimSpace(exposition)) {
+		line = strings.TrimSuffix(line, "\n")
+		name := line
+		if rest, ok := strings.CutPrefix(line, "# "); ok {
+			_, rest, _ = strings.Cut(rest, " ")
+			name, _, _ = strings.Cut(rest, " ")
+		} else if i := strings.IndexAny(line, "{ "); i >= 0 {
+			name = line[:i]
+		}
+		b := blocks[name]
+		if b == nil {
+			b = &block{}
+			blocks[name] = b
+		}
+		if strings.HasPrefix(line, "#") {
+			b.head = append(b.head, line)
+		} else {
+			b.samples = append(b.samples, line)
+		}
+	}
+	var out []string
+	for _, name := range slices.Sorted(maps.Keys(blocks)) {
+		b := blocks[name]
+		slices.Sort(b.samples)
+		out = append(out, b.head...)
+		out = append(out, b.samples...)
+	}
+	return strings.Join(out, "\n")
 }
 
 func TestSeriesFigures(t *testing.T) {
