@@ -326,7 +326,7 @@ func (s *Server) handleMonthlyReport(w http.ResponseWriter, r *http.Request) {
 	entity := q.Get("entity")
 	if entity == "" {
 		var ok bool
-		if entity, ok = report.DefaultEntity(cat); !ok {
+		if entity, ok = report.DefaultEntity(cat, s.cfg.ReportEntity); !ok {
 			s.error(w, r, invalid("no district in the catalog: give entity="))
 			return
 		}

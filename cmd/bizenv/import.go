@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/bizenv/bizenv"
+	"github.com/bizenv/bizenv/config"
 	"github.com/bizenv/bizenv/ingest"
 )
 
@@ -73,9 +74,14 @@ func runImport(ctx context.Context, env *environment, args []string) error {
 	}
 
 	batch := bizenv.Batch{Kind: bizenv.RunImport, Name: "import", Actor: *actor, AllowPartial: *allowPartial, DryRun: *dryRun}
+	// Without a config file, months begin in the default time zone.
+	loc, err := time.LoadLocation(config.DefaultTimezone)
+	if err != nil {
+		return err
+	}
 	// One validator for all files: a key given twice with different values
 	// is rejected across files as within one.
-	v := ingest.NewValidator(cat, time.Now())
+	v := ingest.NewValidator(cat, time.Now().In(loc))
 	for _, t := range files.tables {
 		obs, rejects, payload, _ := t.Parse(v)
 		batch.Payloads = append(batch.Payloads, payload)

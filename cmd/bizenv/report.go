@@ -58,7 +58,7 @@ func runReport(ctx context.Context, env *environment, args []string) error {
 	}
 	if *entity == "" {
 		var ok bool
-		if *entity, ok = report.DefaultEntity(cat); !ok {
+		if *entity, ok = report.DefaultEntity(cat, config.DefaultEntity); !ok {
 			return &exitError{code: exitUsage, err: errors.New("report: no district in the catalog; give --entity")}
 		}
 	} else {
@@ -108,6 +108,8 @@ func serveAPIAndReports(ctx context.Context, env *environment, db *database, cfg
 		Collectors:   runner,
 		Actions:      postgres.NewActionStore(db.DB, time.Now),
 		MaxBodyBytes: cfg.API.MaxBodyBytes,
+		ReportEntity: cfg.ReportEntity(),
+		Now:          func() time.Time { return time.Now().In(cfg.Location) },
 		Logger:       logger.With("component", "api"),
 	})
 	mux := http.NewServeMux()

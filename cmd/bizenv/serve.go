@@ -129,14 +129,14 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 // newHandler routes the metrics, health checks and the landing page.
 func newHandler(db *database, reg *prometheus.Registry, logger *slog.Logger) http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("GET /metrics", metrics.NewHandler(db, metrics.New(db, logger), reg, logger))
+	mux.Handle("GET /metrics", metrics.NewHandler(db, reg, logger))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintln(w, "ok")
 	})
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
 		defer cancel()
-		if err := db.PingContext(ctx); err != nil {
+		if err := db.Ping(ctx); err != nil {
 			http.Error(w, "database unreachable", http.StatusServiceUnavailable)
 			return
 		}
