@@ -38,7 +38,7 @@ func TestScheduledDeliveryCancelledAtShutdown(t *testing.T) {
 		t.Fatal(err)
 	}
 	h := &hanging{sending: make(chan struct{}, 1), cause: make(chan error, 1)}
-	d := deliver.New(db, []deliver.Channel{{Name: "hangs", Sender: h}}, deliver.Options{Attempts: 1})
+	d := deliver.New(db, []deliver.Channel{{Name: "hangs", Sender: h}}, deliver.Options{Attempts: 1, Entities: []string{"wuhan-edz"}})
 	serve, shutdown := context.WithCancel(context.Background())
 	s := schedule.New(serve, schedule.Options{Location: time.UTC, What: "report delivery", Grace: 50 * time.Millisecond})
 	id, err := d.Schedule(s, "0 9 3 * *", time.UTC)
@@ -47,7 +47,11 @@ func TestScheduledDeliveryCancelledAtShutdown(t *testing.T) {
 	}
 	done := make(chan struct{})
 	go func() { s.RunNow(id); close(done) }()
-	<-h.sending
+	select {
+	case <-h.sending:
+	case <-done:
+		t.Fatal("the scheduled delivery ended without sending")
+	}
 	shutdown()
 	if got, want := <-h.cause, context.Canceled; !errors.Is(got, want) {
 		t.Errorf("send's context: got %v, want %v", got, want)
