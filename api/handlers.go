@@ -217,7 +217,7 @@ func (s *Server) handleCollectors(w http.ResponseWriter, r *http.Request) {
 	}
 	out := []collector{}
 	for _, c := range cs {
-		out = append(out, collector{Name: c.Name, Runs: c.Runs, LastRun: rfc3339(c.LastRun), LastOutcome: c.LastOutcome, LastSuccess: rfc3339(c.LastSuccess)})
+		out = append(out, collector{Name: c.Name, Runs: c.Runs, LastRun: rfc3339(c.Latest), LastOutcome: c.LatestOutcome, LastSuccess: rfc3339(c.LastSuccess)})
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"collectors": out})
 }

@@ -81,10 +81,15 @@ func (db *DB) snapshotCollectors(ctx context.Context, tx *sqlx.Tx) ([]bizenv.Col
 		return nil, err
 	}
 	defer rows.Close()
+	return scanCollectors(rows)
+}
+
+// scanCollectors reads the rows of the SnapshotCollectors query.
+func scanCollectors(rows *sql.Rows) ([]bizenv.CollectorStatus, error) {
 	var out []bizenv.CollectorStatus
 	for rows.Next() {
 		var c bizenv.CollectorStatus
-		err := rows.Scan(&c.Name, &c.LastRun, &c.LastRunSucceeded, &c.LastSuccess, &c.Succeeded, &c.Failed,
+		err := rows.Scan(&c.Name, &c.Runs, &c.Latest, &c.LatestOutcome, &c.LastRun, &c.LastRunSucceeded, &c.LastSuccess, &c.Succeeded, &c.Failed,
 			&c.Records.Inserted, &c.Records.Updated, &c.Records.Unchanged, &c.Records.Rejected)
 		if err != nil {
 			return nil, err

@@ -89,7 +89,7 @@ func runReport(ctx context.Context, env *environment, args []string) error {
 // with its metric. stop stops the schedule, waiting for a delivery under
 // way.
 func serveAPIAndReports(env *environment, db *database, cfg *config.Config, runner api.CollectorRunner, reg *prometheus.Registry, handler http.Handler, logger *slog.Logger) (_ http.Handler, stop func(), _ error) {
-	static, err := config.ParseTokensEnv(env.getenv("BIZENV_API_TOKENS"))
+	static, err := api.ParseTokensEnv(env.getenv("BIZENV_API_TOKENS"))
 	if err != nil {
 		return nil, nil, &exitError{code: exitUsage, err: err}
 	}
