@@ -2,8 +2,6 @@ package bizenv_test
 
 import (
 	"os/exec"
-	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -55,11 +53,8 @@ func TestDependencyDirection(t *testing.T) {
 // goListDeps returns the import paths pkg depends on, tests left out.
 func goListDeps(t *testing.T, pkg string) []string {
 	t.Helper()
-	goBin := filepath.Join(runtime.GOROOT(), "bin", "go")
-	if _, err := exec.LookPath(goBin); err != nil {
-		goBin = "go"
-	}
-	out, err := exec.Command(goBin, "list", "-deps", "-f", "{{.ImportPath}}", pkg).Output()
+	// go test puts its own GOROOT/bin first in the PATH of the tests.
+	out, err := exec.Command("go", "list", "-deps", "-f", "{{.ImportPath}}", pkg).Output()
 	if err != nil {
 		if ee, ok := err.(*exec.ExitError); ok {
 			t.Fatalf("go list -deps %s: %v\n%s", pkg, err, ee.Stderr)

@@ -2,8 +2,10 @@ package ingest
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"time"
 
 	"github.com/bizenv/bizenv"
 )
@@ -24,4 +26,31 @@ func LongFile(name string, content []byte, sheet string, v *Validator) ([]bizenv
 		return nil, []bizenv.Reject{{File: name, Reason: bizenv.ErrorMessage(err)}}, payload
 	}
 	return obs, rejects, payload
+}
+
+// File is one file given to import.
+type File struct {
+	Name    string
+	Content []byte
+}
+
+// ReadFiles reads long-format files into b, as `bizenv import` and the API's
+// upload do: their good observations, a reject per bad row and the files as
+// payloads, appended to b's. One Validator, on the catalog read from
+// catalog and the month now falls in, checks every file, so that a key
+// given twice with different values is rejected across files as within
+// one. Errors: those of catalog.
+func ReadFiles(ctx context.Context, catalog bizenv.CatalogReader, now time.Time, sheet string, files []File, b *bizenv.Batch) error {
+	cat, err := catalog.Catalog(ctx)
+	if err != nil {
+		return err
+	}
+	v := NewValidator(cat, now)
+	for _, f := range files {
+		obs, rejects, payload := LongFile(f.Name, f.Content, sheet, v)
+		b.Observations = append(b.Observations, obs...)
+		b.Rejects = append(b.Rejects, rejects...)
+		b.Payloads = append(b.Payloads, payload)
+	}
+	return nil
 }

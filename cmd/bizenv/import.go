@@ -38,24 +38,17 @@ func runImport(ctx context.Context, env *environment, args []string) error {
 	}
 	defer db.Close()
 	logger.Debug("prepared", "since_start", time.Since(start))
-	cat, err := db.Catalog(ctx)
-	if err != nil {
-		return err
-	}
-
 	batch := bizenv.Batch{Kind: bizenv.RunImport, Name: "import", Actor: *actor, AllowPartial: *allowPartial, DryRun: *dryRun}
-	// One validator for all files: a key given twice with different values
-	// is rejected across files as within one.
-	v := ingest.NewValidator(cat, time.Now())
+	files := make([]ingest.File, 0, fs.NArg())
 	for _, path := range fs.Args() {
 		content, err := os.ReadFile(path)
 		if err != nil {
 			return &exitError{code: exitUsage, err: fmt.Errorf("import: %w", err)}
 		}
-		obs, rejects, payload := ingest.LongFile(path, content, *sheet, v)
-		batch.Payloads = append(batch.Payloads, payload)
-		batch.Observations = append(batch.Observations, obs...)
-		batch.Rejects = append(batch.Rejects, rejects...)
+		files = append(files, ingest.File{Name: path, Content: content})
+	}
+	if err := ingest.ReadFiles(ctx, db, time.Now(), *sheet, files, &batch); err != nil {
+		return err
 	}
 
 	for _, r := range batch.Rejects {

@@ -60,12 +60,22 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 			return &exitError{code: exitUsage, err: fmt.Errorf("--web.config.file: %w", err)}
 		}
 	}
+	// Everything is built in dependency order: what the environment and the
+	// config give, the database, what runs on a schedule, then the handlers
+	// that read them all.
+	tokens, err := api.ParseTokensEnv(env.getenv("BIZENV_API_TOKENS"))
+	if err != nil {
+		return &exitError{code: exitUsage, err: err}
+	}
 	logger := c.logger(env)
-	db, err := c.openPrepared(ctx, env, logger, catalogFiles(cfg)...)
+	db, err := c.openDatabase(ctx, env, logger)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
+	if err := migrate(ctx, db, catalogFiles(cfg)...); err != nil {
+		return err
+	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(
 		collectors.NewGoCollector(),
@@ -77,12 +87,19 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 		return err
 	}
 	defer stopCollectors()
-	handler := newHandler(db, reg, logger)
-	handler, stopReports, err := serveAPIAndReports(env, db, cfg, runner, reg, handler, logger)
+	stopReports, err := startReports(db, cfg, reg, logger)
 	if err != nil {
 		return err
 	}
 	defer stopReports()
+	apiLogger := logger.With("component", "api")
+	handler := newHandler(db, reg, api.NewServer(api.Config{
+		Store:        db.DB,
+		Tokens:       api.NewTokens(tokens, cfg.API.TokensFile, apiLogger),
+		Collectors:   runner,
+		MaxBodyBytes: cfg.API.MaxBodyBytes,
+		Logger:       apiLogger,
+	}), logger)
 
 	listeners := make([]net.Listener, 0, len(addrs))
 	for _, a := range addrs {
@@ -124,9 +141,11 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 	return srv.Shutdown(shutdownCtx)
 }
 
-// newHandler routes the metrics, health checks and the landing page.
-func newHandler(db *database, reg *prometheus.Registry, logger *slog.Logger) http.Handler {
+// newHandler is every route serve answers: the API (its routes are in
+// api/routes.go), the metrics, the health checks and the landing page.
+func newHandler(db *database, reg *prometheus.Registry, apiHandler http.Handler, logger *slog.Logger) http.Handler {
 	mux := http.NewServeMux()
+	mux.Handle("/api/v1/", apiHandler)
 	mux.Handle("GET /metrics", metrics.NewHandler(db, metrics.New(db, logger), reg, logger))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintln(w, "ok")
