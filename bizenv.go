@@ -194,12 +194,18 @@ type Batch struct {
 	DryRun bool
 }
 
+// MaxStoredRejects bounds the rejects stored of one batch, so that a flood
+// of bad records cannot bloat the database: the first ones show what is
+// wrong, and the run's count says how many there were.
+const MaxStoredRejects = 1000
+
 // ObservationStore writes batches of observations, keeping every revision.
 //
 // Store records a run for the batch and returns it with its counts. With
 // rejects and without AllowPartial it stores no observation (the run and its
-// rejects are still recorded, outcome failure). Errors: EINVALID for an
-// unknown indicator or entity, EINTERNAL for database failures.
+// rejects are still recorded, outcome failure). Of the rejects it keeps
+// the first MaxStoredRejects; the run counts them all. Errors: EINVALID for
+// an unknown indicator or entity, EINTERNAL for database failures.
 type ObservationStore interface {
 	Store(ctx context.Context, b Batch) (Run, error)
 }

@@ -44,10 +44,17 @@ type Config struct {
 	Collectors CollectorRunner
 	// MaxBodyBytes bounds a request body (DefaultMaxBodyBytes when 0).
 	MaxBodyBytes int64
-	Logger       *slog.Logger
+	// MaxRecords bounds the records of one POST /observations
+	// (DefaultMaxRecords when 0).
+	MaxRecords int
+	Logger     *slog.Logger
 	// Now is the clock for validation (time.Now when nil).
 	Now func() time.Time
 }
+
+// DefaultMaxRecords bounds the records of one POST /observations: a
+// month of a whole province's indicators; larger loads go through import.
+const DefaultMaxRecords = 100_000
 
 // Server is the API's http.Handler.
 type Server struct {
@@ -61,6 +68,9 @@ type Server struct {
 func NewServer(cfg Config) http.Handler {
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if cfg.MaxRecords <= 0 {
+		cfg.MaxRecords = DefaultMaxRecords
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)

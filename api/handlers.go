@@ -285,20 +285,6 @@ type observationIn struct {
 }
 
 func (s *Server) handlePostObservations(w http.ResponseWriter, r *http.Request) {
-	body, err := io.ReadAll(r.Body)
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	var raw []json.RawMessage
-	if err := json.Unmarshal(body, &raw); err != nil {
-		s.error(w, r, invalid("body: want a JSON array of observations: %v", err))
-		return
-	}
-	if len(raw) == 0 {
-		s.error(w, r, invalid("body: no observations"))
-		return
-	}
 	q := r.URL.Query()
 	batch := bizenv.Batch{Kind: bizenv.RunAPI, Name: "api", Actor: actor(r.Context()),
 		AllowPartial: boolParam(q.Get("allow_partial")), DryRun: boolParam(q.Get("dry_run"))}
@@ -308,43 +294,86 @@ func (s *Server) handlePostObservations(w http.ResponseWriter, r *http.Request) 
 		return
 	}
 	v := ingest.NewValidator(cat, s.cfg.Now())
-	results := make([]result, 0, len(raw))
-	for i, item := range raw {
-		res := result{Index: i, Status: "accepted"}
-		rec := ingest.Record{File: "api", Line: i + 1, Raw: string(item)}
-		var in observationIn
-		dec := json.NewDecoder(bytes.NewReader(item))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&in); err != nil {
-			rej := bizenv.Reject{File: rec.File, Line: rec.Line, Record: rec.Raw, Reason: "want an object with period, entity, indicator, value, source, note: " + err.Error()}
-			batch.Rejects = append(batch.Rejects, rej)
-			results = append(results, result{Index: i, Status: "rejected", Reason: rej.Reason})
-			continue
+	// The array is decoded one record at a time, each checked as it comes,
+	// so that memory grows with the records kept, not with the body.
+	dec := json.NewDecoder(r.Body)
+	bodyError := func(err error) error {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			return err
 		}
-		rec.Period, rec.Entity, rec.Indicator, rec.Source, rec.Note = in.Period, in.Entity, in.Indicator, in.Source, in.Note
-		rec.Value, err = jsonValue(in.Value)
-		if err != nil {
-			rej := bizenv.Reject{File: rec.File, Line: rec.Line, Record: rec.Raw, Reason: err.Error()}
-			batch.Rejects = append(batch.Rejects, rej)
-			results = append(results, result{Index: i, Status: "rejected", Reason: rej.Reason})
-			continue
+		return invalid("body: want a JSON array of observations: %v", err)
+	}
+	if tok, err := dec.Token(); err != nil {
+		s.error(w, r, bodyError(err))
+		return
+	} else if tok != json.Delim('[') {
+		s.error(w, r, invalid("body: want a JSON array of observations"))
+		return
+	}
+	var results []result
+	for i := 0; dec.More(); i++ {
+		if i == s.cfg.MaxRecords {
+			s.error(w, r, bizenv.Errorf(bizenv.ETOOLARGE, "body: more than %d observations; send them in several requests", s.cfg.MaxRecords))
+			return
 		}
-		obs, ok, rej := v.Check(rec)
-		switch {
-		case rej != nil:
-			batch.Rejects = append(batch.Rejects, *rej)
-			res.Status, res.Reason = "rejected", rej.Reason
-		case ok:
-			if obs.Source == "api" {
-				obs.Source = "api:" + batch.Actor
-			}
-			batch.Observations = append(batch.Observations, obs)
-		default:
-			res.Status = "skipped"
+		var item json.RawMessage
+		if err := dec.Decode(&item); err != nil {
+			s.error(w, r, bodyError(err))
+			return
 		}
-		results = append(results, res)
+		results = append(results, addObservation(&batch, v, i, item))
+	}
+	if _, err := dec.Token(); err != nil {
+		s.error(w, r, bodyError(err))
+		return
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		s.error(w, r, invalid("body: want a JSON array of observations and nothing after it"))
+		return
+	}
+	if len(results) == 0 {
+		s.error(w, r, invalid("body: no observations"))
+		return
 	}
 	s.storeBatch(w, r, batch, results)
+}
+
+// addObservation checks record i of a POST /observations body, adding it to
+// b as an observation or a reject, and says what became of it.
+func addObservation(b *bizenv.Batch, v *ingest.Validator, i int, item json.RawMessage) result {
+	res := result{Index: i, Status: "accepted"}
+	rec := ingest.Record{File: "api", Line: i + 1, Raw: string(item)}
+	reject := func(reason string) result {
+		b.Rejects = append(b.Rejects, bizenv.Reject{File: rec.File, Line: rec.Line, Record: rec.Raw, Reason: reason})
+		return result{Index: i, Status: "rejected", Reason: reason}
+	}
+	var in observationIn
+	dec := json.NewDecoder(bytes.NewReader(item))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&in); err != nil {
+		return reject("want an object with period, entity, indicator, value, source, note: " + err.Error())
+	}
+	rec.Period, rec.Entity, rec.Indicator, rec.Source, rec.Note = in.Period, in.Entity, in.Indicator, in.Source, in.Note
+	var err error
+	rec.Value, err = jsonValue(in.Value)
+	if err != nil {
+		return reject(err.Error())
+	}
+	obs, ok, rej := v.Check(rec)
+	switch {
+	case rej != nil:
+		b.Rejects = append(b.Rejects, *rej)
+		res.Status, res.Reason = "rejected", rej.Reason
+	case ok:
+		if obs.Source == "api" {
+			obs.Source = "api:" + b.Actor
+		}
+		b.Observations = append(b.Observations, obs)
+	default:
+		res.Status = "skipped"
+	}
+	return res
 }
 
 // jsonValue turns a JSON value into the text ingest parses: a number as
@@ -404,6 +433,8 @@ func (s *Server) handleImport(w http.ResponseWriter, r *http.Request) {
 		}
 		in = append(in, ingest.File{Name: fh.Filename, Content: content})
 	}
+	// A file over a limit of its own is not a matter of bad rows: nothing
+	// of the request is stored, as for a body over its limit.
 	if err := ingest.ReadFiles(r.Context(), s.cfg.Store, s.cfg.Now(), r.FormValue("sheet"), in, &batch); err != nil {
 		s.error(w, r, err)
 		return
@@ -412,19 +443,25 @@ func (s *Server) handleImport(w http.ResponseWriter, r *http.Request) {
 }
 
 // storeBatch stores b and answers: 200 when it was stored (or counted, for
-// a dry run); 400 invalid, with every reject, when rejects stopped it.
+// a dry run); 400 invalid, with the rejects (the first
+// bizenv.MaxStoredRejects), when rejects stopped it.
 func (s *Server) storeBatch(w http.ResponseWriter, r *http.Request, b bizenv.Batch, results []result) {
 	run, err := s.cfg.Store.Store(r.Context(), b)
 	if err != nil {
 		s.error(w, r, err)
 		return
 	}
-	resp := writeResponse{Run: run, DryRun: b.DryRun, Results: results, Rejects: nonNil(b.Rejects)}
+	// The answer lists the rejects that are stored: the first ones.
+	listed := b.Rejects[:min(len(b.Rejects), bizenv.MaxStoredRejects)]
+	resp := writeResponse{Run: run, DryRun: b.DryRun, Results: results, Rejects: nonNil(listed)}
 	status := http.StatusOK
 	if len(b.Rejects) > 0 && !b.AllowPartial {
 		status = http.StatusBadRequest
-		resp.Error = &errorDetail{Code: bizenv.EINVALID,
-			Message: fmt.Sprintf("%d record(s) rejected: nothing stored (allow_partial stores the good ones)", len(b.Rejects))}
+		msg := fmt.Sprintf("%d record(s) rejected: nothing stored (allow_partial stores the good ones)", len(b.Rejects))
+		if len(listed) < len(b.Rejects) {
+			msg += fmt.Sprintf("; the first %d are listed", len(listed))
+		}
+		resp.Error = &errorDetail{Code: bizenv.EINVALID, Message: msg}
 	}
 	writeJSON(w, status, resp)
 }

@@ -15,17 +15,26 @@ import (
 // file as a payload to keep. A file that cannot be read at all gives one
 // reject for the whole file (line 0).
 func LongFile(name string, content []byte, sheet string, v *Validator) ([]bizenv.Observation, []bizenv.Reject, bizenv.Payload) {
+	obs, rejects, payload, _ := ReadLongFile(name, content, sheet, v)
+	return obs, rejects, payload
+}
+
+// ReadLongFile is LongFile that also returns why a file could not be read
+// at all: ETOOLARGE for a file over the limits of ReadTable (bytes, rows,
+// cells, fields, or an XLSX that would unpack to too much), which an API
+// answers as such rather than as a bad row.
+func ReadLongFile(name string, content []byte, sheet string, v *Validator) ([]bizenv.Observation, []bizenv.Reject, bizenv.Payload, error) {
 	sum := sha256.Sum256(content)
 	payload := bizenv.Payload{Name: name, SHA256: hex.EncodeToString(sum[:]), Content: content}
 	t, err := ReadTable(name, bytes.NewReader(content), ReadOptions{Sheet: sheet})
 	if err != nil {
-		return nil, []bizenv.Reject{{File: name, Reason: bizenv.ErrorMessage(err)}}, payload
+		return nil, []bizenv.Reject{{File: name, Reason: bizenv.ErrorMessage(err)}}, payload, err
 	}
 	obs, rejects, err := ParseLongWith(t, v)
 	if err != nil {
-		return nil, []bizenv.Reject{{File: name, Reason: bizenv.ErrorMessage(err)}}, payload
+		return nil, []bizenv.Reject{{File: name, Reason: bizenv.ErrorMessage(err)}}, payload, err
 	}
-	return obs, rejects, payload
+	return obs, rejects, payload, nil
 }
 
 // File is one file given to import.
@@ -39,18 +48,27 @@ type File struct {
 // payloads, appended to b's. One Validator, on the catalog read from
 // catalog and the month now falls in, checks every file, so that a key
 // given twice with different values is rejected across files as within
-// one. Errors: those of catalog.
+// one.
+//
+// Errors: those of catalog; ETOOLARGE, the first of ReadLongFile, when a
+// file is over the limits of ReadTable. b is filled all the same, that file
+// rejected whole, so that a caller may refuse the request as too large (the
+// API) or go on with the reject (the command).
 func ReadFiles(ctx context.Context, catalog bizenv.CatalogReader, now time.Time, sheet string, files []File, b *bizenv.Batch) error {
 	cat, err := catalog.Catalog(ctx)
 	if err != nil {
 		return err
 	}
 	v := NewValidator(cat, now)
+	var tooLarge error
 	for _, f := range files {
-		obs, rejects, payload := LongFile(f.Name, f.Content, sheet, v)
+		obs, rejects, payload, err := ReadLongFile(f.Name, f.Content, sheet, v)
+		if bizenv.ErrorCode(err) == bizenv.ETOOLARGE && tooLarge == nil {
+			tooLarge = err
+		}
 		b.Observations = append(b.Observations, obs...)
 		b.Rejects = append(b.Rejects, rejects...)
 		b.Payloads = append(b.Payloads, payload)
 	}
-	return nil
+	return tooLarge
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -46,5 +47,23 @@ func TestReadFiles(t *testing.T) {
 	}
 	if len(b.Payloads) != 3 || b.Payloads[1].Name != "b.csv" || string(b.Payloads[2].Content) != "not a table" {
 		t.Errorf("payloads: got %+v", b.Payloads)
+	}
+}
+
+// A file over the size limits is rejected whole, and ReadFiles says so
+// (ETOOLARGE) after reading the others, for the API to refuse the request.
+func TestReadFilesTooLarge(t *testing.T) {
+	db := pgtest.New(t)
+	files := []ingest.File{
+		{Name: "wide.csv", Content: []byte(strings.Repeat(",", ingest.DefaultMaxFields+1) + "\n")},
+		{Name: "good.csv", Content: []byte("period,entity,indicator,value\n2020-10,wuhan-edz,city_assessment_rank,5\n")},
+	}
+	var b bizenv.Batch
+	err := ingest.ReadFiles(context.Background(), db, time.Now(), "", files, &b)
+	if got, want := bizenv.ErrorMessage(err), fmt.Sprintf("wide.csv: line 1 has more than %d fields", ingest.DefaultMaxFields); bizenv.ErrorCode(err) != bizenv.ETOOLARGE || got != want {
+		t.Errorf("got %v, want ETOOLARGE %q", err, want)
+	}
+	if len(b.Rejects) != 1 || b.Rejects[0].File != "wide.csv" || len(b.Observations) != 1 || len(b.Payloads) != 2 {
+		t.Errorf("got %d observations, rejects %+v, %d payloads; want 1, wide.csv's, 2", len(b.Observations), b.Rejects, len(b.Payloads))
 	}
 }

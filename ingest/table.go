@@ -20,6 +20,9 @@ const (
 	// alone does not bound a line of a million commas, or a sheet whose
 	// merged ranges span thousands of columns.
 	DefaultMaxCells = 16 << 20
+	// DefaultMaxFields bounds the fields of one CSV record: as many
+	// columns as Excel has.
+	DefaultMaxFields = 16384
 )
 
 // Table is a sheet of cells as read from a CSV or XLSX file.
@@ -71,6 +74,8 @@ type ReadOptions struct {
 	MaxBytes int64  // larger files are refused; DefaultMaxBytes when 0
 	MaxRows  int    // tables with more rows are refused; DefaultMaxRows when 0
 	MaxCells int    // tables with more cells are refused; DefaultMaxCells when 0
+	// MaxFields bounds the fields of one CSV record; DefaultMaxFields when 0.
+	MaxFields int
 }
 
 func (o ReadOptions) withDefaults() ReadOptions {
@@ -82,6 +87,9 @@ func (o ReadOptions) withDefaults() ReadOptions {
 	}
 	if o.MaxCells <= 0 {
 		o.MaxCells = DefaultMaxCells
+	}
+	if o.MaxFields <= 0 {
+		o.MaxFields = DefaultMaxFields
 	}
 	return o
 }
@@ -142,6 +150,9 @@ func readCSV(name string, data []byte, opts ReadOptions) (*Table, error) {
 		line := 1 + bytes.Count(data[:invalidUTF8(data)], []byte("\n"))
 		return nil, bizenv.Errorf(bizenv.EINVALID, "%s: line %d is not UTF-8; save the file as CSV UTF-8", name, line)
 	}
+	if err := checkCSVShape(name, data, opts); err != nil {
+		return nil, err
+	}
 	// Room for every line, so that the rows are not copied as they grow.
 	rows := min(bytes.Count(data, []byte("\n"))+1, opts.MaxRows+1)
 	b := tableBuilder{t: &Table{Name: name, Rows: make([]Row, 0, rows)}, opts: opts}
@@ -170,6 +181,52 @@ func readCSV(name string, data []byte, opts ReadOptions) (*Table, error) {
 		b.t.Rows = nil
 	}
 	return b.t, nil
+}
+
+// checkCSVShape refuses, with ETOOLARGE, CSV data with a record of more
+// than opts.MaxFields fields or more than opts.MaxCells cells in all. It
+// counts the separators outside quotes, as encoding/csv will split them,
+// without allocating: encoding/csv reads a whole record before its fields
+// could be counted, and a line of 30 million commas would take gigabytes.
+func checkCSVShape(name string, data []byte, opts ReadOptions) error {
+	line, start := 1, 1 // the line read and the line the record starts on
+	fields, cells := 1, 0
+	quoted, blank := false, true
+	for _, c := range data {
+		switch c {
+		case '"':
+			quoted = !quoted
+			blank = false
+		case ',':
+			if quoted {
+				continue
+			}
+			fields++
+			blank = false
+			if fields > opts.MaxFields {
+				return bizenv.Errorf(bizenv.ETOOLARGE, "%s: line %d has more than %d fields", name, start, opts.MaxFields)
+			}
+		case '\n':
+			line++
+			if quoted {
+				continue
+			}
+			if !blank { // encoding/csv skips empty lines
+				cells += fields
+				if cells > opts.MaxCells {
+					return bizenv.Errorf(bizenv.ETOOLARGE, "%s: more than %d cells", name, opts.MaxCells)
+				}
+			}
+			start, fields, blank = line, 1, true
+		case '\r':
+		default:
+			blank = false
+		}
+	}
+	if !blank && cells+fields > opts.MaxCells {
+		return bizenv.Errorf(bizenv.ETOOLARGE, "%s: more than %d cells", name, opts.MaxCells)
+	}
+	return nil
 }
 
 // invalidUTF8 returns the offset of the first invalid UTF-8 sequence in b.

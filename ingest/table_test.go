@@ -1,12 +1,15 @@
 package ingest_test
 
 import (
+	"bytes"
 	"reflect"
+	"runtime"
 	"strings"
 	"testing"
 
 	"github.com/bizenv/bizenv"
 	"github.com/bizenv/bizenv/ingest"
+	"github.com/bizenv/bizenv/internal/bomb"
 )
 
 // readCSV reads a CSV table from text or fails the test.
@@ -143,6 +146,18 @@ func TestReadTableErrors(t *testing.T) {
 			name: "too many cells", file: "in.csv", text: "a,b\n1,2,3\n", opts: ingest.ReadOptions{MaxCells: 4},
 			wantCode: bizenv.ETOOLARGE, want: "in.csv: more than 4 cells",
 		},
+		{
+			name: "too many fields", file: "in.csv", text: "a,b\n1,2\n\n3,4,5\n", opts: ingest.ReadOptions{MaxFields: 2},
+			wantCode: bizenv.ETOOLARGE, want: "in.csv: line 4 has more than 2 fields",
+		},
+		{
+			name: "too many fields after a quoted line end", file: "in.csv", text: "a,b\n\"1\n2\",3,4\n", opts: ingest.ReadOptions{MaxFields: 2},
+			wantCode: bizenv.ETOOLARGE, want: "in.csv: line 2 has more than 2 fields",
+		},
+		{
+			name: "too many cells without a last line end", file: "in.csv", text: "a,b\n1,2,3", opts: ingest.ReadOptions{MaxCells: 4},
+			wantCode: bizenv.ETOOLARGE, want: "in.csv: more than 4 cells",
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -165,6 +180,39 @@ func TestReadTableAtLimits(t *testing.T) {
 	table := readCSV(t, "in.csv", text, ingest.ReadOptions{MaxBytes: int64(len(text)), MaxRows: 2, MaxCells: 4})
 	if got, want := len(table.Rows), 2; got != want {
 		t.Errorf("rows = %d, want %d", got, want)
+	}
+	// Commas and line ends in quotes separate nothing; blank lines have
+	// no cells.
+	text = "a,b\r\n\r\n\n\"1,\n\"\"2\"\"\",3\n"
+	table = readCSV(t, "in.csv", text, ingest.ReadOptions{MaxFields: 2, MaxCells: 4})
+	if got, want := table.Rows[1].Cells, []string{"1,\n\"2\"", "3"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("cells = %q, want %q", got, want)
+	}
+}
+
+// TestReadTableCommaBomb reads a CSV line of 30 million commas: it is
+// refused by its field count, before encoding/csv splits it, allocating
+// about the file once rather than gigabytes.
+func TestReadTableCommaBomb(t *testing.T) {
+	var b bytes.Buffer
+	if err := bomb.WriteCommas(&b, 30_000_000); err != nil {
+		t.Fatal(err)
+	}
+	size := b.Len()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	_, err := ingest.ReadTable("commas.csv", &b, ingest.ReadOptions{})
+	runtime.ReadMemStats(&after)
+	if got, want := bizenv.ErrorMessage(err), "commas.csv: line 2 has more than 16384 fields"; got != want {
+		t.Errorf("error: got %q, want %q", got, want)
+	}
+	if got, want := bizenv.ErrorCode(err), bizenv.ETOOLARGE; got != want {
+		t.Errorf("code: got %q, want %q", got, want)
+	}
+	// ReadTable holds the file once; encoding/csv would take 16 bytes a
+	// field and more.
+	if got := after.TotalAlloc - before.TotalAlloc; got > uint64(3*size) {
+		t.Errorf("allocated %d bytes for a file of %d", got, size)
 	}
 }
 

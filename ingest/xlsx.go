@@ -17,15 +17,137 @@ import (
 	"github.com/xuri/excelize/v2"
 )
 
-// xlsxInflation bounds how much larger than the file its unzipped parts
-// may be, so that a small zip bomb is refused rather than unpacked.
-const xlsxInflation = 32
+// Bounds on what a workbook may unpack to. They are checked against the
+// sizes the zip's central directory declares, before excelize reads a part:
+// archive/zip fails a part that inflates past its declared size, so the
+// declared sizes are the most that anything will unpack. The bounds cover
+// the three shapes of zip bomb: a junk part, a shared-strings part of
+// millions of strings and a worksheet padded with white space.
+const (
+	// XLSXInflation bounds the parts' total unpacked size relative to the
+	// file's own size; real workbooks unpack to 2 to 20 times their size.
+	XLSXInflation = 100
+	// XLSXMinUnpacked is what any workbook may unpack to, however small.
+	XLSXMinUnpacked = 1 << 20
+	// XLSXMaxUnpacked bounds the parts' total whatever the file's size.
+	XLSXMaxUnpacked = 256 << 20
+	// XLSXMaxSharedStrings bounds the shared-strings part: excelize keeps
+	// the strings, or an index of them, in memory.
+	XLSXMaxSharedStrings = 16 << 20
+	// XLSXMaxPart bounds each part other than the worksheets and the
+	// shared strings: excelize holds those parts in memory whole.
+	// Worksheets are read as a stream, bounded by the total.
+	XLSXMaxPart = 16 << 20
+	// XLSXMaxTextRun bounds a worksheet's text between two tags: an XML
+	// decoder holds such a run whole, so a sheet padded with white space
+	// would cost memory by the size of its padding. A cell holds at most
+	// 32767 characters, under 1 MiB however escaped.
+	XLSXMaxTextRun = 1 << 20
+)
+
+// xlsxInMemoryXML is the largest worksheet or shared-strings part that
+// excelize decodes in memory.
+const xlsxInMemoryXML = 1 << 20
+
+// unpackLimit is the most a workbook of size bytes may unpack to.
+func unpackLimit(size int64) int64 {
+	return min(max(size*XLSXInflation, XLSXMinUnpacked), XLSXMaxUnpacked)
+}
+
+// checkUnpacked refuses, with ETOOLARGE, a workbook whose parts would
+// unpack to more than the bounds above.
+func checkUnpacked(name string, zr *zip.Reader, size int64) error {
+	limit := unpackLimit(size)
+	var total uint64
+	for _, f := range zr.File {
+		n := f.UncompressedSize64
+		part := strings.ToLower(strings.ReplaceAll(f.Name, `\`, "/"))
+		switch {
+		case strings.HasPrefix(part, "xl/worksheets/sheet"):
+		case part == "xl/sharedstrings.xml":
+			if n > XLSXMaxSharedStrings {
+				return bizenv.Errorf(bizenv.ETOOLARGE, "%s: its shared strings unpack to %d bytes, more than the %d allowed", name, n, XLSXMaxSharedStrings)
+			}
+		case n > XLSXMaxPart:
+			return bizenv.Errorf(bizenv.ETOOLARGE, "%s: part %s unpacks to %d bytes, more than the %d allowed", name, f.Name, n, XLSXMaxPart)
+		}
+		total += n
+		if total > uint64(limit) {
+			return bizenv.Errorf(bizenv.ETOOLARGE, "%s: unpacks to more than %d bytes, the most a file of %d bytes may (%d times its size, at most %d)",
+				name, limit, size, XLSXInflation, XLSXMaxUnpacked)
+		}
+	}
+	return nil
+}
+
+// checkTextRuns refuses, with ETOOLARGE, a workbook with a worksheet whose
+// text between two tags is longer than XLSXMaxTextRun. It reads the
+// worksheets as a stream, which only the larger ones need.
+func checkTextRuns(name string, zr *zip.Reader) error {
+	for _, f := range zr.File {
+		part := strings.ToLower(strings.ReplaceAll(f.Name, `\`, "/"))
+		if !strings.HasPrefix(part, "xl/worksheets/sheet") || f.UncompressedSize64 <= XLSXMaxTextRun {
+			continue
+		}
+		r, err := f.Open()
+		if err != nil {
+			return xlsxError(name, err)
+		}
+		run, err := longestTextRun(r)
+		r.Close()
+		if err != nil {
+			return xlsxError(name, fmt.Errorf("%s: %w", f.Name, err))
+		}
+		if run > XLSXMaxTextRun {
+			return bizenv.Errorf(bizenv.ETOOLARGE, "%s: part %s has more than %d bytes of text or white space between two tags", name, f.Name, XLSXMaxTextRun)
+		}
+	}
+	return nil
+}
+
+// longestTextRun returns the length of the longest run of bytes in r
+// without '<' or '>', stopping once it passes XLSXMaxTextRun.
+func longestTextRun(r io.Reader) (int, error) {
+	buf := make([]byte, 64<<10)
+	run, longest := 0, 0
+	for {
+		n, err := r.Read(buf)
+		for _, c := range buf[:n] {
+			if c == '<' || c == '>' {
+				run = 0
+				continue
+			}
+			run++
+			if run > longest {
+				longest = run
+			}
+		}
+		if longest > XLSXMaxTextRun || errors.Is(err, io.EOF) {
+			return longest, nil
+		} else if err != nil {
+			return longest, err
+		}
+	}
+}
 
 func readXLSX(name string, data []byte, opts ReadOptions) (*Table, error) {
-	unzipLimit := opts.MaxBytes * xlsxInflation
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		return nil, xlsxError(name, err)
+	}
+	if err := checkUnpacked(name, zr, int64(len(data))); err != nil {
+		return nil, err
+	}
+	if err := checkTextRuns(name, zr); err != nil {
+		return nil, err
+	}
+	// Worksheets and shared strings over UnzipXMLSizeLimit are unpacked to
+	// temporary files and read from there; under it, excelize decodes them
+	// in memory, the shared strings at some 25 bytes a byte of XML.
+	limit := unpackLimit(int64(len(data)))
 	f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{
-		UnzipSizeLimit:    unzipLimit,
-		UnzipXMLSizeLimit: min(unzipLimit, excelize.StreamChunkSize),
+		UnzipSizeLimit:    limit,
+		UnzipXMLSizeLimit: min(limit, xlsxInMemoryXML),
 	})
 	if err != nil {
 		return nil, xlsxError(name, err)
@@ -45,7 +167,7 @@ func readXLSX(name string, data []byte, opts ReadOptions) (*Table, error) {
 		return nil, bizenv.Errorf(bizenv.EINVALID, "%s: no sheet %q; the sheets are %s", name, sheet, strings.Join(sheets, ", "))
 	}
 
-	merges, err := readMerges(data, sheet)
+	merges, err := readMerges(zr, sheet)
 	if err != nil {
 		return nil, xlsxError(name, err)
 	}
@@ -148,9 +270,10 @@ func excelNumber(raw string) string {
 }
 
 func xlsxError(name string, err error) error {
-	// excelize has no sentinel for an archive over UnzipSizeLimit.
+	// excelize has no sentinel for an archive over UnzipSizeLimit;
+	// checkUnpacked refuses such a file first.
 	if strings.Contains(err.Error(), "unzip size exceeds") {
-		return bizenv.Errorf(bizenv.ETOOLARGE, "%s: unpacks to more than %d times its size", name, xlsxInflation)
+		return bizenv.Errorf(bizenv.ETOOLARGE, "%s: unpacks to more than %d times its size", name, XLSXInflation)
 	}
 	return bizenv.Errorf(bizenv.EINVALID, "%s: %v", name, err)
 }
@@ -186,11 +309,7 @@ func (m *mergeRange) fill(line int, cells []string) []string {
 // readMerges returns the merged ranges of sheet, ordered by top row. It
 // scans the sheet's XML as a stream: excelize's GetMergeCells would load
 // the whole worksheet into memory.
-func readMerges(data []byte, sheet string) ([]mergeRange, error) {
-	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
-	if err != nil {
-		return nil, err
-	}
+func readMerges(zr *zip.Reader, sheet string) ([]mergeRange, error) {
 	workbook := "xl/workbook.xml"
 	if rels, err := readRels(zr, "_rels/.rels"); err == nil {
 		for _, r := range rels {
@@ -200,7 +319,7 @@ func readMerges(data []byte, sheet string) ([]mergeRange, error) {
 		}
 	}
 	var id string
-	err = scanXML(zr, workbook, func(e xml.StartElement) {
+	err := scanXML(zr, workbook, func(e xml.StartElement) {
 		if e.Name.Local == "sheet" && strings.EqualFold(attr(e, "name"), sheet) {
 			id = attr(e, "id")
 		}

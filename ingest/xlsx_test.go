@@ -9,6 +9,7 @@ import (
 
 	"github.com/bizenv/bizenv"
 	"github.com/bizenv/bizenv/ingest"
+	"github.com/bizenv/bizenv/internal/bomb"
 	"github.com/xuri/excelize/v2"
 )
 
@@ -182,11 +183,61 @@ func TestReadTableXLSXZipBomb(t *testing.T) {
 
 	data := buf.Bytes()
 	_, err = ingest.ReadTable("bomb.xlsx", bytes.NewReader(data), ingest.ReadOptions{MaxBytes: int64(len(data))})
-	want := "bomb.xlsx: unpacks to more than 32 times its size"
+	want := fmt.Sprintf("bomb.xlsx: unpacks to more than %d bytes, the most a file of %d bytes may (100 times its size, at most 268435456)", 100*len(data), len(data))
 	if err == nil || err.Error() != want {
 		t.Fatalf("error = %v, want %s (file of %d bytes)", err, want, len(data))
 	}
 	if code := bizenv.ErrorCode(err); code != bizenv.ETOOLARGE {
 		t.Errorf("error code = %s, want %s", code, bizenv.ETOOLARGE)
 	}
+}
+
+// TestXLSXBombs reads workbooks whose parts unpack to far more than the
+// file: each is refused with too_large from its zip directory alone, before
+// a part is unpacked.
+func TestXLSXBombs(t *testing.T) {
+	junk := bomb.JunkPart(1 << 30)
+	sst := bomb.SharedStrings(256 << 20 / 17)
+	padded := bomb.PaddedSheet(1 << 30)
+	total := func(data []byte) string {
+		n := int64(len(data))
+		return fmt.Sprintf("b.xlsx: unpacks to more than %d bytes, the most a file of %d bytes may (100 times its size, at most 268435456)", min(max(100*n, 1<<20), 256<<20), n)
+	}
+	for _, tc := range []struct {
+		name string
+		data []byte
+		want string
+	}{
+		{"1 GiB junk part", junk, "b.xlsx: part xl/media/junk.bin unpacks to 1073741824 bytes, more than the 16777216 allowed"},
+		{"shared-strings bomb", sst, "b.xlsx: its shared strings unpack to 268431493 bytes, more than the 16777216 allowed"},
+		{"white-space padded sheet", padded, total(padded)},
+		{"white space within the size bounds", bomb.Widen(bomb.PaddedSheet(2<<20), 32<<10),
+			"b.xlsx: part xl/worksheets/sheet1.xml has more than 1048576 bytes of text or white space between two tags"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if len(tc.data) > 1500<<10 {
+				t.Fatalf("the bomb is %d bytes, want 1.5 MB or less", len(tc.data))
+			}
+			_, err := ingest.ReadTable("b.xlsx", bytes.NewReader(tc.data), ingest.ReadOptions{})
+			if got, want := bizenv.ErrorCode(err), bizenv.ETOOLARGE; got != want {
+				t.Fatalf("code: got %q (%v), want %q", got, err, want)
+			}
+			if got := bizenv.ErrorMessage(err); got != tc.want {
+				t.Errorf("got  %q\nwant %q", got, tc.want)
+			}
+		})
+	}
+
+	t.Run("a padded sheet within bounds reads", func(t *testing.T) {
+		tab, err := ingest.ReadTable("b.xlsx", bytes.NewReader(bomb.PaddedSheet(512<<10)), ingest.ReadOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := len(tab.Rows), 2; got != want {
+			t.Fatalf("rows: got %d, want %d", got, want)
+		}
+		if got, want := tab.Rows[1].Raw, "2020-06,wuhan-edz,city_assessment_rank,8"; got != want {
+			t.Errorf("row 2: got %q, want %q", got, want)
+		}
+	})
 }

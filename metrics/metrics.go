@@ -299,7 +299,12 @@ func figure(v float64) float64 {
 	case k < 0 && k >= -22:
 		return math.Round(v/math.Pow10(-k)) * math.Pow10(-k)
 	}
-	r, _ := strconv.ParseFloat(strconv.FormatFloat(v, 'g', figureDigits, 64), 64)
+	r, err := strconv.ParseFloat(strconv.FormatFloat(v, 'g', figureDigits, 64), 64)
+	if err != nil || !finite(r) {
+		// Within 10 digits of the largest float64, rounding up overflows;
+		// the stored value is then exported as it is.
+		return v
+	}
 	return r
 }
 

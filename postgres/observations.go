@@ -112,10 +112,10 @@ func (db *DB) dryRun(ctx context.Context, b bizenv.Batch) (bizenv.Run, error) {
 	return run, nil
 }
 
-// write stores b's rejects and payloads and, unless rejects forbid it, its
-// observations.
+// write stores b's rejects (the first bizenv.MaxStoredRejects) and payloads
+// and, unless rejects forbid it, its observations.
 func (db *DB) write(ctx context.Context, tx *sqlx.Tx, runID int64, b bizenv.Batch) (bizenv.Counts, error) {
-	if err := db.copyRejects(ctx, tx, runID, b.Rejects); err != nil {
+	if err := db.copyRejects(ctx, tx, runID, b.Rejects[:min(len(b.Rejects), bizenv.MaxStoredRejects)]); err != nil {
 		return bizenv.Counts{}, err
 	}
 	for _, p := range b.Payloads {

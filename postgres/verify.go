@@ -51,7 +51,8 @@ var verifyChecks = []string{
 //   - every stored value is finite, and a ratio lies in [0,1];
 //   - every finished run's counts match the rows it stored (inserted:
 //     revision 1, updated: later revisions, both counted over the whole
-//     history; rejected: its rejects), and no stored row names a run that
+//     history; rejected: its rejects, of which it stores the first
+//     bizenv.MaxStoredRejects), and no stored row names a run that
 //     does not exist or is still running.
 //
 // It reads in one repeatable-read transaction, so a write in progress is

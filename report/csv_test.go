@@ -23,10 +23,10 @@ func TestCSVEscapesFormulas(t *testing.T) {
 		Entity: "-edz",
 		Declined: []report.Change{
 			{Indicator: "@sum", NameZH: `=HYPERLINK("http://evil.example/","点击")`, Unit: bizenv.UnitScore, Value: -3, Previous: 2, Change: -5},
-			{Indicator: "plain", NameZH: "+cmd|' /C calc'!A0", Unit: bizenv.UnitScore, Value: 1.5, Previous: 2},
-			{Indicator: "tab", NameZH: "\t=1+1", Unit: bizenv.UnitScore, Value: 1, Previous: 2},
-			{Indicator: "cr", NameZH: "\r=1+1", Unit: bizenv.UnitScore, Value: 1, Previous: 2},
-			{Indicator: "safe", NameZH: "一网通办 = 办件量", Unit: bizenv.UnitScore, Value: 1, Previous: 2},
+			{Indicator: "plain", NameZH: "+cmd|' /C calc'!A0", Unit: bizenv.UnitScore, Value: 1.5, Previous: 2, Change: -0.5},
+			{Indicator: "tab", NameZH: "\t=1+1", Unit: bizenv.UnitScore, Value: 1, Previous: 2, Change: -1},
+			{Indicator: "cr", NameZH: "\r=1+1", Unit: bizenv.UnitScore, Value: 1, Previous: 2, Change: -1},
+			{Indicator: "safe", NameZH: "一网通办 = 办件量", Unit: bizenv.UnitScore, Value: 1, Previous: 2, Change: -1},
 		},
 	}
 	var b bytes.Buffer

@@ -47,7 +47,9 @@ func runImport(ctx context.Context, env *environment, args []string) error {
 		}
 		files = append(files, ingest.File{Name: path, Content: content})
 	}
-	if err := ingest.ReadFiles(ctx, db, time.Now(), *sheet, files, &batch); err != nil {
+	// A file over the size limits is one more reject here (ETOOLARGE): the
+	// command reports every file's problems, the API refuses the request.
+	if err := ingest.ReadFiles(ctx, db, time.Now(), *sheet, files, &batch); err != nil && bizenv.ErrorCode(err) != bizenv.ETOOLARGE {
 		return err
 	}
 

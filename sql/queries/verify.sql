@@ -76,8 +76,9 @@ ORDER BY indicator, entity, period, revision
 LIMIT $1
 
 -- name: VerifyRunCounts
--- A finished run's counts match what it stored. A later revision moves a
--- run's row to observation_revisions, so rows are counted in the history:
+-- A finished run's counts match what it stored (of its rejects, up to
+-- 1000). A later revision moves a run's row to observation_revisions, so
+-- rows are counted in the history:
 -- inserted rows have revision 1, updated ones a higher revision. Rows that
 -- name a run which does not exist or is still running are violations too:
 -- a run's rows are committed with its finish.
@@ -99,7 +100,8 @@ SELECT message FROM (
     CROSS JOIN LATERAL (VALUES
         (1, 'inserted', r.inserted::bigint, coalesce(s.inserted, 0)),
         (2, 'updated', r.updated::bigint, coalesce(s.updated, 0)),
-        (3, 'rejected', r.rejected::bigint, coalesce(j.rejected, 0))
+        -- Of its rejects a run stores the first 1000 (bizenv.MaxStoredRejects).
+        (3, 'rejected', least(r.rejected, 1000)::bigint, coalesce(j.rejected, 0))
     ) AS f (n, field, recorded, found)
     WHERE r.outcome <> 'running' AND NOT r.dry_run AND f.recorded <> f.found
     UNION ALL
