@@ -211,23 +211,15 @@ func TestServeConfigCheck(t *testing.T) {
 // The tokens file named by the config is checked with it, by the API's
 // parser: a bad file stops serve (and --config.check) with its line.
 func TestServeConfigCheckTokensFile(t *testing.T) {
-	dir := t.TempDir()
-	write := func(name, text string) string {
-		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, []byte(text), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
-	three := write("three", "a b c\n")
-	short := write("short", "a short\n")
+	three := writeFile(t, "three", "a b c\n")
+	short := writeFile(t, "short", "a short\n")
 	for _, tc := range []struct{ name, tokens, want string }{
 		{"missing file", "/nonexistent", "api.tokens_file: open /nonexistent: no such file or directory"},
 		{"three fields", three, "api.tokens_file: " + three + " line 1: want \"name token\""},
 		{"short token", short, "api.tokens_file: " + short + " line 1: token of a is shorter than 16 characters"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			cfg := write(tc.name+".yml", "api: {tokens_file: "+tc.tokens+"}\n")
+			cfg := writeFile(t, "bizenv.yml", "api: {tokens_file: "+tc.tokens+"}\n")
 			r := runBizenv(t, "postgres://nobody@127.0.0.1:1/none?sslmode=disable", "serve", "--config.check", "--config.file", cfg)
 			if got, want := r.code(), exitUsage; got != want {
 				t.Errorf("exit code: got %d, want %d", got, want)
