@@ -5,7 +5,7 @@ BIN := bin/bizenv
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 REVISION ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 LDFLAGS := -X main.version=$(VERSION) -X main.revision=$(REVISION)
-DEMO := deploy/demo/seed-report.csv deploy/demo/synthetic.csv
+DEMO := deploy/demo/seed-report.csv deploy/demo/synthetic.csv deploy/demo/units.csv
 # A count, not a duration: a duration's deadline can end a slow input
 # mid-run, which go test then reports as a failure.
 FUZZTIME ?= 10000x
@@ -29,8 +29,9 @@ URL = http://$(if $(filter :%,$(ADDR)),localhost$(ADDR),$(ADDR))
 
 run: build
 	@echo "bizenv: private PostgreSQL in $(DATA_DIR)"
-	$(BIN) migrate --database.dir $(DATA_DIR)
+	$(BIN) migrate --database.dir $(DATA_DIR) --catalog.file deploy/demo/units.yaml
 	$(BIN) import --database.dir $(DATA_DIR) $(DEMO)
+	$(BIN) actions import --database.dir $(DATA_DIR) deploy/demo/actions.csv
 	@$(MAKE) -s run-hint
 	$(BIN) serve --database.dir $(DATA_DIR) --config.file deploy/demo/bizenv.yml --web.listen-address $(ADDR) $(RUN_FLAGS)
 
@@ -65,8 +66,12 @@ AMTOOL ?= $(GO) run github.com/prometheus/alertmanager/cmd/amtool@v0.31.1
 promtool:
 	promtool check rules deploy/prometheus/rules/bizenv.rules.yml
 	promtool test rules deploy/prometheus/rules/bizenv.rules.test.yml
+	promtool check rules deploy/prometheus/rules/bizenv-actions.rules.yml
+	promtool test rules deploy/prometheus/rules/bizenv-actions.rules.test.yml
 	promtool check config deploy/prometheus/prometheus.yml
 	$(AMTOOL) check-config deploy/alertmanager/alertmanager.yml
+	$(AMTOOL) config routes test --config.file deploy/alertmanager/alertmanager.yml --verify.receivers=unit-edz-admin-approval,units alertname=BizEnvActionOverdue owner=edz-admin-approval severity=warning
+	$(AMTOOL) config routes test --config.file deploy/alertmanager/alertmanager.yml --verify.receivers=units alertname=BizEnvLastAmongPeers owner=demo-dept-18 entity=demo-dept-18 severity=warning
 
 # Each fuzz target runs briefly on top of its committed corpus.
 fuzz:

@@ -123,3 +123,20 @@ func (c Catalog) Entity(code string) (Entity, bool) {
 	}
 	return Entity{}, false
 }
+
+// LookupEntity finds an entity by its code or, as spreadsheets write it,
+// its Chinese name.
+func (c Catalog) LookupEntity(s string) (Entity, bool) {
+	if s == "" {
+		return Entity{}, false
+	}
+	if e, ok := c.Entity(s); ok {
+		return e, true
+	}
+	for _, e := range c.Entities {
+		if e.NameZH == s {
+			return e, true
+		}
+	}
+	return Entity{}, false
+}

@@ -13,8 +13,13 @@ func TestDefaultCatalog(t *testing.T) {
 	if got, want := len(c.Indicators), 35; got != want {
 		t.Errorf("indicators: got %d, want %d", got, want)
 	}
-	if got, want := len(c.Entities), 17; got != want {
-		t.Errorf("entities: got %d, want %d (city, city average, 15 districts)", got, want)
+	if got, want := len(c.Entities), 29; got != want {
+		t.Errorf("entities: got %d, want %d (city, city average, 15 districts, 12 units)", got, want)
+	}
+	for _, i := range c.Indicators {
+		if u, ok := c.Entity(i.Owner); !ok || u.Parent != "wuhan-edz" || u.Kind != "department" {
+			t.Errorf("indicator %s: owner %q is not one of the district's units", i.Code, i.Owner)
+		}
 	}
 	for _, tc := range []struct {
 		code      string

@@ -42,6 +42,8 @@ type Config struct {
 	Tokens TokenSource
 	// Collectors runs collectors on request; nil answers 501.
 	Collectors CollectorRunner
+	// Actions is the rectification ledger; nil answers 501.
+	Actions bizenv.ActionService
 	// MaxBodyBytes bounds a request body (DefaultMaxBodyBytes when 0).
 	MaxBodyBytes int64
 	// MaxRecords bounds the records of one POST /observations

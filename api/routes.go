@@ -15,8 +15,13 @@ func (s *Server) routes() {
 	read("/api/v1/collectors/{name}/runs", s.handleCollectorRuns)
 	read("/api/v1/rejects", s.handleRejects)
 	read("/api/v1/reports/monthly", s.handleMonthlyReport)
+	read("/api/v1/actions", s.handleListActions)
+	read("/api/v1/actions/{id}", s.handleGetAction)
 
 	write("/api/v1/observations", s.handlePostObservations)
 	write("/api/v1/import", s.handleImport)
 	write("/api/v1/collectors/{name}/run", s.handleRunCollector)
+	write("/api/v1/actions", s.handleCreateAction)
+	s.mux.Handle("PATCH /api/v1/actions/{id}", s.authorize(s.limitBody(http.HandlerFunc(s.handlePatchAction))))
+
 }

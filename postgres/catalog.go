@@ -34,7 +34,8 @@ func (db *DB) applyCatalog(ctx context.Context, c bizenv.Catalog, upsertIndicato
 		return err
 	}
 	known := map[string]bool{}
-	for _, e := range append(stored.Entities, c.Entities...) {
+	all := bizenv.Catalog{Entities: append(stored.Entities, c.Entities...)}
+	for _, e := range all.Entities {
 		known[e.Code] = true
 	}
 	for _, e := range c.Entities {
@@ -52,6 +53,11 @@ func (db *DB) applyCatalog(ctx context.Context, c bizenv.Catalog, upsertIndicato
 	for _, i := range c.Indicators {
 		if i.Frequency == "" {
 			i.Frequency = bizenv.Monthly
+		}
+		// An owner written as a unit's Chinese name is stored as its code;
+		// one that names no unit is kept as written.
+		if e, ok := all.LookupEntity(i.Owner); ok {
+			i.Owner = e.Code
 		}
 		if _, err := tx.NamedExecContext(ctx, db.Query(upsertIndicator), i); err != nil {
 			return fmt.Errorf("catalog: indicator %s: %w", i.Code, err)

@@ -21,6 +21,7 @@ var page = template.Must(template.New("report").Funcs(template.FuncMap{
 	"rank":       rankText,
 	"optShow":    optShow,
 	"chart":      chart,
+	"statusZH":   statusZH,
 	"deref":      func(v *int) int { return *v },
 	"abs": func(v int) int {
 		if v < 0 {

@@ -59,6 +59,8 @@ type Report struct {
 	Improved       []Change       `json:"improved"`
 	BelowBenchmark []Gap          `json:"below_benchmark"`
 	TargetsMissed  []Miss         `json:"targets_missed"`
+	// Actions is the 整改事项 section, when the store keeps a ledger.
+	Actions *Actions `json:"actions,omitempty"`
 
 	fingerprint string // of the stored figures read; see Fingerprint
 }
@@ -319,6 +321,11 @@ func Build(ctx context.Context, s Store, period bizenv.Period, entity string) (*
 	r.Improved = sorted[Change](improved, -1)
 	r.BelowBenchmark = sorted[Gap](below, 1)
 	r.TargetsMissed = sorted[Miss](missed, 1)
+	if src, ok := s.(ActionSource); ok {
+		if err := addActions(ctx, r, s, src, cat, ent); err != nil {
+			return nil, err
+		}
+	}
 	return r, nil
 }
 

@@ -72,6 +72,7 @@ commands:
   collect     run collectors once now: collect [--collector NAME] [--period YYYY-MM | --from YYYY-MM --to YYYY-MM]
   report      the monthly ranking-trend report: report --period YYYY-MM [--entity CODE] [--format json|html|csv] [-o FILE]
   catalog     catalog apply FILE | catalog show
+  actions     the rectification ledger: actions import [--dry-run] FILE... | actions list [--owner CODE] [--status S] [--overdue] [--format table|json|csv]
   verify      check the history's invariants: verify [--repair] [--running-warning DURATION]
   version     print the version
 
@@ -110,6 +111,8 @@ func runCommand(ctx context.Context, env *environment, cmd string, rest []string
 		return runCatalog(ctx, env, rest)
 	case "verify":
 		return runVerify(ctx, env, rest)
+	case "actions":
+		return runActions(ctx, env, rest)
 	case "version", "--version":
 		fmt.Fprintf(env.stdout, "bizenv %s (revision %s)\n", version, revision)
 		return nil

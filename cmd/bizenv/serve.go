@@ -16,6 +16,7 @@ import (
 
 	"github.com/bizenv/bizenv/api"
 	"github.com/bizenv/bizenv/metrics"
+	"github.com/bizenv/bizenv/postgres"
 )
 
 // listFlag is a flag that may be given several times.
@@ -76,11 +77,13 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 	if err := migrate(ctx, db, catalogFiles(cfg)...); err != nil {
 		return err
 	}
+	actions := postgres.NewActionStore(db.DB, time.Now)
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		metrics.NewBuildInfo(version, revision),
+		metrics.NewActionsCollector(actions, logger.With("component", "actions")),
 	)
 	runner, stopCollectors, err := startCollectors(db, cfg, reg, logger)
 	if err != nil {
@@ -97,6 +100,7 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 		Store:        db.DB,
 		Tokens:       api.NewTokens(tokens, cfg.API.TokensFile, apiLogger),
 		Collectors:   runner,
+		Actions:      actions,
 		MaxBodyBytes: cfg.API.MaxBodyBytes,
 		Logger:       apiLogger,
 	}), logger)

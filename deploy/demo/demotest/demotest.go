@@ -30,7 +30,14 @@ import (
 
 // Files are the demo data files under deploy/demo, in the order
 // `make run` imports them.
-var Files = []string{"seed-report.csv", "synthetic.csv"}
+var Files = []string{"seed-report.csv", "synthetic.csv", "units.csv"}
+
+// UnitsCatalog is the demo's catalog file of synthetic units, applied
+// before Files; Ledger is its rectification ledger, imported after them.
+const (
+	UnitsCatalog = "units.yaml"
+	Ledger       = "actions.csv"
+)
 
 // Collectors are the collector runs Seed records, named as in
 // deploy/bizenv/config.yml and the dashboards' $collector variable.
@@ -82,7 +89,23 @@ func Seed(t testing.TB, db *postgres.DB) {
 	t.Helper()
 	ctx := t.Context()
 	dir := filepath.Join(ModuleRoot(t), "deploy", "demo")
-	v := ingest.NewValidator(bizenv.DefaultCatalog(), time.Now())
+	units, err := os.Open(filepath.Join(dir, UnitsCatalog))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer units.Close()
+	extra, err := bizenv.ParseCatalog(UnitsCatalog, units)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.ApplyCatalog(ctx, extra); err != nil {
+		t.Fatal(err)
+	}
+	cat, err := db.Catalog(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := ingest.NewValidator(cat, time.Now())
 	for _, name := range Files {
 		content, err := os.ReadFile(filepath.Join(dir, name))
 		if err != nil {
@@ -103,10 +126,21 @@ func Seed(t testing.TB, db *postgres.DB) {
 			t.Fatalf("import %s: inserted %d of %d observations", name, run.Inserted, len(obs))
 		}
 	}
+	ledger, err := os.ReadFile(filepath.Join(dir, Ledger))
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := ingest.LedgerFile(Ledger, ledger, "", cat, map[string]string{})
+	if len(l.Rejects) > 0 {
+		t.Fatalf("%s: %d rejected rows, first: %+v", Ledger, len(l.Rejects), l.Rejects[0])
+	}
+	if _, err := postgres.NewActionStore(db, nil).ImportActions(ctx, bizenv.ActionImport{Actions: l.Actions, Notes: l.Notes, Files: l.Files, Actor: "demotest"}); err != nil {
+		t.Fatalf("import %s: %v", Ledger, err)
+	}
 	// Collector runs are written by SQL: a real run would fetch from
 	// sources this machine cannot reach, and its start must lie inside the
 	// demo range for the dashboards' $__timeFilter to select it.
-	_, err := db.ExecContext(ctx, `
+	_, err = db.ExecContext(ctx, `
 INSERT INTO runs (kind, name, actor, started_at, finished_at, outcome, inserted, unchanged, rejected)
 VALUES ('collector', $1, $1, '2021-12-02 08:00:00+08', '2021-12-02 08:00:40+08', 'success', 32, 0, 0),
        ('collector', $2, $2, '2021-12-02 08:05:00+08', '2021-12-02 08:05:30+08', 'partial', 30, 2, 1)`,
@@ -256,6 +290,8 @@ var SpecFamilies = []string{
 	"bizenv_collector_runs_total",
 	"bizenv_collector_records_total",
 	"bizenv_build_info",
+	"bizenv_actions",
+	"bizenv_actions_overdue",
 }
 
 // CheckSpecFamilies fails t for every SPEC section 6 family missing from

@@ -42,6 +42,7 @@ func Boards() []Board {
 		{UID: "bizenv-approval", Title: "营商环境 · 审批时限与企业开办", build: approval},
 		{UID: "bizenv-credit", Title: "营商环境 · 信贷融资", build: credit},
 		{UID: "bizenv-collectors", Title: "营商环境 · 采集健康", build: collectors},
+		{UID: "bizenv-actions", Title: "营商环境 · 整改督办", build: actionsBoard},
 	}
 }
 

@@ -48,7 +48,7 @@ func TestBoardsAreSix(t *testing.T) {
 	for _, b := range dashboards.Boards() {
 		got = append(got, b.UID)
 	}
-	want := []string{"bizenv-overview", "bizenv-rank-trend", "bizenv-ywtb", "bizenv-approval", "bizenv-credit", "bizenv-collectors"}
+	want := []string{"bizenv-overview", "bizenv-rank-trend", "bizenv-ywtb", "bizenv-approval", "bizenv-credit", "bizenv-collectors", "bizenv-actions"}
 	if !slices.Equal(got, want) {
 		t.Errorf("got boards %v, want %v", got, want)
 	}
@@ -152,7 +152,7 @@ func TestSQLQueries(t *testing.T) {
 			t.Errorf("%s: got %q, want a SELECT", q, q.Text)
 		}
 	}
-	for _, uid := range []string{"bizenv-rank-trend", "bizenv-ywtb", "bizenv-approval", "bizenv-credit", "bizenv-collectors"} {
+	for _, uid := range []string{"bizenv-rank-trend", "bizenv-ywtb", "bizenv-approval", "bizenv-credit", "bizenv-collectors", "bizenv-actions"} {
 		if perBoard[uid] == 0 {
 			t.Errorf("%s: got no SQL query, want its PostgreSQL history", uid)
 		}

@@ -31,9 +31,11 @@ func variableSets() map[string]map[string]string {
 		all = append(all, ind.Code)
 	}
 	collectors := strings.Join(demotest.Collectors, ",")
+	// The responsible units with ledger actions in the demo.
+	owners := "edz-dev-reform,edz-admin-approval,demo-dept-18"
 	return map[string]map[string]string{
-		"one indicator":  {"entity": "wuhan-edz", "indicator": "city_assessment_rank", "collector": collectors},
-		"all indicators": {"entity": "wuhan-edz", "indicator": strings.Join(all, ","), "collector": collectors},
+		"one indicator":  {"entity": "wuhan-edz", "indicator": "city_assessment_rank", "collector": collectors, "owner": owners},
+		"all indicators": {"entity": "wuhan-edz", "indicator": strings.Join(all, ","), "collector": collectors, "owner": owners},
 	}
 }
 

@@ -1,0 +1,108 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/bizenv/bizenv"
+	"github.com/bizenv/bizenv/ingest"
+)
+
+// The committed files are exactly what the generator writes, the units
+// make the seed's 43, and every row imports against the catalog they make.
+func TestUnitsFiles(t *testing.T) {
+	wantCat, wantCSV := generate()
+	for name, want := range map[string][]byte{"../units.yaml": wantCat, "../units.csv": wantCSV} {
+		got, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("%s differs from the generator's output: run go generate ./deploy/demo/units", name)
+		}
+	}
+	extra, err := bizenv.ParseCatalog("units.yaml", bytes.NewReader(wantCat))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cat := bizenv.DefaultCatalog()
+	cat.Entities = append(cat.Entities, extra.Entities...)
+	n := 0
+	for _, e := range cat.Entities {
+		if e.Parent == "wuhan-edz" {
+			n++
+		}
+	}
+	if n != 43 {
+		t.Errorf("units under wuhan-edz: got %d, want 43", n)
+	}
+	tab, err := ingest.ReadTable("units.csv", bytes.NewReader(wantCSV), ingest.ReadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	obs, rejects, err := ingest.ParseLong(tab, cat, first.AddMonths(months).Time())
+	if err != nil || len(rejects) > 0 {
+		t.Fatalf("got %v, rejects %v", err, rejects)
+	}
+	if got, want := len(obs), 43*2*months; got != want {
+		t.Errorf("observations: got %d, want %d", got, want)
+	}
+	last := map[bizenv.Period]float64{}
+	for _, o := range obs {
+		if o.Entity == laggard && o.Indicator == "unit_assessment_rank" {
+			last[o.Period] = o.Value
+		}
+	}
+	for _, m := range []int{months - 2, months - 1} {
+		if got := last[first.AddMonths(m)]; got != 43 {
+			t.Errorf("%s in %s: rank %v, want 43 (last)", laggard, first.AddMonths(m), got)
+		}
+	}
+}
+
+// The demo ledger imports whole: the seed's items as the report states
+// them, three kept up as 常态化, and synthetic items labelled as such.
+func TestDemoLedger(t *testing.T) {
+	content, err := os.ReadFile("../actions.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	extra, _ := generate()
+	units, err := bizenv.ParseCatalog("units.yaml", bytes.NewReader(extra))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cat := bizenv.DefaultCatalog()
+	cat.Entities = append(cat.Entities, units.Entities...)
+	l := ingest.LedgerFile("actions.csv", content, "", cat, map[string]string{})
+	if len(l.Rejects) > 0 {
+		t.Fatalf("rejects: %+v", l.Rejects)
+	}
+	seed, ongoing, synthetic := 0, 0, 0
+	for _, a := range l.Actions {
+		switch {
+		case strings.HasPrefix(a.Source, "seed-report: "):
+			seed++
+			if a.Origin != "巡察反馈" || a.Owner != "edz-dev-reform" {
+				t.Errorf("%s: origin %s owner %s, want 巡察反馈 by edz-dev-reform", a.ID, a.Origin, a.Owner)
+			}
+			if a.Status == bizenv.ActionOngoing {
+				ongoing++
+			} else if a.Status != bizenv.ActionDone {
+				t.Errorf("%s: status %s, want done or ongoing as the seed reports", a.ID, a.Status)
+			}
+		case a.Source == "synthetic-demo":
+			synthetic++
+			if !strings.HasPrefix(a.Title, "【合成演示】") || !strings.HasPrefix(a.Problem, "【合成演示数据】") {
+				t.Errorf("%s: synthetic action not labelled: %q", a.ID, a.Title)
+			}
+		default:
+			t.Errorf("%s: source %q is neither the seed nor synthetic-demo", a.ID, a.Source)
+		}
+	}
+	if seed < 12 || ongoing != 3 || synthetic == 0 {
+		t.Errorf("got %d seed items (%d ongoing), %d synthetic; want a dozen, 3 ongoing, some synthetic", seed, ongoing, synthetic)
+	}
+}
