@@ -10,7 +10,7 @@ DEMO := deploy/demo/seed-report.csv deploy/demo/synthetic.csv deploy/demo/units.
 # mid-run, which go test then reports as a failure.
 FUZZTIME ?= 10000x
 
-.PHONY: build run run-hint test lint unit promtool fuzz bench soak report-png clean
+.PHONY: build run run-hint test lint unit promtool fuzz bench bench-national soak report-png clean
 
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/bizenv
@@ -69,6 +69,7 @@ promtool:
 	promtool check rules deploy/prometheus/rules/bizenv-actions.rules.yml
 	promtool test rules deploy/prometheus/rules/bizenv-actions.rules.test.yml
 	promtool check config deploy/prometheus/prometheus.yml
+	promtool check config deploy/prometheus/prometheus-sharded.yml
 	$(AMTOOL) check-config deploy/alertmanager/alertmanager.yml
 	$(AMTOOL) config routes test --config.file deploy/alertmanager/alertmanager.yml --verify.receivers=unit-edz-admin-approval,units alertname=BizEnvActionOverdue owner=edz-admin-approval severity=warning
 	$(AMTOOL) config routes test --config.file deploy/alertmanager/alertmanager.yml --verify.receivers=units alertname=BizEnvLastAmongPeers owner=demo-dept-18 entity=demo-dept-18 severity=warning
@@ -81,11 +82,18 @@ fuzz:
 	  $(GO) test -run='^$$' -fuzz="^$$target$$" -fuzztime=$(FUZZTIME) $$pkg || exit 1; \
 	done
 
-# Side by side in one run: bizenv import against psql \copy, and a /metrics
-# scrape against Debian's prometheus-sql-exporter; then the Go benchmarks.
+# Side by side in one run: bizenv import against psql \copy (plain and
+# keyed), and a /metrics scrape and resident memory against Debian's
+# prometheus-sql-exporter; then the Go benchmarks.
 bench: build
 	$(GO) run ./internal/benchcmp -bizenv $(BIN)
 	$(GO) test -run='^$$' -bench=. -benchmem -count=3 ./...
+
+# The national evaluation's size: 2,800 units x 90 indicators x 24 months
+# generated, imported month by month, served; the Grafana SQL panels' p95.
+# Takes minutes.
+bench-national: build
+	$(GO) run ./internal/benchcmp -bizenv $(BIN) -national
 
 # Renders the demo's 2020-11 report as a PNG with headless Chromium, to
 # look at it as a manager would (needs Debian's chromium and fonts-noto-cjk;

@@ -10,8 +10,15 @@ type Snapshot struct {
 	// with every committed write that could change the snapshot.
 	Version    int64
 	Catalog    Catalog
-	Series     []SeriesStatus    // ordered by indicator, then entity
+	Series     []SeriesStatus    // ordered by entity, then indicator
 	Collectors []CollectorStatus // ordered by name
+	// Partial is set on a snapshot read since an earlier version that
+	// holds only what a write since then may have changed: Series then
+	// holds only the series of the entities in Changed (an entity whose
+	// series are all gone is in Changed with none), every other entity's
+	// series being as they were at that version.
+	Partial bool
+	Changed []string
 }
 
 // SeriesStatus is one indicator for one entity at its latest period, with

@@ -418,7 +418,7 @@ func (s *Server) handleImport(w http.ResponseWriter, r *http.Request) {
 	}
 	batch := bizenv.Batch{Kind: bizenv.RunImport, Name: "import", Actor: actor(r.Context()),
 		AllowPartial: boolParam(r.FormValue("allow_partial")), DryRun: boolParam(r.FormValue("dry_run"))}
-	in := make([]ingest.File, 0, len(files))
+	in := make([]*ingest.LongFileTable, 0, len(files))
 	for _, fh := range files {
 		f, err := fh.Open()
 		if err != nil {
@@ -431,11 +431,11 @@ func (s *Server) handleImport(w http.ResponseWriter, r *http.Request) {
 			s.error(w, r, err)
 			return
 		}
-		in = append(in, ingest.File{Name: fh.Filename, Content: content})
+		in = append(in, ingest.ReadLongFileTable(fh.Filename, content, r.FormValue("sheet")))
 	}
 	// A file over a limit of its own is not a matter of bad rows: nothing
 	// of the request is stored, as for a body over its limit.
-	if err := ingest.ReadFiles(r.Context(), s.cfg.Store, s.cfg.Now(), r.FormValue("sheet"), in, &batch); err != nil {
+	if err := ingest.ReadFiles(r.Context(), s.cfg.Store, s.cfg.Now(), in, &batch); err != nil {
 		s.error(w, r, err)
 		return
 	}

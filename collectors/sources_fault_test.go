@@ -71,13 +71,15 @@ func storedState(t *testing.T, db *postgres.DB) string {
 	return s
 }
 
+// The timeout leaves room for reading 32 MiB on a loaded machine, so that
+// the 200 MB case stops at the size limit, not at the clock.
 const faultSourceConfig = `
 collectors:
   - name: src
     schedule: "0 8 2 * *"
     http_json:
       url: "%s/stats?month={{.Period}}"
-      timeout: 500ms
+      timeout: 3s
       retries: 0
       entity: area
       values: {ywtb_online_enabled: wbkt}
@@ -102,7 +104,7 @@ func TestFaultySources(t *testing.T) {
 			case <-time.After(30 * time.Second):
 			}
 		},
-		want: "collector src: GET %s/stats?month=2021-09: timed out after 500ms",
+		want: "collector src: GET %s/stats?month=2021-09: timed out after 3s",
 	}, {
 		name:    "500",
 		handler: func(w http.ResponseWriter, r *http.Request) { http.Error(w, "boom", http.StatusInternalServerError) },

@@ -24,37 +24,51 @@ func LongFile(name string, content []byte, sheet string, v *Validator) ([]bizenv
 // cells, fields, or an XLSX that would unpack to too much), which an API
 // answers as such rather than as a bad row.
 func ReadLongFile(name string, content []byte, sheet string, v *Validator) ([]bizenv.Observation, []bizenv.Reject, bizenv.Payload, error) {
+	return ReadLongFileTable(name, content, sheet).Parse(v)
+}
+
+// LongFileTable is a long-format file read as a table, not yet checked
+// against the catalog: reading needs no catalog, so it can go on while the
+// catalog is read.
+type LongFileTable struct {
+	name    string
+	payload bizenv.Payload
+	table   *Table
+	err     error
+}
+
+// ReadLongFileTable reads one long-format CSV or XLSX file as a table.
+func ReadLongFileTable(name string, content []byte, sheet string) *LongFileTable {
 	sum := sha256.Sum256(content)
-	payload := bizenv.Payload{Name: name, SHA256: hex.EncodeToString(sum[:]), Content: content}
-	t, err := ReadTable(name, bytes.NewReader(content), ReadOptions{Sheet: sheet})
-	if err != nil {
-		return nil, []bizenv.Reject{{File: name, Reason: bizenv.ErrorMessage(err)}}, payload, err
-	}
-	obs, rejects, err := ParseLongWith(t, v)
-	if err != nil {
-		return nil, []bizenv.Reject{{File: name, Reason: bizenv.ErrorMessage(err)}}, payload, err
-	}
-	return obs, rejects, payload, nil
+	f := &LongFileTable{name: name, payload: bizenv.Payload{Name: name, SHA256: hex.EncodeToString(sum[:]), Content: content}}
+	f.table, f.err = ReadTable(name, bytes.NewReader(content), ReadOptions{Sheet: sheet})
+	return f
 }
 
-// File is one file given to import.
-type File struct {
-	Name    string
-	Content []byte
+// Parse checks the file's rows with v, as ReadLongFile does.
+func (f *LongFileTable) Parse(v *Validator) ([]bizenv.Observation, []bizenv.Reject, bizenv.Payload, error) {
+	if f.err != nil {
+		return nil, []bizenv.Reject{{File: f.name, Reason: bizenv.ErrorMessage(f.err)}}, f.payload, f.err
+	}
+	obs, rejects, err := ParseLongWith(f.table, v)
+	if err != nil {
+		return nil, []bizenv.Reject{{File: f.name, Reason: bizenv.ErrorMessage(err)}}, f.payload, err
+	}
+	return obs, rejects, f.payload, nil
 }
 
-// ReadFiles reads long-format files into b, as `bizenv import` and the API's
-// upload do: their good observations, a reject per bad row and the files as
-// payloads, appended to b's. One Validator, on the catalog read from
-// catalog and the month now falls in, checks every file, so that a key
-// given twice with different values is rejected across files as within
-// one.
+// ReadFiles checks files read by ReadLongFileTable into b, as `bizenv
+// import` and the API's upload do: their good observations, a reject per
+// bad row and the files as payloads, appended to b's. One Validator, on the
+// catalog read from catalog and the month now falls in, checks every file,
+// so that a key given twice with different values is rejected across files
+// as within one.
 //
-// Errors: those of catalog; ETOOLARGE, the first of ReadLongFile, when a
-// file is over the limits of ReadTable. b is filled all the same, that file
+// Errors: those of catalog; ETOOLARGE, the first of Parse, when a file is
+// over the limits of ReadTable. b is filled all the same, that file
 // rejected whole, so that a caller may refuse the request as too large (the
 // API) or go on with the reject (the command).
-func ReadFiles(ctx context.Context, catalog bizenv.CatalogReader, now time.Time, sheet string, files []File, b *bizenv.Batch) error {
+func ReadFiles(ctx context.Context, catalog bizenv.CatalogReader, now time.Time, files []*LongFileTable, b *bizenv.Batch) error {
 	cat, err := catalog.Catalog(ctx)
 	if err != nil {
 		return err
@@ -62,7 +76,7 @@ func ReadFiles(ctx context.Context, catalog bizenv.CatalogReader, now time.Time,
 	v := NewValidator(cat, now)
 	var tooLarge error
 	for _, f := range files {
-		obs, rejects, payload, err := ReadLongFile(f.Name, f.Content, sheet, v)
+		obs, rejects, payload, err := f.Parse(v)
 		if bizenv.ErrorCode(err) == bizenv.ETOOLARGE && tooLarge == nil {
 			tooLarge = err
 		}

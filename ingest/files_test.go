@@ -19,16 +19,16 @@ func TestMain(m *testing.M) { pgtest.Main(m) }
 // catalog, one Validator for every file, each file's rows and payload.
 func TestReadFiles(t *testing.T) {
 	db := pgtest.New(t)
-	files := []ingest.File{
-		{Name: "a.csv", Content: []byte("period,entity,indicator,value\n2020-10,wuhan-edz,city_assessment_rank,5\n2020-10,wuhan-edz,nope,1\n")},
+	files := []*ingest.LongFileTable{
+		ingest.ReadLongFileTable("a.csv", []byte("period,entity,indicator,value\n2020-10,wuhan-edz,city_assessment_rank,5\n2020-10,wuhan-edz,nope,1\n"), ""),
 		// The same key with another value, in another file: rejected as
 		// it would be within one file.
-		{Name: "b.csv", Content: []byte("period,entity,indicator,value\n2020-10,wuhan-edz,city_assessment_rank,6\n2020-11,wuhan-edz,city_assessment_rank,4\n")},
-		{Name: "c.txt", Content: []byte("not a table")},
+		ingest.ReadLongFileTable("b.csv", []byte("period,entity,indicator,value\n2020-10,wuhan-edz,city_assessment_rank,6\n2020-11,wuhan-edz,city_assessment_rank,4\n"), ""),
+		ingest.ReadLongFileTable("c.txt", []byte("not a table"), ""),
 	}
 	b := bizenv.Batch{Name: "import", Observations: []bizenv.Observation{{Indicator: "kept"}}}
 	now := time.Date(2021, 1, 1, 0, 0, 0, 0, time.UTC)
-	if err := ingest.ReadFiles(context.Background(), db, now, "", files, &b); err != nil {
+	if err := ingest.ReadFiles(context.Background(), db, now, files, &b); err != nil {
 		t.Fatal(err)
 	}
 	var got []string
@@ -54,12 +54,12 @@ func TestReadFiles(t *testing.T) {
 // (ETOOLARGE) after reading the others, for the API to refuse the request.
 func TestReadFilesTooLarge(t *testing.T) {
 	db := pgtest.New(t)
-	files := []ingest.File{
-		{Name: "wide.csv", Content: []byte(strings.Repeat(",", ingest.DefaultMaxFields+1) + "\n")},
-		{Name: "good.csv", Content: []byte("period,entity,indicator,value\n2020-10,wuhan-edz,city_assessment_rank,5\n")},
+	files := []*ingest.LongFileTable{
+		ingest.ReadLongFileTable("wide.csv", []byte(strings.Repeat(",", ingest.DefaultMaxFields+1)+"\n"), ""),
+		ingest.ReadLongFileTable("good.csv", []byte("period,entity,indicator,value\n2020-10,wuhan-edz,city_assessment_rank,5\n"), ""),
 	}
 	var b bizenv.Batch
-	err := ingest.ReadFiles(context.Background(), db, time.Now(), "", files, &b)
+	err := ingest.ReadFiles(context.Background(), db, time.Now(), files, &b)
 	if got, want := bizenv.ErrorMessage(err), fmt.Sprintf("wide.csv: line 1 has more than %d fields", ingest.DefaultMaxFields); bizenv.ErrorCode(err) != bizenv.ETOOLARGE || got != want {
 		t.Errorf("got %v, want ETOOLARGE %q", err, want)
 	}

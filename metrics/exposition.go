@@ -5,19 +5,24 @@ import (
 	"cmp"
 	"compress/gzip"
 	"context"
+	"errors"
 	"fmt"
+	"hash/fnv"
+	"io"
 	"log/slog"
 	"maps"
+	"math"
 	"net/http"
+	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/prometheus/client_golang/prometheus"
-	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
-	"google.golang.org/protobuf/proto"
 
 	"github.com/bizenv/bizenv"
 )
@@ -30,14 +35,44 @@ type VersionedSource interface {
 	DataVersion(ctx context.Context) (int64, error)
 }
 
-// Handler serves /metrics. The metrics of the stored data are rendered once
-// per data change and served from memory, plain and gzipped; each scrape
-// only reads the data version, so it still reflects every write committed
-// before it began, by any process. The process's own metrics (the live
-// registry) are gathered on every scrape. When the database cannot be read,
-// the last rendering is served with bizenv_data_stale 1.
+// DeltaSource is a VersionedSource that can read only what changed since
+// an earlier version, and hand the series over one at a time rather than
+// in one slice. postgres.DB is one.
+type DeltaSource interface {
+	VersionedSource
+	// SnapshotSince reads a snapshot like Snapshot, but passes each series
+	// to fn, entity by entity (all the series of one entity together),
+	// instead of collecting them in Series, with the snapshot as read so far
+	// (its version and catalog; not its collectors). When since is not 0 and the
+	// catalog has not changed since that version, the snapshot may be
+	// Partial: it then holds the series of only the entities a write since
+	// then may have changed (bizenv.Snapshot.Changed).
+	SnapshotSince(ctx context.Context, since int64, fn func(*bizenv.Snapshot, bizenv.SeriesStatus) error) (*bizenv.Snapshot, error)
+}
+
+// MaxShards bounds the shards parameter of /metrics.
+const MaxShards = 1024
+
+// RenderTimeout bounds one read and render of the data after a change,
+// which may outlast the scrape that started it (see Handler).
+const RenderTimeout = 5 * time.Minute
+
+// Handler serves /metrics. The metrics of the stored data are rendered per
+// entity into gzip members, kept in memory and served from there; each
+// scrape reads only the data version, so it still reflects every write
+// committed before it began, by any process. After a write, only the
+// entities the write may have changed are read and rendered again (with
+// those benchmarked on them). The process's own metrics (the live registry)
+// are gathered on every scrape. When the database cannot be read, the last
+// rendering is served with bizenv_data_stale 1.
+//
+// /metrics?shard=K&shards=N serves the series of the entities whose code
+// hashes (FNV-1a, 32 bits) to K modulo N; the catalog (info) metrics, the
+// collectors' and the live registry's are served on shard 0 only. The
+// scrape's own health (bizenv_scrape_success, bizenv_data_stale,
+// bizenv_scrape_duration_seconds) is on every shard: it is that scrape's.
 type Handler struct {
-	src     VersionedSource
+	src     DeltaSource
 	col     *Collector
 	live    prometheus.Gatherer
 	logger  *slog.Logger
@@ -48,21 +83,74 @@ type Handler struct {
 	dataStale     prometheus.Gauge
 	scrapeSeconds prometheus.Gauge
 
-	mu       sync.Mutex // held while rendering, so concurrent scrapes render once
-	rendered *rendering
+	families []family                 // the data families, by name
+	index    map[*prometheus.Desc]int // a Desc's place in families
+	headers  [][]byte                 // each family's HELP and TYPE lines, one gzip member each
+
+	renderTimeout time.Duration
+
+	mu        sync.Mutex
+	rendered  *exposition
+	rendering chan struct{} // while a read and render runs: closed when it ends
+	renderErr error         // how the last one ended
+	zw        *gzip.Writer  // reused for every member, by one render at a time
 }
 
-// rendering is the data part of the exposition at one data version.
-type rendering struct {
-	version int64
-	plain   []byte
-	gzipped []byte // one complete gzip member
+// exposition is the data part of /metrics at one data version, as gzip
+// members: a block per entity, one for the catalog and one for the
+// collectors. A gzip stream may hold several members, which readers join,
+// so a shard's exposition is the concatenation of its blocks' members,
+// family by family.
+type exposition struct {
+	version    int64
+	codes      []string // entity codes, sorted: the order of the series
+	entities   map[string]*block
+	catalog    *block
+	collectors *block
+
+	served map[shard][]byte // assembled shards, at version
 }
+
+// block is the rendered samples of one entity (or of the catalog, or of the
+// collectors): the gzip member of family f is gz[ends[f-1]:ends[f]], empty
+// when it has no samples of f.
+type block struct {
+	hash uint32 // of the entity code, which places it on a shard
+	gz   []byte
+	ends []uint32
+}
+
+func (b *block) member(f int) []byte {
+	if b == nil {
+		return nil
+	}
+	start := uint32(0)
+	if f > 0 {
+		start = b.ends[f-1]
+	}
+	return b.gz[start:b.ends[f]]
+}
+
+// shard is the part of /metrics one scrape asks for: entities whose hash is
+// k modulo n. n is 0 for the whole.
+type shard struct{ k, n uint32 }
+
+func (s shard) has(b *block) bool { return s.n == 0 || b.hash%s.n == s.k }
+
+// first is whether the shard serves the catalog, the collectors and the
+// process's own metrics.
+func (s shard) first() bool { return s.k == 0 }
 
 // NewHandler returns the /metrics handler for the data of src, rendered by
-// the metrics of c, followed by what live gathers.
+// the metrics of c, followed by what live gathers. A src that is not a
+// DeltaSource is read whole after every write.
 func NewHandler(src VersionedSource, c *Collector, live prometheus.Gatherer, logger *slog.Logger) *Handler {
-	h := &Handler{src: src, col: c, live: live, logger: logger, timeout: c.timeout, health: prometheus.NewRegistry()}
+	ds, ok := src.(DeltaSource)
+	if !ok {
+		ds = wholeSnapshots{src}
+	}
+	h := &Handler{src: ds, col: c, live: live, logger: logger, timeout: c.timeout, renderTimeout: RenderTimeout,
+		health: prometheus.NewRegistry()}
 	h.scrapeSuccess = prometheus.NewGauge(prometheus.GaugeOpts{Namespace: namespace, Name: "scrape_success",
 		Help: "1 if this scrape read the database, else 0."})
 	h.dataStale = prometheus.NewGauge(prometheus.GaugeOpts{Namespace: namespace, Name: "data_stale",
@@ -70,13 +158,42 @@ func NewHandler(src VersionedSource, c *Collector, live prometheus.Gatherer, log
 	h.scrapeSeconds = prometheus.NewGauge(prometheus.GaugeOpts{Namespace: namespace, Name: "scrape_duration_seconds",
 		Help: "Time this scrape spent reading the database (and rendering, when the data changed)."})
 	h.health.MustRegister(h.scrapeSuccess, h.dataStale, h.scrapeSeconds)
+
+	descs := c.dataDescs()
+	slices.SortFunc(descs, func(a, b *prometheus.Desc) int {
+		return strings.Compare(c.families[a].name, c.families[b].name)
+	})
+	h.index = make(map[*prometheus.Desc]int, len(descs))
+	h.zw, _ = gzip.NewWriterLevel(io.Discard, gzip.BestSpeed)
+	for i, d := range descs {
+		f := c.families[d]
+		// Labels by name, as client_golang writes them.
+		f.labelOrder = make([]int, len(f.labels))
+		for l := range f.labelOrder {
+			f.labelOrder[l] = l
+		}
+		slices.SortFunc(f.labelOrder, func(a, b int) int { return strings.Compare(f.labels[a], f.labels[b]) })
+		h.index[d] = i
+		h.families = append(h.families, f)
+		typ := "gauge"
+		if f.counter {
+			typ = "counter"
+		}
+		text := fmt.Sprintf("# HELP %s %s\n# TYPE %s %s\n", f.name, escapeHelp(f.help), f.name, typ)
+		h.headers = append(h.headers, h.compress(nil, []byte(text)))
+	}
 	return h
 }
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	sh, err := parseShard(r.URL.Query())
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
 	start := time.Now()
 	ctx, cancel := context.WithTimeout(r.Context(), h.timeout)
-	data, err := h.current(ctx)
+	data, err := h.current(ctx, sh)
 	cancel()
 	h.scrapeSeconds.Set(time.Since(start).Seconds())
 	if err != nil {
@@ -89,105 +206,352 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 
 	var head bytes.Buffer
-	if err := encodeText(&head, prometheus.Gatherers{h.health, h.live}); err != nil {
+	gatherers := prometheus.Gatherers{h.health}
+	if sh.first() {
+		gatherers = append(gatherers, h.live)
+	}
+	if err := encodeText(&head, gatherers); err != nil {
 		h.logger.Error("gather process metrics", "err", err)
 	}
 	format := expfmt.NewFormat(expfmt.TypeTextPlain)
 	w.Header().Set("Content-Type", string(format))
 	if strings.Contains(r.Header.Get("Accept-Encoding"), "gzip") {
-		// A gzip stream may hold several members; readers join them.
 		w.Header().Set("Content-Encoding", "gzip")
 		zw, _ := gzip.NewWriterLevel(w, gzip.BestSpeed)
 		zw.Write(head.Bytes())
 		zw.Close()
-		if data != nil {
-			w.Write(data.gzipped)
-		}
+		w.Write(data)
 		return
 	}
 	w.Write(head.Bytes())
-	if data != nil {
-		w.Write(data.plain)
+	if len(data) > 0 {
+		zr, err := gzip.NewReader(bytes.NewReader(data))
+		if err == nil {
+			_, err = io.Copy(w, zr)
+		}
+		if err != nil {
+			h.logger.Error("write metrics", "err", err)
+		}
 	}
 }
 
-// current returns the rendering of the data as it is now, rendering it
-// again when the data version moved. On error it returns the last rendering
-// (or nil) with the error.
-func (h *Handler) current(ctx context.Context) (*rendering, error) {
+// parseShard reads the shard and shards parameters: both or neither.
+func parseShard(q url.Values) (shard, error) {
+	k, n := q["shard"], q["shards"]
+	if len(k) == 0 && len(n) == 0 {
+		return shard{}, nil
+	}
+	if len(k) != 1 || len(n) != 1 {
+		return shard{}, errors.New("bad shard parameters: give shard and shards once each, or neither")
+	}
+	shards, err := strconv.ParseUint(n[0], 10, 32)
+	if err != nil || shards < 1 || shards > MaxShards {
+		return shard{}, fmt.Errorf("bad shard parameters: shards must be a whole number from 1 to %d, got %q", MaxShards, n[0])
+	}
+	kk, err := strconv.ParseUint(k[0], 10, 32)
+	if err != nil || kk >= shards {
+		return shard{}, fmt.Errorf("bad shard parameters: shard must be a whole number from 0 to %d (shards - 1), got %q", shards-1, k[0])
+	}
+	if shards == 1 {
+		return shard{}, nil
+	}
+	return shard{k: uint32(kk), n: uint32(shards)}, nil
+}
+
+// ShardOf returns the shard, of n, that serves the series of entity.
+func ShardOf(entity string, n int) int {
+	return int(hashCode(entity) % uint32(n))
+}
+
+func hashCode(code string) uint32 {
+	f := fnv.New32a()
+	f.Write([]byte(code))
+	return f.Sum32()
+}
+
+// current returns the gzipped data part of sh as the data is now, reading
+// and rendering what changed when the data version moved. On error it
+// returns what the last rendering had (or nil) with the error.
+//
+// The read and render run apart from the scrape, bounded by RenderTimeout
+// rather than by the scrape's timeout: the first rendering of a national
+// catalog can take longer than a scrape may, and a scrape that gave up
+// would otherwise leave the next one to start again from nothing. A scrape
+// that waits longer than its timeout serves the last rendering, stale, and
+// a later scrape serves the one that finished meanwhile.
+func (h *Handler) current(ctx context.Context, sh shard) ([]byte, error) {
 	v, err := h.src.DataVersion(ctx)
 	h.mu.Lock()
+	if err == nil && (h.rendered == nil || h.rendered.version != v) {
+		done := h.rendering
+		if done == nil {
+			done = make(chan struct{})
+			h.rendering = done
+			go h.render(done)
+		}
+		h.mu.Unlock()
+		select {
+		case <-done:
+		case <-ctx.Done():
+		}
+		h.mu.Lock()
+		select {
+		case <-done:
+			err = h.renderErr
+		default:
+			err = fmt.Errorf("render metrics of data version %d: still rendering when the scrape timed out", v)
+		}
+	}
 	defer h.mu.Unlock()
-	if err != nil {
-		return h.rendered, err
+	if h.rendered == nil {
+		return nil, err
 	}
-	if h.rendered != nil && h.rendered.version == v {
-		return h.rendered, nil
-	}
-	snap, err := h.src.Snapshot(ctx)
-	if err != nil {
-		return h.rendered, err
-	}
-	r, err := h.render(snap)
-	if err != nil {
-		return h.rendered, err
-	}
-	h.rendered = r
-	return r, nil
+	return h.rendered.assemble(h, sh), err
 }
 
-// render writes the exposition of snap. It groups the metrics by family
-// itself, in the order the snapshot lists the series, instead of gathering
-// them through a registry: sorting half a million series by their labels
-// took a third of the time, and nothing needs them sorted.
-func (h *Handler) render(snap *bizenv.Snapshot) (*rendering, error) {
-	ch := make(chan prometheus.Metric, 4096)
-	go func() {
-		h.col.collectSnapshot(ch, snap)
-		close(ch)
-	}()
-	byDesc := map[*prometheus.Desc]*dto.MetricFamily{}
-	var err error
-	for m := range ch {
-		var pm dto.Metric
-		if werr := m.Write(&pm); werr != nil {
-			err = cmp.Or(err, werr)
-			continue
+// render runs one update and closes done when it is over.
+func (h *Handler) render(done chan struct{}) {
+	ctx, cancel := context.WithTimeout(context.Background(), h.renderTimeout)
+	defer cancel()
+	next, err := h.update(ctx)
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if err == nil {
+		h.rendered = next
+	}
+	h.renderErr = err
+	h.rendering = nil
+	close(done)
+}
+
+// update reads what changed since the last rendering and renders it into a
+// new exposition, which shares the blocks of the entities that did not
+// change with the last one. The last one is left as it was, to be served
+// if this fails.
+func (h *Handler) update(ctx context.Context) (*exposition, error) {
+	var since int64
+	if h.rendered != nil {
+		since = h.rendered.version
+	}
+	r := renderer{h: h, plain: make([][]byte, len(h.families)), fresh: map[string]*block{}}
+	r.emit.out = &r
+	var indicators map[string]bizenv.Indicator
+	snap, err := h.src.SnapshotSince(ctx, since, func(snap *bizenv.Snapshot, s bizenv.SeriesStatus) error {
+		if indicators == nil {
+			indicators = indicatorsByCode(snap.Catalog)
 		}
-		f := byDesc[m.Desc()]
-		if f == nil {
-			meta := h.col.families[m.Desc()]
-			f = &dto.MetricFamily{Name: proto.String(meta.name), Help: proto.String(meta.help), Type: metricType(&pm)}
-			byDesc[m.Desc()] = f
+		if s.Entity != r.entity {
+			if err := r.flushEntity(); err != nil {
+				return err
+			}
+			r.entity = s.Entity
 		}
-		f.Metric = append(f.Metric, &pm)
+		h.col.collectSeries(&r.emit, indicators, s)
+		return nil
+	})
+	if err == nil {
+		err = r.flushEntity()
 	}
 	if err != nil {
 		return nil, fmt.Errorf("render metrics: %w", err)
 	}
-	families := slices.SortedFunc(maps.Values(byDesc), func(a, b *dto.MetricFamily) int {
-		return strings.Compare(a.GetName(), b.GetName())
-	})
-	var plain bytes.Buffer
-	for _, f := range families {
-		if _, err := expfmt.MetricFamilyToText(&plain, f); err != nil {
-			return nil, fmt.Errorf("render metrics: %w", err)
+
+	next := &exposition{version: snap.Version, served: map[shard][]byte{}}
+	if snap.Partial && h.rendered != nil {
+		next.entities = maps.Clone(h.rendered.entities)
+		next.catalog = h.rendered.catalog
+		for _, code := range snap.Changed {
+			delete(next.entities, code)
 		}
+	} else {
+		next.entities = make(map[string]*block, len(r.fresh))
+		h.col.collectCatalog(&r.emit, snap.Catalog)
+		next.catalog = r.flush(0)
 	}
-	var gz bytes.Buffer
-	zw, _ := gzip.NewWriterLevel(&gz, gzip.BestSpeed)
-	zw.Write(plain.Bytes())
-	if err := zw.Close(); err != nil {
-		return nil, err
-	}
-	return &rendering{version: snap.Version, plain: plain.Bytes(), gzipped: gz.Bytes()}, nil
+	maps.Copy(next.entities, r.fresh)
+	h.col.collectCollectors(&r.emit, snap.Collectors)
+	next.collectors = r.flush(0)
+	next.codes = slices.Sorted(maps.Keys(next.entities))
+	h.logger.Debug("rendered metrics", "version", snap.Version, "partial", snap.Partial, "entities", len(r.fresh))
+	return next, nil
 }
 
-func metricType(m *dto.Metric) *dto.MetricType {
-	if m.Counter != nil {
-		return dto.MetricType_COUNTER.Enum()
+// assemble returns the gzipped data part of sh.
+func (x *exposition) assemble(h *Handler, sh shard) []byte {
+	if b, ok := x.served[sh]; ok {
+		return b
 	}
-	return dto.MetricType_GAUGE.Enum()
+	var blocks []*block
+	if sh.first() {
+		blocks = append(blocks, x.catalog, x.collectors)
+	}
+	size := 0
+	for _, code := range x.codes {
+		if b := x.entities[code]; sh.has(b) {
+			blocks = append(blocks, b)
+		}
+	}
+	for _, b := range blocks {
+		size += len(b.gz)
+	}
+	for _, hd := range h.headers {
+		size += len(hd)
+	}
+	out := make([]byte, 0, size)
+	for f := range h.families {
+		header := false
+		for _, b := range blocks {
+			m := b.member(f)
+			if len(m) == 0 {
+				continue
+			}
+			if !header {
+				out = append(out, h.headers[f]...)
+				header = true
+			}
+			out = append(out, m...)
+		}
+	}
+	// Kept for the next scrapes of the same shard; a few shardings at most,
+	// so that asking for every (shard, shards) cannot hold the data
+	// hundreds of times over.
+	if len(x.served) < maxServed {
+		x.served[sh] = out
+	}
+	return out
+}
+
+// maxServed bounds the assembled shards kept per data version.
+const maxServed = 64
+
+// renderer writes samples as text, family by family, and compresses them
+// into blocks.
+type renderer struct {
+	h      *Handler
+	emit   emitter
+	plain  [][]byte // text of the current block, by family
+	entity string   // whose series plain holds
+	fresh  map[string]*block
+	out    []byte
+}
+
+func (r *renderer) flushEntity() error {
+	if r.entity == "" {
+		return nil
+	}
+	if _, dup := r.fresh[r.entity]; dup {
+		return fmt.Errorf("the series of entity %q do not come together", r.entity)
+	}
+	r.fresh[r.entity] = r.flush(hashCode(r.entity))
+	return nil
+}
+
+// flush compresses the text written since the last flush into a block.
+func (r *renderer) flush(hash uint32) *block {
+	b := &block{hash: hash, ends: make([]uint32, len(r.plain))}
+	r.out = r.out[:0]
+	for f, text := range r.plain {
+		if len(text) > 0 {
+			r.out = r.h.compress(r.out, text)
+			r.plain[f] = text[:0]
+		}
+		b.ends[f] = uint32(len(r.out))
+	}
+	b.gz = bytes.Clone(r.out)
+	return b
+}
+
+// compress appends text to dst as one gzip member.
+func (h *Handler) compress(dst, text []byte) []byte {
+	buf := bytes.NewBuffer(dst)
+	h.zw.Reset(buf)
+	h.zw.Write(text)
+	h.zw.Close()
+	return buf.Bytes()
+}
+
+// sample writes one sample line in the text format, or logs and skips it
+// when a label value is not valid UTF-8.
+func (r *renderer) sample(d *prometheus.Desc, _ prometheus.ValueType, v float64, labels []string) {
+	f := r.h.index[d]
+	fam := r.h.families[f]
+	for _, l := range labels {
+		if !utf8.ValidString(l) {
+			r.h.logger.Warn("skip metric", "desc", d.String(), "labels", labels, "err", "label value is not valid UTF-8")
+			return
+		}
+	}
+	b := append(r.plain[f], fam.name...)
+	if len(labels) > 0 {
+		b = append(b, '{')
+		for i, l := range fam.labelOrder {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, fam.labels[l]...)
+			b = append(b, '=', '"')
+			b = appendLabelValue(b, labels[l])
+			b = append(b, '"')
+		}
+		b = append(b, '}')
+	}
+	b = append(b, ' ')
+	b = appendFloat(b, v)
+	r.plain[f] = append(b, '\n')
+}
+
+// appendLabelValue escapes a label value as the text format wants it.
+func appendLabelValue(b []byte, v string) []byte {
+	for i := 0; i < len(v); i++ {
+		switch c := v[i]; c {
+		case '\\':
+			b = append(b, '\\', '\\')
+		case '"':
+			b = append(b, '\\', '"')
+		case '\n':
+			b = append(b, '\\', 'n')
+		default:
+			b = append(b, c)
+		}
+	}
+	return b
+}
+
+// appendFloat writes v as expfmt does.
+func appendFloat(b []byte, v float64) []byte {
+	switch {
+	case v == 0:
+		return append(b, '0')
+	case math.IsNaN(v):
+		return append(b, "NaN"...)
+	case math.IsInf(v, 1):
+		return append(b, "+Inf"...)
+	case math.IsInf(v, -1):
+		return append(b, "-Inf"...)
+	}
+	return strconv.AppendFloat(b, v, 'g', -1, 64)
+}
+
+func escapeHelp(s string) string {
+	return strings.NewReplacer(`\`, `\\`, "\n", `\n`).Replace(s)
+}
+
+// wholeSnapshots reads a VersionedSource whole, every time.
+type wholeSnapshots struct{ VersionedSource }
+
+func (w wholeSnapshots) SnapshotSince(ctx context.Context, _ int64, fn func(*bizenv.Snapshot, bizenv.SeriesStatus) error) (*bizenv.Snapshot, error) {
+	snap, err := w.Snapshot(ctx)
+	if err != nil {
+		return nil, err
+	}
+	series := slices.Clone(snap.Series)
+	slices.SortStableFunc(series, func(a, b bizenv.SeriesStatus) int { return cmp.Compare(a.Entity, b.Entity) })
+	for _, s := range series {
+		if err := fn(snap, s); err != nil {
+			return nil, err
+		}
+	}
+	return snap, nil
 }
 
 func encodeText(w *bytes.Buffer, g prometheus.Gatherer) error {

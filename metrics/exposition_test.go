@@ -30,9 +30,9 @@ type countingSource struct {
 	down      atomic.Bool
 }
 
-func (s *countingSource) Snapshot(ctx context.Context) (*bizenv.Snapshot, error) {
+func (s *countingSource) SnapshotSince(ctx context.Context, since int64, fn func(*bizenv.Snapshot, bizenv.SeriesStatus) error) (*bizenv.Snapshot, error) {
 	s.snapshots.Add(1)
-	return s.DB.Snapshot(ctx)
+	return s.DB.SnapshotSince(ctx, since, fn)
 }
 
 func (s *countingSource) DataVersion(ctx context.Context) (int64, error) {

@@ -41,8 +41,8 @@ type Collector struct {
 	lastRun, lastSuccess, lastRunSuccess, runsTotal, recordsTotal        *prometheus.Desc
 	scrapeSuccess, scrapeDuration, dataStale                             *prometheus.Desc
 
-	// families holds the name and help of every Desc, for Handler, which
-	// writes the exposition itself.
+	// families holds the name, help and labels of every Desc, for Handler,
+	// which writes the exposition itself.
 	families map[*prometheus.Desc]family
 
 	mu   sync.Mutex
@@ -65,7 +65,7 @@ func New(src Source, logger *slog.Logger, opts ...Option) *Collector {
 	families := map[*prometheus.Desc]family{}
 	desc := func(name, help string, labels ...string) *prometheus.Desc {
 		d := prometheus.NewDesc(namespace+"_"+name, help, labels, nil)
-		families[d] = family{name: namespace + "_" + name, help: help}
+		families[d] = family{name: namespace + "_" + name, help: help, labels: labels}
 		return d
 	}
 	c := &Collector{
@@ -107,10 +107,17 @@ func New(src Source, logger *slog.Logger, opts ...Option) *Collector {
 		dataStale: desc("data_stale",
 			"1 if this scrape could not read the database and serves the last snapshot it read before, else 0."),
 	}
+	families[c.runsTotal] = counterFamily(families[c.runsTotal])
+	families[c.recordsTotal] = counterFamily(families[c.recordsTotal])
 	for _, o := range opts {
 		o(c)
 	}
 	return c
+}
+
+func counterFamily(f family) family {
+	f.counter = true
+	return f
 }
 
 // Describe sends every metric's description.
@@ -156,14 +163,22 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 
 // collectSnapshot sends the metrics of the data in snap.
 func (c *Collector) collectSnapshot(ch chan<- prometheus.Metric, snap *bizenv.Snapshot) {
-	e := emitter{ch: ch, logger: c.logger}
+	e := emitter{out: constMetrics{ch: ch, logger: c.logger}}
 	c.collectCatalog(&e, snap.Catalog)
-	c.collectSeries(&e, snap)
+	indicators := indicatorsByCode(snap.Catalog)
+	for _, s := range snap.Series {
+		c.collectSeries(&e, indicators, s)
+	}
 	c.collectCollectors(&e, snap.Collectors)
 }
 
 // family is what the exposition says of a metric family.
-type family struct{ name, help string }
+type family struct {
+	name, help string
+	labels     []string
+	labelOrder []int // indexes of labels, sorted by name
+	counter    bool
+}
 
 // dataDescs are the descriptions of the data metrics, without the scrape's
 // own health.
@@ -185,46 +200,50 @@ func (c *Collector) collectCatalog(e *emitter, cat bizenv.Catalog) {
 	}
 }
 
-func (c *Collector) collectSeries(e *emitter, snap *bizenv.Snapshot) {
-	indicators := make(map[string]bizenv.Indicator, len(snap.Catalog.Indicators))
-	for _, i := range snap.Catalog.Indicators {
+func indicatorsByCode(cat bizenv.Catalog) map[string]bizenv.Indicator {
+	indicators := make(map[string]bizenv.Indicator, len(cat.Indicators))
+	for _, i := range cat.Indicators {
 		indicators[i.Code] = i
 	}
-	for _, s := range snap.Series {
-		ind, ok := indicators[s.Indicator]
-		if !ok {
-			c.logger.Warn("skip metrics of a series whose indicator is not in the catalog", "indicator", s.Indicator, "entity", s.Entity)
-			continue
+	return indicators
+}
+
+// collectSeries sends the metrics of one series. Figures are rounded to
+// figureDigits significant digits (SPEC section 6).
+func (c *Collector) collectSeries(e *emitter, indicators map[string]bizenv.Indicator, s bizenv.SeriesStatus) {
+	ind, ok := indicators[s.Indicator]
+	if !ok {
+		c.logger.Warn("skip metrics of a series whose indicator is not in the catalog", "indicator", s.Indicator, "entity", s.Entity)
+		return
+	}
+	if !finite(s.Value) {
+		c.logger.Warn("skip metrics of a series with a value that is not a number", "indicator", s.Indicator, "entity", s.Entity, "value", s.Value)
+		return
+	}
+	sign := ind.Direction.Sign()
+	e.gauge(c.value, figure(s.Value), s.Indicator, s.Entity)
+	e.gauge(c.periodTimestamp, float64(s.Period.Time().Unix()), s.Indicator, s.Entity)
+	if s.Previous != nil && finite(*s.Previous) {
+		change := s.Value - *s.Previous
+		e.gauge(c.previous, figure(*s.Previous), s.Indicator, s.Entity)
+		e.gauge(c.change, figure(change), s.Indicator, s.Entity)
+		e.gauge(c.improvement, positiveZero(figure(change*sign)), s.Indicator, s.Entity)
+	}
+	e.gauge(c.declineStreak, float64(s.DeclineStreak), s.Indicator, s.Entity)
+	if ind.Target != nil {
+		met := 0.0
+		if ind.MeetsTarget(s.Value) {
+			met = 1
 		}
-		if !finite(s.Value) {
-			c.logger.Warn("skip metrics of a series with a value that is not a number", "indicator", s.Indicator, "entity", s.Entity, "value", s.Value)
-			continue
+		e.gauge(c.target, figure(*ind.Target), s.Indicator, s.Entity)
+		e.gauge(c.targetMet, met, s.Indicator, s.Entity)
+	}
+	if s.Benchmark != "" && s.BenchmarkValue != nil && finite(*s.BenchmarkValue) {
+		diff := s.Value - *s.BenchmarkValue
+		if sign != 0 {
+			diff *= sign
 		}
-		sign := ind.Direction.Sign()
-		e.gauge(c.value, figure(s.Value), s.Indicator, s.Entity)
-		e.gauge(c.periodTimestamp, float64(s.Period.Time().Unix()), s.Indicator, s.Entity)
-		if s.Previous != nil && finite(*s.Previous) {
-			change := s.Value - *s.Previous
-			e.gauge(c.previous, figure(*s.Previous), s.Indicator, s.Entity)
-			e.gauge(c.change, figure(change), s.Indicator, s.Entity)
-			e.gauge(c.improvement, positiveZero(figure(change*sign)), s.Indicator, s.Entity)
-		}
-		e.gauge(c.declineStreak, float64(s.DeclineStreak), s.Indicator, s.Entity)
-		if ind.Target != nil {
-			met := 0.0
-			if ind.MeetsTarget(s.Value) {
-				met = 1
-			}
-			e.gauge(c.target, figure(*ind.Target), s.Indicator, s.Entity)
-			e.gauge(c.targetMet, met, s.Indicator, s.Entity)
-		}
-		if s.Benchmark != "" && s.BenchmarkValue != nil && finite(*s.BenchmarkValue) {
-			diff := s.Value - *s.BenchmarkValue
-			if sign != 0 {
-				diff *= sign
-			}
-			e.gauge(c.vsBenchmark, positiveZero(figure(diff)), s.Indicator, s.Entity, s.Benchmark)
-		}
+		e.gauge(c.vsBenchmark, positiveZero(figure(diff)), s.Indicator, s.Entity, s.Benchmark)
 	}
 }
 
@@ -250,10 +269,21 @@ func (c *Collector) collectCollectors(e *emitter, collectors []bizenv.CollectorS
 	}
 }
 
-// emitter sends const metrics, logging and skipping any it cannot make (a
-// label value that is not valid UTF-8, say) so one bad series never fails
-// the scrape.
+// emitter hands the metrics of the data to out: const metrics for a
+// registry, or the text Handler writes.
 type emitter struct {
+	out sampleSink
+}
+
+// sampleSink takes one sample of the family d.
+type sampleSink interface {
+	sample(d *prometheus.Desc, t prometheus.ValueType, v float64, labels []string)
+}
+
+// constMetrics sends const metrics, logging and skipping any it cannot make
+// (a label value that is not valid UTF-8, say) so one bad series never
+// fails the scrape.
+type constMetrics struct {
 	ch     chan<- prometheus.Metric
 	logger *slog.Logger
 }
@@ -267,12 +297,16 @@ func (e *emitter) counter(d *prometheus.Desc, v float64, labels ...string) {
 }
 
 func (e *emitter) send(d *prometheus.Desc, t prometheus.ValueType, v float64, labels []string) {
+	e.out.sample(d, t, v, labels)
+}
+
+func (c constMetrics) sample(d *prometheus.Desc, t prometheus.ValueType, v float64, labels []string) {
 	m, err := prometheus.NewConstMetric(d, t, v, labels...)
 	if err != nil {
-		e.logger.Warn("skip metric", "desc", d.String(), "labels", labels, "err", err)
+		c.logger.Warn("skip metric", "desc", d.String(), "labels", labels, "err", err)
 		return
 	}
-	e.ch <- m
+	c.ch <- m
 }
 
 func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }

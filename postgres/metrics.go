@@ -4,9 +4,11 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 
 	"github.com/bizenv/bizenv"
 )
@@ -16,6 +18,24 @@ import (
 // it never shows half of a write and shows everything committed before it
 // began, by any process.
 func (db *DB) Snapshot(ctx context.Context) (*bizenv.Snapshot, error) {
+	var series []bizenv.SeriesStatus
+	s, err := db.SnapshotSince(ctx, 0, func(_ *bizenv.Snapshot, st bizenv.SeriesStatus) error {
+		series = append(series, st)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.Series = series
+	return s, nil
+}
+
+// SnapshotSince reads a snapshot as Snapshot does, handing each series to
+// fn (entity by entity) instead of keeping it. With since > 0 and no
+// catalog change after that version it reads only the series of the
+// entities written after it, and of the entities benchmarked on those (their
+// vs_benchmark follows the benchmark's value): a Partial snapshot.
+func (db *DB) SnapshotSince(ctx context.Context, since int64, fn func(*bizenv.Snapshot, bizenv.SeriesStatus) error) (*bizenv.Snapshot, error) {
 	tx, err := db.BeginTxx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
 	if err != nil {
 		return nil, fmt.Errorf("snapshot: begin: %w", err)
@@ -34,13 +54,46 @@ func (db *DB) Snapshot(ctx context.Context) (*bizenv.Snapshot, error) {
 	if err := tx.SelectContext(ctx, &s.Catalog.Entities, db.Query("Entities")); err != nil {
 		return nil, fmt.Errorf("snapshot: read entities: %w", err)
 	}
-	if s.Series, err = db.snapshotSeries(ctx, tx); err != nil {
-		return nil, fmt.Errorf("snapshot: read series: %w", err)
+	var only any // every entity
+	if since > 0 {
+		var changed struct {
+			Everything bool           `db:"everything"`
+			Entities   pq.StringArray `db:"entities"`
+		}
+		if err := tx.GetContext(ctx, &changed, db.Query("MetricsChangedSince"), since); err != nil {
+			return nil, fmt.Errorf("snapshot: read changes since version %d: %w", since, err)
+		}
+		if !changed.Everything {
+			s.Partial = true
+			s.Changed = withDependents(changed.Entities, s.Catalog.Entities)
+			only = pq.StringArray(s.Changed)
+		}
+	}
+	if !s.Partial || len(s.Changed) > 0 {
+		if err := db.snapshotSeries(ctx, tx, &s, only, fn); err != nil {
+			return nil, fmt.Errorf("snapshot: read series: %w", err)
+		}
 	}
 	if s.Collectors, err = db.snapshotCollectors(ctx, tx); err != nil {
 		return nil, fmt.Errorf("snapshot: read collector runs: %w", err)
 	}
 	return &s, nil
+}
+
+// withDependents adds to the changed entities those benchmarked on one.
+func withDependents(changed []string, entities []bizenv.Entity) []string {
+	set := make(map[string]bool, len(changed))
+	for _, c := range changed {
+		set[c] = true
+	}
+	out := slices.Clone(changed)
+	for _, e := range entities {
+		if !set[e.Code] && e.Benchmark != "" && set[e.Benchmark] {
+			out = append(out, e.Code)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // DataVersion returns the number that every committed write to the data
@@ -53,13 +106,12 @@ func (db *DB) DataVersion(ctx context.Context) (int64, error) {
 	return v, nil
 }
 
-func (db *DB) snapshotSeries(ctx context.Context, tx *sqlx.Tx) ([]bizenv.SeriesStatus, error) {
-	rows, err := tx.QueryContext(ctx, db.Query("SnapshotSeries"))
+func (db *DB) snapshotSeries(ctx context.Context, tx *sqlx.Tx, snap *bizenv.Snapshot, only any, fn func(*bizenv.Snapshot, bizenv.SeriesStatus) error) error {
+	rows, err := tx.QueryContext(ctx, db.Query("SnapshotSeries"), only)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer rows.Close()
-	var out []bizenv.SeriesStatus
 	for rows.Next() {
 		var (
 			s      bizenv.SeriesStatus
@@ -67,12 +119,14 @@ func (db *DB) snapshotSeries(ctx context.Context, tx *sqlx.Tx) ([]bizenv.SeriesS
 		)
 		err := rows.Scan(&s.Indicator, &s.Entity, &period, &s.Value, &s.Previous, &s.DeclineStreak, &s.Benchmark, &s.BenchmarkValue)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		s.Period = bizenv.NewPeriod(period.Year(), period.Month())
-		out = append(out, s)
+		if err := fn(snap, s); err != nil {
+			return err
+		}
 	}
-	return out, rows.Err()
+	return rows.Err()
 }
 
 func (db *DB) snapshotCollectors(ctx context.Context, tx *sqlx.Tx) ([]bizenv.CollectorStatus, error) {

@@ -161,14 +161,19 @@ func (db *DB) merge(ctx context.Context, tx *sqlx.Tx, runID int64, b bizenv.Batc
 	if _, err := tx.ExecContext(ctx, db.Query("LockObservations")); err != nil {
 		return bizenv.Counts{}, fmt.Errorf("lock observations: %w", err)
 	}
+	if _, err := tx.ExecContext(ctx, db.Query("MergeWorkMem")); err != nil {
+		return bizenv.Counts{}, fmt.Errorf("set work_mem: %w", err)
+	}
 	indicators, entities, periods := codesOf(obs)
 	if err := db.checkCodes(ctx, tx, indicators, entities); err != nil {
 		return bizenv.Counts{}, err
 	}
+	db.logger.Debug("checked codes", "took", time.Since(start))
 	stored, err := db.storedKeys(ctx, tx, indicators, entities, periods)
 	if err != nil {
 		return bizenv.Counts{}, err
 	}
+	db.logger.Debug("found stored keys", "stored", len(stored), "took", time.Since(start))
 	var fresh, known []bizenv.Observation
 	for _, o := range obs {
 		if _, ok := stored[keyOf(o)]; ok {
@@ -193,6 +198,7 @@ func (db *DB) merge(ctx context.Context, tx *sqlx.Tx, runID int64, b bizenv.Batc
 	if err != nil {
 		return bizenv.Counts{}, fmt.Errorf("insert observations: %w", err)
 	}
+	db.logger.Debug("copied new observations", "rows", len(fresh), "took", time.Since(start))
 	c := bizenv.Counts{Inserted: len(fresh)}
 	if len(known) > 0 {
 		if c.Updated, err = db.revise(ctx, tx, run, b.Actor, known); err != nil {

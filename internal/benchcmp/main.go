@@ -3,9 +3,11 @@
 //
 //   - importing 136,000 rows (2,000 districts x 34 indicators x 2 months)
 //     with `bizenv import` against `psql \copy` of the same file into a
-//     plain table;
-//   - the /metrics scrape time per exported series at that size, against
-//     Debian's prometheus-sql-exporter serving the stored values.
+//     plain table and into a table with the primary key of observations;
+//   - the /metrics scrape time per exported series at that size, steady and
+//     first after a one-row write, against Debian's prometheus-sql-exporter
+//     serving the stored values;
+//   - the resident memory per exported series of both.
 //
 // Each measurement is repeated; the medians and their ratio are printed.
 package main
@@ -39,8 +41,19 @@ func main() {
 	rounds := flag.Int("rounds", 5, "repetitions of each measurement")
 	scrapes := flag.Int("scrapes", 10, "scrapes per exporter")
 	bin := flag.String("bizenv", "bin/bizenv", "the bizenv binary")
+	nationalSize := flag.Bool("national", false, "measure the national evaluation's size instead (make bench-national)")
+	units := flag.Int("units", 2800, "with -national: county-level units")
+	indicators := flag.Int("indicators", 90, "with -national: monthly indicators")
+	months := flag.Int("months", 24, "with -national: months of history")
+	panelRuns := flag.Int("panel-runs", 20, "with -national: runs of each Grafana SQL panel query")
 	flag.Parse()
-	if err := run(context.Background(), *bin, *districts, *rounds, *scrapes); err != nil {
+	var err error
+	if *nationalSize {
+		err = national(context.Background(), *bin, *units, *indicators, *months, *scrapes, *panelRuns)
+	} else {
+		err = run(context.Background(), *bin, *districts, *rounds, *scrapes)
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "benchcmp:", err)
 		os.Exit(1)
 	}
@@ -82,6 +95,8 @@ func run(ctx context.Context, bin string, districts, rounds, scrapes int) error 
 		return err
 	}
 	tdb.MustExec("CREATE TABLE plain (period text, entity text, indicator text, value text, source text, note text)")
+	tdb.MustExec(`CREATE TABLE keyed (period text, entity text, indicator text, value text, source text, note text,
+		PRIMARY KEY (indicator, entity, period))`)
 	tdb.Close()
 
 	csvPath := filepath.Join(work, "bench.csv")
@@ -97,7 +112,7 @@ func run(ctx context.Context, bin string, districts, rounds, scrapes int) error 
 	if err != nil {
 		return fmt.Errorf("psql is needed for the \\copy baseline: %w", err)
 	}
-	var imports, copies []time.Duration
+	var imports, copies, keyed []time.Duration
 	for i := 0; i < rounds; i++ {
 		db := fmt.Sprintf("bench_%d", i)
 		admin.MustExec("CREATE DATABASE " + db + " TEMPLATE bench_template")
@@ -106,6 +121,11 @@ func run(ctx context.Context, bin string, districts, rounds, scrapes int) error 
 			return fmt.Errorf("psql \\copy: %w", err)
 		}
 		copies = append(copies, d)
+		d, err = timed(exec.CommandContext(ctx, psql, cluster.DSN(db), "-q", "-c", `\copy keyed FROM '`+csvPath+`' WITH (FORMAT csv, HEADER true)`))
+		if err != nil {
+			return fmt.Errorf("psql \\copy: %w", err)
+		}
+		keyed = append(keyed, d)
 		d, err = timed(exec.CommandContext(ctx, bin, "import", "--database.url", cluster.DSN(db), "--log.level", "warn", csvPath))
 		if err != nil {
 			return fmt.Errorf("bizenv import: %w", err)
@@ -118,54 +138,105 @@ func run(ctx context.Context, bin string, districts, rounds, scrapes int) error 
 	last := cluster.DSN(fmt.Sprintf("bench_%d", rounds-1))
 	fmt.Println("import of the CSV file (process start to exit), median of", rounds)
 	row("psql \\copy into a plain table", median(copies), "")
-	row("bizenv import (validate, COPY, merge, revisions)", median(imports), fmt.Sprintf("%.2fx \\copy (goal: within 3x)", ratio(median(imports), median(copies))))
+	row("psql \\copy into a table keyed as observations", median(keyed), fmt.Sprintf("%.2fx plain \\copy", ratio(median(keyed), median(copies))))
+	row("bizenv import (validate, COPY, merge, revisions)", median(imports), fmt.Sprintf("%.2fx plain \\copy, %.2fx keyed \\copy (goal: within 1.5x keyed)",
+		ratio(median(imports), median(copies)), ratio(median(imports), median(keyed))))
 	fmt.Println()
 
 	// Scrapes: bizenv serve against prometheus-sql-exporter on the same data.
-	bizenvURL, stopBizenv, err := startBizenv(ctx, bin, last)
+	bizenvURL, bizenvPID, stopBizenv, err := startBizenv(ctx, bin, last)
 	if err != nil {
 		return err
 	}
 	defer stopBizenv()
-	sqlURL, stopSQL, err := startSQLExporter(ctx, work, last)
+	sqlURL, sqlPID, stopSQL, err := startSQLExporter(ctx, work, last)
 	if err != nil {
 		fmt.Println("prometheus-sql-exporter:", err, "(install the Debian package prometheus-sql-exporter for the baseline)")
 	} else {
 		defer stopSQL()
 	}
 	fmt.Println("one /metrics scrape, median of", scrapes)
-	// A write makes the next scrape read a snapshot and render it again.
-	bump := sqlx.MustOpen("postgres", last)
-	defer bump.Close()
-	var renders []time.Duration
-	var bzSeries int
-	for i := 0; i < 3; i++ {
-		bump.MustExec("UPDATE data_version SET version = version + 1")
-		d, n, err := scrape(bizenvURL)
-		if err != nil {
-			return err
-		}
-		renders, bzSeries = append(renders, d), n
+	db := sqlx.MustOpen("postgres", last)
+	defer db.Close()
+	// A catalog change makes the next scrape read and render everything; a
+	// one-row write only that entity's series.
+	full, bzSeries, err := scrapeAfter(bizenvURL, db, `UPDATE entities SET name_en = name_en WHERE code = 'wuhan'`)
+	if err != nil {
+		return err
 	}
-	first := median(renders)
+	one, _, err := scrapeAfter(bizenvURL, db, `UPDATE observations SET value = value + 1
+		WHERE (indicator, entity, period) = (SELECT indicator, entity, max(period) FROM observations
+		                                     WHERE entity = 'bench-d1000' GROUP BY 1, 2 LIMIT 1)`)
+	if err != nil {
+		return err
+	}
 	bz, _, err := scrapeTimes(bizenvURL, scrapes)
 	if err != nil {
 		return err
 	}
-	row("bizenv serve, first scrape after a write (reads, renders)", first, perSeries(first, bzSeries))
+	row("bizenv serve, first scrape after a catalog change (all)", full, perSeries(full, bzSeries))
+	row("bizenv serve, first scrape after a one-row write", one, perSeries(one, bzSeries))
 	row(fmt.Sprintf("bizenv serve (%d series)", bzSeries), bz, perSeries(bz, bzSeries))
-	if sqlURL != "" {
-		sq, sqSeries, err := scrapeTimes(sqlURL, scrapes)
-		if err != nil {
-			return err
-		}
-		row(fmt.Sprintf("prometheus-sql-exporter (%d series)", sqSeries), sq, perSeries(sq, sqSeries))
-		a := float64(bz) / float64(bzSeries)
-		b := float64(sq) / float64(sqSeries)
-		fmt.Printf("  per series, bizenv / sql-exporter: %.3f (goal: at most 0.25)\n", a/b)
+	if sqlURL == "" {
+		return nil
 	}
+	sq, sqSeries, err := scrapeTimes(sqlURL, scrapes)
+	if err != nil {
+		return err
+	}
+	row(fmt.Sprintf("prometheus-sql-exporter (%d series)", sqSeries), sq, perSeries(sq, sqSeries))
+	peer := float64(sq) / float64(sqSeries)
+	fmt.Printf("  per series, bizenv / sql-exporter: steady %.3f, first after a one-row write %.3f (goal: at most 0.25), after a catalog change %.3f\n",
+		float64(bz)/float64(bzSeries)/peer, float64(one)/float64(bzSeries)/peer, float64(full)/float64(bzSeries)/peer)
+	fmt.Println()
+
+	fmt.Println("resident memory after the scrapes (VmRSS; peak VmHWM)")
+	bzRSS, bzHWM := memory(bizenvPID)
+	sqRSS, sqHWM := memory(sqlPID)
+	fmt.Printf("  %-55s %9.1f MiB  %6.0f bytes/series (peak %.1f MiB)\n", "bizenv serve", mib(bzRSS), float64(bzRSS)/float64(bzSeries), mib(bzHWM))
+	fmt.Printf("  %-55s %9.1f MiB  %6.0f bytes/series (peak %.1f MiB)\n", "prometheus-sql-exporter", mib(sqRSS), float64(sqRSS)/float64(sqSeries), mib(sqHWM))
+	fmt.Printf("  per series, bizenv / sql-exporter: %.3f (goal: at most 0.25)\n",
+		(float64(bzRSS)/float64(bzSeries))/(float64(sqRSS)/float64(sqSeries)))
 	return nil
 }
+
+// scrapeAfter runs write, then scrapes url until it serves the write, three
+// times, and returns the median time and the series served.
+func scrapeAfter(url string, db *sqlx.DB, write string) (time.Duration, int, error) {
+	var ds []time.Duration
+	n := 0
+	for range 3 {
+		if _, err := db.Exec(write); err != nil {
+			return 0, 0, err
+		}
+		d, s, err := scrapeFresh(url)
+		if err != nil {
+			return 0, 0, err
+		}
+		ds, n = append(ds, d), s
+	}
+	return median(ds), n, nil
+}
+
+// memory returns the resident and peak resident set of a process, in bytes.
+func memory(pid int) (rss, hwm int64) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		var kb int64
+		if _, err := fmt.Sscanf(line, "VmRSS: %d kB", &kb); err == nil {
+			rss = kb * 1024
+		}
+		if _, err := fmt.Sscanf(line, "VmHWM: %d kB", &kb); err == nil {
+			hwm = kb * 1024
+		}
+	}
+	return rss, hwm
+}
+
+func mib(b int64) float64 { return float64(b) / (1 << 20) }
 
 func numCPU() int {
 	n, _ := exec.Command("nproc").Output()
@@ -274,29 +345,29 @@ func freeAddr() string {
 	return l.Addr().String()
 }
 
-func startBizenv(ctx context.Context, bin, dsn string) (string, func(), error) {
+func startBizenv(ctx context.Context, bin, dsn string) (string, int, func(), error) {
 	addr := freeAddr()
 	cmd := exec.CommandContext(ctx, bin, "serve", "--database.url", dsn, "--web.listen-address", addr, "--log.level", "warn")
 	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {
-		return "", nil, err
+		return "", 0, nil, err
 	}
 	stop := func() { cmd.Process.Signal(os.Interrupt); cmd.Wait() }
 	url := "http://" + addr + "/metrics"
 	if err := waitFor(url); err != nil {
 		stop()
-		return "", nil, fmt.Errorf("bizenv serve: %w", err)
+		return "", 0, nil, fmt.Errorf("bizenv serve: %w", err)
 	}
-	return url, stop, nil
+	return url, cmd.Process.Pid, stop, nil
 }
 
 // startSQLExporter serves the stored latest values the way a generic SQL
 // exporter would: one query per family, run on its schedule, served from the
 // last result.
-func startSQLExporter(ctx context.Context, work, dsn string) (string, func(), error) {
+func startSQLExporter(ctx context.Context, work, dsn string) (string, int, func(), error) {
 	exe, err := exec.LookPath("prometheus-sql-exporter")
 	if err != nil {
-		return "", nil, err
+		return "", 0, nil, err
 	}
 	cfg := filepath.Join(work, "sql-exporter.yml")
 	latest := `SELECT o.indicator, o.entity, o.value FROM observations o
@@ -315,13 +386,13 @@ func startSQLExporter(ctx context.Context, work, dsn string) (string, func(), er
       %s
 `, dsn, latest)
 	if err := os.WriteFile(cfg, []byte(conf), 0o644); err != nil {
-		return "", nil, err
+		return "", 0, nil, err
 	}
 	addr := freeAddr()
 	cmd := exec.CommandContext(ctx, exe, "-config.file", cfg, "-web.listen-address", addr)
 	cmd.Env = append(os.Environ(), "LOGLEVEL=warn")
 	if err := cmd.Start(); err != nil {
-		return "", nil, err
+		return "", 0, nil, err
 	}
 	stop := func() { cmd.Process.Kill(); cmd.Wait() }
 	url := "http://" + addr + "/metrics"
@@ -329,12 +400,12 @@ func startSQLExporter(ctx context.Context, work, dsn string) (string, func(), er
 	deadline := time.Now().Add(2 * time.Minute)
 	for time.Now().Before(deadline) {
 		if _, n, err := scrape(url); err == nil && n > 1000 {
-			return url, stop, nil
+			return url, cmd.Process.Pid, stop, nil
 		}
 		time.Sleep(500 * time.Millisecond)
 	}
 	stop()
-	return "", nil, fmt.Errorf("no values served within 2 minutes")
+	return "", 0, nil, fmt.Errorf("no values served within 2 minutes")
 }
 
 func waitFor(url string) error {
@@ -353,7 +424,9 @@ func waitFor(url string) error {
 
 // scrape fetches url like Prometheus does and counts the series.
 func scrape(url string) (time.Duration, int, error) {
-	req, _ := http.NewRequest(http.MethodGet, url, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	req.Header.Set("Accept", "text/plain;version=0.0.4")
 	req.Header.Set("Accept-Encoding", "gzip")
 	start := time.Now()
@@ -370,7 +443,35 @@ func scrape(url string) (time.Duration, int, error) {
 	if resp.StatusCode != http.StatusOK {
 		return d, 0, fmt.Errorf("%s: %s", url, resp.Status)
 	}
-	return d, countSeries(resp.Header.Get("Content-Encoding"), body), nil
+	n, _ := countSeries(resp.Header.Get("Content-Encoding"), body)
+	return d, n, nil
+}
+
+// scrapeFresh scrapes url until it serves data that is not stale, and
+// returns the time from the first request: a rendering that outlasts a
+// scrape's timeout goes on, and a later scrape serves it.
+func scrapeFresh(url string) (time.Duration, int, error) {
+	start := time.Now()
+	for time.Since(start) < 10*time.Minute {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+		req.Header.Set("Accept-Encoding", "gzip")
+		resp, err := http.DefaultTransport.RoundTrip(req)
+		if err != nil {
+			cancel()
+			return 0, 0, err
+		}
+		body, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		cancel()
+		if err != nil {
+			return 0, 0, err
+		}
+		if n, stale := countSeries(resp.Header.Get("Content-Encoding"), body); !stale && n > 0 {
+			return time.Since(start), n, nil
+		}
+	}
+	return 0, 0, fmt.Errorf("%s: stale for 10 minutes", url)
 }
 
 func scrapeTimes(url string, n int) (time.Duration, int, error) {

@@ -11,7 +11,8 @@ SELECT version FROM data_version
 SET LOCAL jit = off
 
 -- name: SnapshotSeries
--- The latest period of every (indicator, entity) with its value one step
+-- The latest period of every (indicator, entity), or of the entities in $1
+-- when it is not NULL, with its value one step
 -- before (a month, or a year for annual indicators), its decline streak and
 -- its benchmark's value in the same period.
 --
@@ -37,6 +38,7 @@ WITH RECURSIVE latest AS (
         ORDER BY period DESC
         LIMIT 1
     ) o
+    WHERE $1::text[] IS NULL OR e.code = ANY ($1) -- only these entities, when given
 ), walk AS (
     -- depth 0 is the latest period, depth 1 the previous one; declined says
     -- whether the row one step later declined against this one.
@@ -65,8 +67,22 @@ SELECT l.indicator, l.entity, l.period, l.value, t.previous, t.decline_streak,
        COALESCE(l.benchmark, '') AS benchmark, b.value AS benchmark_value
 FROM latest l
 JOIN trend t USING (indicator, entity)
-LEFT JOIN observations b ON b.indicator = l.indicator AND b.entity = l.benchmark AND b.period = l.period
-ORDER BY l.indicator, l.entity
+-- A probe per series, as above: as a plain join the planner hashes the
+-- whole history once it is national.
+LEFT JOIN LATERAL (
+    SELECT value FROM observations
+    WHERE indicator = l.indicator AND entity = l.benchmark AND period = l.period
+    LIMIT 1
+) b ON true
+ORDER BY l.entity, l.indicator
+
+-- name: MetricsChangedSince
+-- The entities whose observations a write committed after version $1 may
+-- have changed, and whether everything may have (a catalog change).
+SELECT COALESCE(bool_or(scope = '*'), false) AS everything,
+       COALESCE(array_agg(scope) FILTER (WHERE scope <> '*'), '{}') AS entities
+FROM metrics_changes
+WHERE version > $1
 
 -- name: SnapshotCollectors
 -- Every collector's health from its recorded runs. A run is finished once

@@ -23,6 +23,12 @@ CREATE TEMP TABLE staging (
 -- is new when checked is still new when copied in.
 SELECT pg_advisory_xact_lock(hashtext('bizenv.observations'))
 
+-- name: MergeWorkMem
+-- The statement triggers keep a copy of the rows a COPY inserts (their
+-- transition table, for metrics_changes) in work_mem: a bulk import's rows
+-- fit in 256MB instead of spilling to a temporary file.
+SET LOCAL work_mem = '256MB'
+
 -- name: UnknownCodes
 -- Which of the given indicator ($1) and entity ($2) codes the catalog lacks.
 SELECT 'indicator' AS kind, u.code FROM unnest($1::text[]) AS u (code)
