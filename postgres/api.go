@@ -69,12 +69,7 @@ func (db *DB) observations(ctx context.Context, query string, args ...any) ([]bi
 // Collectors returns every collector that has recorded a run, by name: the
 // figures /metrics and the API show of it, read by one query.
 func (db *DB) Collectors(ctx context.Context) ([]bizenv.CollectorStatus, error) {
-	rows, err := db.QueryContext(ctx, db.Query("SnapshotCollectors"))
-	if err != nil {
-		return nil, fmt.Errorf("read collectors: %w", err)
-	}
-	defer rows.Close()
-	out, err := scanCollectors(rows)
+	out, err := db.snapshotCollectors(ctx, db.DB)
 	if err != nil {
 		return nil, fmt.Errorf("read collectors: %w", err)
 	}

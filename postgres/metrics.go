@@ -129,17 +129,14 @@ func (db *DB) snapshotSeries(ctx context.Context, tx *sqlx.Tx, snap *bizenv.Snap
 	return rows.Err()
 }
 
-func (db *DB) snapshotCollectors(ctx context.Context, tx *sqlx.Tx) ([]bizenv.CollectorStatus, error) {
-	rows, err := tx.QueryContext(ctx, db.Query("SnapshotCollectors"))
+// snapshotCollectors runs the SnapshotCollectors query on q: the
+// snapshot's transaction, or the pool for the API.
+func (db *DB) snapshotCollectors(ctx context.Context, q sqlx.QueryerContext) ([]bizenv.CollectorStatus, error) {
+	rows, err := q.QueryContext(ctx, db.Query("SnapshotCollectors"))
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	return scanCollectors(rows)
-}
-
-// scanCollectors reads the rows of the SnapshotCollectors query.
-func scanCollectors(rows *sql.Rows) ([]bizenv.CollectorStatus, error) {
 	var out []bizenv.CollectorStatus
 	for rows.Next() {
 		var c bizenv.CollectorStatus
