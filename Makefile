@@ -64,10 +64,8 @@ unit:
 AMTOOL ?= $(GO) run github.com/prometheus/alertmanager/cmd/amtool@v0.31.1
 
 promtool:
-	promtool check rules deploy/prometheus/rules/bizenv.rules.yml
-	promtool test rules deploy/prometheus/rules/bizenv.rules.test.yml
-	promtool check rules deploy/prometheus/rules/bizenv-actions.rules.yml
-	promtool test rules deploy/prometheus/rules/bizenv-actions.rules.test.yml
+	promtool check rules deploy/prometheus/rules/*.rules.yml
+	promtool test rules deploy/prometheus/rules/*.test.yml
 	promtool check config deploy/prometheus/prometheus.yml
 	promtool check config deploy/prometheus/prometheus-sharded.yml
 	$(AMTOOL) check-config deploy/alertmanager/alertmanager.yml

@@ -20,7 +20,10 @@ import (
 // Collector is one scheduled source: a name, a cron schedule and exactly
 // one source kind.
 type Collector struct {
-	Name     string `yaml:"name"`
+	Name string `yaml:"name"`
+	// Title is the collector's name for people (全市考核排名通报), which
+	// the alerts show; optional, the name stands in.
+	Title    string `yaml:"title"`
 	Schedule string `yaml:"schedule"`
 	// RunOnStart runs the collector once when `bizenv serve` starts, as
 	// well as on its schedule.

@@ -200,7 +200,8 @@ func loadConfig(path string, check bool, env *environment) (*config.Config, erro
 // startCollectors starts the cron scheduler of cfg's collectors. stop
 // stops it, waiting up to a minute for running collectors, which are then
 // cancelled (and their runs recorded as failed). The runner runs them on
-// demand, for the API. reg gets the time each schedule last fired.
+// demand, for the API. reg gets the time each schedule last fired and the
+// collectors' titles.
 func startCollectors(db *database, cfg *config.Config, reg prometheus.Registerer, logger *slog.Logger) (runner *collectorRunner, stop func(), err error) {
 	r := collectors.NewRunner(db.DB, cfg, logger, collectors.Options{})
 	if len(cfg.Collectors) == 0 {
@@ -211,6 +212,9 @@ func startCollectors(db *database, cfg *config.Config, reg prometheus.Registerer
 		return nil, nil, &exitError{code: exitUsage, err: err}
 	}
 	if err := reg.Register(s); err != nil {
+		return nil, nil, err
+	}
+	if err := reg.Register(collectors.NewInfo(cfg)); err != nil {
 		return nil, nil, err
 	}
 	s.Start()

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -73,6 +74,10 @@ func readRules(t *testing.T) []rule {
 // query (printf `EXPR` $labels.x ...).
 var annotationQueryRE = regexp.MustCompile("query \\(printf `([^`]+)`")
 
+// printfVerbRE finds the lookups' label values: %s, or %[1]s for a value
+// used twice.
+var printfVerbRE = regexp.MustCompile(`%(\[\d+\])?s`)
+
 // Every rule expression names only metrics a real `bizenv serve` holding
 // the demo data exports, and every selector selects some of its series, or
 // series recorded by an earlier rule of its group (a later rule or another
@@ -83,10 +88,11 @@ func TestRulesNameScrapedMetrics(t *testing.T) {
 	rules := readRules(t)
 	_, dsn := demotest.NewDB(t)
 	// A collector scheduled every second, so that the scheduler's own
-	// metric (bizenv_collector_last_scheduled_timestamp_seconds) is there.
+	// metric (bizenv_collector_last_scheduled_timestamp_seconds) is there,
+	// with a title (bizenv_collector_info).
 	config := filepath.Join(t.TempDir(), "bizenv.yml")
 	inbox := t.TempDir()
-	yml := "collectors:\n  - name: heartbeat\n    schedule: \"@every 1s\"\n    tabular: {path: " + inbox + "/*.csv, layout: long}\n"
+	yml := "collectors:\n  - name: heartbeat\n    title: 心跳\n    schedule: \"@every 1s\"\n    tabular: {path: " + inbox + "/*.csv, layout: long}\n"
 	if err := os.WriteFile(config, []byte(yml), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -136,7 +142,7 @@ func TestRulesNameScrapedMetrics(t *testing.T) {
 			for key, text := range r.Annotations {
 				for _, m := range annotationQueryRE.FindAllStringSubmatch(text, -1) {
 					n++
-					expr := strings.ReplaceAll(m[1], "%s", "x")
+					expr := printfVerbRE.ReplaceAllString(m[1], "x")
 					for _, vs := range parse(t, expr) {
 						if _, ok := families[demotest.MetricName(vs)]; !ok {
 							t.Errorf("rule %d (%s) annotation %s: metric %q is not in the scrape of bizenv serve", i, name, key, demotest.MetricName(vs))
@@ -161,8 +167,8 @@ func parse(t *testing.T, expr string) []*parser.VectorSelector {
 }
 
 // ruleFileFor copies the rule file to dir, with the "for" of the named
-// alert's rules replaced by forDuration; every expression stays as it is.
-func ruleFileFor(t *testing.T, dir, alert, forDuration string) string {
+// alerts' rules replaced by forDuration; every expression stays as it is.
+func ruleFileFor(t *testing.T, dir, forDuration string, alerts ...string) string {
 	t.Helper()
 	content, err := os.ReadFile(rulesFile)
 	if err != nil {
@@ -171,18 +177,20 @@ func ruleFileFor(t *testing.T, dir, alert, forDuration string) string {
 	alertRE := regexp.MustCompile(`^\s*- alert: (\S+)\s*$`)
 	forRE := regexp.MustCompile(`^(\s*)for: \S+\s*$`)
 	lines := strings.Split(string(content), "\n")
-	current, replaced := "", 0
+	current, replaced := "", map[string]int{}
 	for i, line := range lines {
 		if m := alertRE.FindStringSubmatch(line); m != nil {
 			current = m[1]
 		}
-		if m := forRE.FindStringSubmatch(line); m != nil && current == alert {
+		if m := forRE.FindStringSubmatch(line); m != nil && slices.Contains(alerts, current) {
 			lines[i] = m[1] + "for: " + forDuration
-			replaced++
+			replaced[current]++
 		}
 	}
-	if replaced == 0 {
-		t.Fatalf("%s: no for: of alert %s to shorten", rulesFile, alert)
+	for _, a := range alerts {
+		if replaced[a] == 0 {
+			t.Fatalf("%s: no for: of alert %s to shorten", rulesFile, a)
+		}
 	}
 	path := filepath.Join(dir, "bizenv.rules.yml")
 	if err := os.WriteFile(path, []byte(strings.Join(lines, "\n")), 0o644); err != nil {

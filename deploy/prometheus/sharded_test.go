@@ -36,7 +36,7 @@ func TestShardedScrapeConfig(t *testing.T) {
 		{"'bizenv:9817'", "'" + bizenvURL.Host + "'"},
 		{"scrape_interval: 1m", "scrape_interval: 1s"},
 		{"evaluation_interval: 1m", "evaluation_interval: 1s"},
-		{"/etc/prometheus/rules/*.rules.yml", ruleFileFor(t, dir, streakAlert, "1s")},
+		{"/etc/prometheus/rules/*.rules.yml", ruleFileFor(t, dir, "1s", streakAlert)},
 		{"targets: ['alertmanager:9093']", "targets: []"},
 	} {
 		if !strings.Contains(cfg, r.old) {

@@ -86,24 +86,81 @@ func rankPanel(title string) *timeseries.PanelBuilder {
 		AxisLabel("名次（越靠上越好）")
 }
 
+// The entity and indicator variables read the catalog from PostgreSQL: the
+// dropdown shows name_zh (__text) and the panels get the code (__value).
+// Prometheus's label_values can only list the codes.
+// unitScale is one series per indicator: the factor that turns a stored
+// value into the figure a reader expects, percent for ratios and 万元 for
+// yuan (SPEC 2 units); a table's 计量单位 column (unitTexts) says which.
+const unitScale = `(100 * max by (indicator) (bizenv_indicator_info{unit="ratio"}) or 0.0001 * max by (indicator) (bizenv_indicator_info{unit="yuan"}) or max by (indicator) (bizenv_indicator_info))`
+
+// scaled is expr (one series per indicator) in the units of unitScale.
+func scaled(expr string) string {
+	return `(` + expr + `) * on (indicator) group_left () ` + unitScale
+}
+
+// unitTexts names the units of scaled figures in Chinese.
+var unitTexts = map[string]string{
+	"ratio": "%", "yuan": "万元", "rank": "名", "score": "分", "count": "个",
+	"steps": "个环节", "items": "件", "days": "天", "working_days": "个工作日",
+}
+
+// metTexts shows target_met as words, not 1 and 0.
+var metTexts = map[string]string{"1": "达标", "0": "未达标"}
+
+// mappings is a field override that shows the values (numbers or strings)
+// as texts, coloured where colors says so.
+func mappings(texts, colors map[string]string) dashboard.DynamicConfigValue {
+	options := make(map[string]any)
+	for v, text := range texts {
+		o := map[string]any{"text": text}
+		if c, ok := colors[v]; ok {
+			o["color"] = c
+		}
+		options[v] = o
+	}
+	return dashboard.DynamicConfigValue{Id: "mappings", Value: []any{map[string]any{"type": "value", "options": options}}}
+}
+
+// colorText colours a table cell's text by its mapping.
+var colorText = dashboard.DynamicConfigValue{Id: "custom.cellOptions", Value: map[string]any{"type": "color-text"}}
+
+// shownValue is the SQL text of a value in its unit, as the report writes
+// it: 96.67%, 9.69亿元, 5100万元, 第15名, 85.32分.
+func shownValue(value, unit string) string {
+	return `CASE ` + unit + `
+         WHEN 'ratio' THEN trim_scale(round((` + value + ` * 100)::numeric, 2)) || '%'
+         WHEN 'yuan' THEN CASE WHEN abs(` + value + `) >= 1e8 THEN trim_scale(round((` + value + ` / 1e8)::numeric, 2)) || '亿元'
+                               WHEN abs(` + value + `) >= 1e4 THEN trim_scale(round((` + value + ` / 1e4)::numeric, 2)) || '万元'
+                               ELSE trim_scale(round(` + value + `::numeric, 2)) || '元' END
+         WHEN 'rank' THEN '第' || ` + value + ` || '名'
+         WHEN 'score' THEN ` + value + ` || '分'
+         WHEN 'count' THEN ` + value + ` || '个'
+         WHEN 'steps' THEN ` + value + ` || '个环节'
+         WHEN 'items' THEN ` + value + ` || '件'
+         WHEN 'days' THEN ` + value + ` || '天'
+         WHEN 'working_days' THEN ` + value + ` || '个工作日'
+         ELSE ` + value + `::text END`
+}
+
 func entityVariable() *dashboard.QueryVariableBuilder {
-	q := `label_values(bizenv_entity_info{kind=~"district|city_average"}, entity)`
-	text, value := "wuhan-edz", "wuhan-edz"
+	q := `SELECT name_zh AS __text, code AS __value FROM entities WHERE kind IN ('district', 'city_average') ORDER BY kind DESC, name_zh`
+	text, value := "武汉经开区（汉南区）", "wuhan-edz"
 	return dashboard.NewQueryVariableBuilder("entity").Label("单位").
-		Datasource(promRef()).Query(dashboard.StringOrMap{String: &q}).
+		Datasource(pgRef()).Query(dashboard.StringOrMap{String: &q}).Definition(q).
 		Current(dashboard.VariableOption{Text: dashboard.StringOrArrayOfString{String: &text}, Value: dashboard.StringOrArrayOfString{String: &value}}).
-		Refresh(dashboard.VariableRefreshOnDashboardLoad).Sort(dashboard.VariableSortAlphabeticalAsc)
+		Refresh(dashboard.VariableRefreshOnDashboardLoad).Sort(dashboard.VariableSortDisabled)
 }
 
 // The multi-value variables have no custom all value: Grafana inserts one
 // unquoted, which breaks the SQL panels' IN (...) lists. "All" expands to
 // every value instead, a regex alternation in PromQL and a quoted list in SQL.
 func indicatorVariable() *dashboard.QueryVariableBuilder {
-	q := `label_values(bizenv_indicator_info, indicator)`
+	q := `SELECT name_zh AS __text, code AS __value FROM indicators ORDER BY category, code`
 	return dashboard.NewQueryVariableBuilder("indicator").Label("指标").
-		Datasource(promRef()).Query(dashboard.StringOrMap{String: &q}).
+		Datasource(pgRef()).Query(dashboard.StringOrMap{String: &q}).Definition(q).
 		Multi(true).IncludeAll(true).
-		Refresh(dashboard.VariableRefreshOnDashboardLoad).Sort(dashboard.VariableSortAlphabeticalAsc)
+		Refresh(dashboard.VariableRefreshOnDashboardLoad).Sort(dashboard.VariableSortDisabled)
 }
 
 func collectorVariable() *dashboard.QueryVariableBuilder {
@@ -148,22 +205,26 @@ func overview() *dashboard.DashboardBuilder {
 			TextMode(common.BigValueTextModeValueAndName)).
 		WithRow(dashboard.NewRowBuilder("关键指标：对比全市平均与目标")).
 		WithPanel(tablePanel("指标现状（$indicator）").Span(24).Height(12).
-			Description("最新一期的值、上一期、较全市平均（正数为优于平均）、目标与是否达标、连续下滑月数。比率类指标以小数表示（0.95 即 95%）。").
-			WithTarget(promTable("A", latest("bizenv_indicator_value", `=~"$indicator"`)+` * on (indicator) group_left (name_zh, unit) max without (instance, pod) (bizenv_indicator_info)`)).
-			WithTarget(promTable("B", latest("bizenv_indicator_previous_value", `=~"$indicator"`))).
-			WithTarget(promTable("C", latest("bizenv_indicator_vs_benchmark", `=~"$indicator"`))).
-			WithTarget(promTable("D", latest("bizenv_indicator_target", `=~"$indicator"`))).
+			Description("最新一期的值、上一期、较全市平均（正数为优于平均）、目标与是否达标、连续下滑月数。比率以百分数、金额以万元表示（见计量单位列）。").
+			Decimals(2).
+			WithTarget(promTable("A", scaled(latest("bizenv_indicator_value", `=~"$indicator"`))+` * on (indicator) group_left (name_zh, unit) max without (instance, pod) (bizenv_indicator_info)`)).
+			WithTarget(promTable("B", scaled(latest("bizenv_indicator_previous_value", `=~"$indicator"`)))).
+			WithTarget(promTable("C", scaled(latest("bizenv_indicator_vs_benchmark", `=~"$indicator"`)))).
+			WithTarget(promTable("D", scaled(latest("bizenv_indicator_target", `=~"$indicator"`)))).
 			WithTarget(promTable("E", latest("bizenv_indicator_target_met", `=~"$indicator"`))).
 			WithTarget(promTable("F", latest("bizenv_indicator_decline_streak", `=~"$indicator"`))).
 			WithTransformation(dashboard.DataTransformerConfig{Id: "merge", Options: map[string]any{}}).
 			WithTransformation(dashboard.DataTransformerConfig{Id: "organize", Options: map[string]any{
 				"excludeByName": map[string]any{"Time": true, "entity": true, "job": true, "benchmark": true},
 				"renameByName": map[string]any{
-					"indicator": "代码", "name_zh": "指标", "unit": "单位",
+					"indicator": "代码", "name_zh": "指标", "unit": "计量单位",
 					"Value #A": "本期", "Value #B": "上期", "Value #C": "较全市平均",
 					"Value #D": "目标", "Value #E": "达标", "Value #F": "连续下滑月数",
 				},
-			}})).
+			}}).
+			OverrideByName("计量单位", []dashboard.DynamicConfigValue{mappings(unitTexts, nil)}).
+			OverrideByName("达标", []dashboard.DynamicConfigValue{mappings(metTexts, map[string]string{"1": "green", "0": "red"}), colorText}).
+			OverrideByName("连续下滑月数", []dashboard.DynamicConfigValue{{Id: "decimals", Value: 0}})).
 		WithRow(dashboard.NewRowBuilder("下滑与过期")).
 		WithPanel(tablePanel("正在下滑的指标").
 			WithTarget(promTable("A", `(`+latest("bizenv_indicator_decline_streak", `=~"$indicator"`)+` > 0)`+
@@ -175,11 +236,12 @@ func overview() *dashboard.DashboardBuilder {
 		WithPanel(tablePanel("数据新鲜度（最新一期结束后天数）").
 			Description("超过 62 天即触发 BizEnvIndicatorStale（年度指标另加一年）。").
 			Unit("d").Thresholds(thresholds("green", 32.0, "yellow", 62.0, "red")).
-			WithTarget(promTable("A", `(time() - `+latest("bizenv_indicator_period_timestamp_seconds", `=~"$indicator"`)+`) / 86400 - days_in_month(`+
-				latest("bizenv_indicator_period_timestamp_seconds", `=~"$indicator"`)+`)`)).
+			WithTarget(promTable("A", `((time() - `+latest("bizenv_indicator_period_timestamp_seconds", `=~"$indicator"`)+`) / 86400 - days_in_month(`+
+				latest("bizenv_indicator_period_timestamp_seconds", `=~"$indicator"`)+`))`+
+				` * on (indicator) group_left (name_zh) max without (instance, pod) (bizenv_indicator_info)`)).
 			WithTransformation(dashboard.DataTransformerConfig{Id: "organize", Options: map[string]any{
 				"excludeByName": map[string]any{"Time": true, "entity": true, "job": true},
-				"renameByName":  map[string]any{"indicator": "代码", "Value": "天数"},
+				"renameByName":  map[string]any{"indicator": "代码", "name_zh": "指标", "Value": "天数"},
 			}}))
 }
 
@@ -227,13 +289,30 @@ FROM observation_revisions v
 JOIN indicators i ON i.code = v.indicator
 WHERE v.entity = '$entity' AND v.revision > 1 AND $__timeFilter(v.recorded_at)
 ORDER BY v.recorded_at DESC
-LIMIT 200`)))
+LIMIT 200`))).
+		WithPanel(tablePanel("数据来源与说明（本区，$indicator）").Span(24).Height(12).
+			Description("每个数字从哪里来：来源与说明取自 observations 表。来源含 synthetic 的是合成的演示数据，不是真实数字。").
+			Datasource(pgRef()).WithTarget(sqlTable("A", `SELECT to_char(o.period, 'YYYY-MM') AS "月份", i.name_zh AS "指标",
+       `+shownValue("o.value", "i.unit")+` AS "值",
+       CASE WHEN o.source ILIKE '%synthetic%' THEN '合成' ELSE '实际' END AS "数据性质",
+       o.source AS "来源", o.note AS "说明"
+FROM observations o
+JOIN indicators i ON i.code = o.indicator
+WHERE o.entity = '$entity' AND o.indicator IN ($indicator) AND $__timeFilter(o.period)
+ORDER BY o.period DESC, i.category, i.code
+LIMIT 2000`)).
+			OverrideByName("数据性质", []dashboard.DynamicConfigValue{
+				mappings(map[string]string{"合成": "合成", "实际": "实际"}, map[string]string{"合成": "orange", "实际": "green"}), colorText,
+			}))
 }
 
 // history draws the monthly history of one category's indicators for
 // $entity from PostgreSQL.
-func history(where string) string {
-	return `SELECT o.period::timestamptz AS "time", i.name_zh AS metric, o.value
+func history(where string) string { return historyOf("o.value", where) }
+
+// historyOf is history with the value shown as value (o.value / 1e4 for 万元).
+func historyOf(value, where string) string {
+	return `SELECT o.period::timestamptz AS "time", i.name_zh AS metric, ` + value + ` AS value
 FROM observations o
 JOIN indicators i ON i.code = o.indicator
 WHERE o.entity = '$entity' AND ` + where + `
@@ -269,7 +348,7 @@ func approval() *dashboard.DashboardBuilder {
 		WithPanel(statPanel("企业开办时间（标准 1 天）", "d").Span(8).
 			WithTarget(promNow("A", latest("bizenv_indicator_value", `="bizstart_days"`), "时间")).
 			Thresholds(thresholds("green", 1.01, "red"))).
-		WithPanel(statPanel("企业开办费用（标准 0 元）", "currencyCNY").Span(8).
+		WithPanel(statPanel("企业开办费用（标准 0 元）", "suffix:元").Span(8).
 			WithTarget(promNow("A", latest("bizenv_indicator_value", `="bizstart_cost"`), "费用")).
 			Thresholds(thresholds("green", 0.01, "red"))).
 		WithRow(dashboard.NewRowBuilder("审批时限与不动产登记")).
@@ -288,11 +367,11 @@ func approval() *dashboard.DashboardBuilder {
 
 func credit() *dashboard.DashboardBuilder {
 	return base().
-		Description("云税贷与中小微企业融资对接：本月与月度走势。金额单位为元。").
+		Description("云税贷与中小微企业融资对接：本月与月度走势。金额以万元计。").
 		WithPanel(statPanel("云税贷授信企业数", "none").Span(8).
 			WithTarget(promNow("A", latest("bizenv_indicator_value", `="taxloan_credit_firms"`), "企业数"))).
-		WithPanel(statPanel("云税贷授信金额", "currencyCNY").Span(8).
-			WithTarget(promNow("A", latest("bizenv_indicator_value", `="taxloan_credit_amount"`), "授信"))).
+		WithPanel(statPanel("云税贷授信金额", "suffix:万元").Span(8).Decimals(2).
+			WithTarget(promNow("A", latest("bizenv_indicator_value", `="taxloan_credit_amount"`)+` / 1e4`, "授信"))).
 		WithPanel(statPanel("实际放款占授信比例", "percentunit").Span(8).
 			WithTarget(promNow("A", latest("bizenv_indicator_value", `="taxloan_disbursed_amount"`)+
 				` / ignoring (indicator) `+latest("bizenv_indicator_value", `="taxloan_credit_amount"`), "放款率"))).
@@ -300,12 +379,12 @@ func credit() *dashboard.DashboardBuilder {
 			WithTarget(promNow("A", latest("bizenv_indicator_value", `="sme_recommended_firms"`), "推荐"))).
 		WithPanel(statPanel("获批贷款企业数", "none").Span(8).
 			WithTarget(promNow("A", latest("bizenv_indicator_value", `="sme_loan_approved_firms"`), "获批"))).
-		WithPanel(statPanel("获批贷款金额 / 贷款需求", "currencyCNY").Span(8).
-			WithTarget(promNow("A", latest("bizenv_indicator_value", `="sme_loan_approved_amount"`), "获批金额")).
-			WithTarget(promNow("B", latest("bizenv_indicator_value", `="sme_loan_demand_amount"`), "贷款需求")).
+		WithPanel(statPanel("获批贷款金额 / 贷款需求", "suffix:万元").Span(8).Decimals(2).
+			WithTarget(promNow("A", latest("bizenv_indicator_value", `="sme_loan_approved_amount"`)+` / 1e4`, "获批金额")).
+			WithTarget(promNow("B", latest("bizenv_indicator_value", `="sme_loan_demand_amount"`)+` / 1e4`, "贷款需求")).
 			TextMode(common.BigValueTextModeValueAndName)).
-		WithPanel(seriesPanel("融资金额月度走势", "currencyCNY").
-			Datasource(pgRef()).WithTarget(sqlSeries("A", history(`i.category = 'credit' AND i.unit = 'yuan'`)))).
+		WithPanel(seriesPanel("融资金额月度走势（万元）", "suffix:万元").Decimals(2).
+			Datasource(pgRef()).WithTarget(sqlSeries("A", historyOf("o.value / 1e4", `i.category = 'credit' AND i.unit = 'yuan'`)))).
 		WithPanel(seriesPanel("融资企业数月度走势", "none").
 			Datasource(pgRef()).WithTarget(sqlSeries("A", history(`i.category = 'credit' AND i.unit = 'count'`))))
 }

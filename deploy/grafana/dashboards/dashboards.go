@@ -111,8 +111,9 @@ func (q Query) String() string {
 	return fmt.Sprintf("%s / %s / %s", q.Dashboard, q.Panel, q.RefID)
 }
 
-// SQLQueries lists every SQL query of every dashboard, macros and
-// variables unexpanded (see ExpandMacros).
+// SQLQueries lists every SQL query of every dashboard, its panels' and its
+// template variables' (Panel "variable NAME"), macros and variables
+// unexpanded (see ExpandMacros).
 func SQLQueries() ([]Query, error) {
 	var qs []Query
 	err := walk(func(board, panel string, target any) {
@@ -120,7 +121,11 @@ func SQLQueries() ([]Query, error) {
 			qs = append(qs, Query{Dashboard: board, Panel: panel, RefID: q.RefId, Text: q.RawSql})
 		}
 	})
-	return qs, err
+	if err != nil {
+		return nil, err
+	}
+	vs, err := variableQueries(PostgresType)
+	return append(qs, vs...), err
 }
 
 // PromQLQueries lists every PromQL expression of every panel, Grafana's
@@ -140,9 +145,14 @@ func PromQLQueries() ([]Query, error) {
 	return qs, err
 }
 
-// VariableQueries lists the template variables' queries, such as
-// label_values(bizenv_entity_info, entity).
+// VariableQueries lists the Prometheus template variables' queries, such
+// as label_values(bizenv_collector_last_run_timestamp_seconds, collector).
+// The variables read from PostgreSQL are in SQLQueries.
 func VariableQueries() ([]Query, error) {
+	return variableQueries("prometheus")
+}
+
+func variableQueries(datasourceType string) ([]Query, error) {
 	var qs []Query
 	for _, b := range Boards() {
 		d, err := b.Dashboard()
@@ -150,6 +160,9 @@ func VariableQueries() ([]Query, error) {
 			return nil, err
 		}
 		for _, v := range d.Templating.List {
+			if v.Datasource == nil || v.Datasource.Type == nil || *v.Datasource.Type != datasourceType {
+				continue
+			}
 			if v.Query != nil && v.Query.String != nil {
 				qs = append(qs, Query{Dashboard: b.UID, Panel: "variable " + v.Name, Text: *v.Query.String})
 			}
