@@ -78,6 +78,7 @@ type Indicator struct {
 	Code        string    `yaml:"code" json:"code" db:"code"`
 	NameZH      string    `yaml:"name_zh" json:"name_zh" db:"name_zh"`
 	NameEN      string    `yaml:"name_en" json:"name_en" db:"name_en"`
+	Aliases     []string  `yaml:"aliases,omitempty" json:"aliases,omitempty" db:"-"` // other names: 排名, 考核排名
 	Unit        string    `yaml:"unit" json:"unit" db:"unit"`
 	Direction   Direction `yaml:"direction" json:"direction" db:"direction"`
 	Category    string    `yaml:"category" json:"category" db:"category"`
@@ -110,6 +111,10 @@ type Entity struct {
 	Kind      string `yaml:"kind" json:"kind" db:"kind"`
 	Parent    string `yaml:"parent,omitempty" json:"parent,omitempty" db:"parent"`
 	Benchmark string `yaml:"benchmark,omitempty" json:"benchmark,omitempty" db:"benchmark"`
+
+	// Aliases are other names the entity goes by in notices and
+	// spreadsheets (经开区, 车谷); input may use them for the code.
+	Aliases []string `yaml:"aliases,omitempty" json:"aliases,omitempty" db:"-"`
 }
 
 // Observation is the value of one indicator for one entity in one period.
@@ -128,6 +133,21 @@ type Reject struct {
 	Line   int    `json:"line"`   // 1-based line or record number; 0 when unknown
 	Record string `json:"record"` // the raw record as read
 	Reason string `json:"reason"`
+
+	// Code is the reason's stable English code (unknown_entity,
+	// ratio_as_percent...); ReasonZH the reason in Chinese. Rejects of
+	// sources that give neither have them empty.
+	Code     string `json:"code,omitempty"`
+	ReasonZH string `json:"reason_zh,omitempty"`
+}
+
+// Message returns the reason in Chinese when zh is set and there is one,
+// in English otherwise.
+func (r Reject) Message(zh bool) string {
+	if zh && r.ReasonZH != "" {
+		return r.ReasonZH
+	}
+	return r.Reason
 }
 
 // Counts says what a write did to each record it was given.

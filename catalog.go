@@ -101,7 +101,7 @@ func (c Catalog) Validate() error {
 		}
 		codes[e.Code] = true
 	}
-	return nil
+	return c.checkNames()
 }
 
 // Indicator returns the indicator with the given code.
@@ -125,18 +125,8 @@ func (c Catalog) Entity(code string) (Entity, bool) {
 }
 
 // LookupEntity finds an entity by its code or, as spreadsheets write it,
-// its Chinese name.
+// its Chinese name or an alias; a name two entities share finds neither.
 func (c Catalog) LookupEntity(s string) (Entity, bool) {
-	if s == "" {
-		return Entity{}, false
-	}
-	if e, ok := c.Entity(s); ok {
-		return e, true
-	}
-	for _, e := range c.Entities {
-		if e.NameZH == s {
-			return e, true
-		}
-	}
-	return Entity{}, false
+	e, err := c.FindEntity(s)
+	return e, err == nil
 }

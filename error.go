@@ -18,10 +18,12 @@ const (
 	EMETHOD         = "method_not_allowed"
 )
 
-// Error is an error a user can act on: a code and a message for them.
+// Error is an error a user can act on: a code and a message for them,
+// in English and, where one is written, in Chinese.
 type Error struct {
-	Code    string
-	Message string
+	Code      string
+	Message   string
+	MessageZH string
 }
 
 func (e *Error) Error() string { return e.Message }
@@ -53,4 +55,33 @@ func ErrorMessage(err error) string {
 		return e.Message
 	}
 	return "internal error"
+}
+
+// ErrorMessageZH returns the Chinese message of the first *Error in err's
+// chain. An error without one gets a Chinese lead for its code and the
+// English message; any other error "内部错误".
+func ErrorMessageZH(err error) string {
+	var e *Error
+	if err == nil {
+		return ""
+	} else if !errors.As(err, &e) {
+		return "内部错误"
+	} else if e.MessageZH != "" {
+		return e.MessageZH
+	}
+	lead, ok := map[string]string{
+		ECONFLICT:       "冲突",
+		EINTERNAL:       "内部错误",
+		EINVALID:        "请求无效",
+		ENOTFOUND:       "未找到",
+		EUNAUTHORIZED:   "未授权",
+		ETOOLARGE:       "内容过大",
+		EUNAVAILABLE:    "服务暂不可用",
+		ENOTIMPLEMENTED: "未实现",
+		EMETHOD:         "不支持的请求方法",
+	}[e.Code]
+	if !ok {
+		lead = "错误"
+	}
+	return lead + "：" + e.Message
 }

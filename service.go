@@ -17,10 +17,12 @@ type CatalogReader interface {
 	Catalog(ctx context.Context) (Catalog, error)
 }
 
-// Point is one period's value of a series.
+// Point is one period's value of a series, with where it came from.
 type Point struct {
 	Period Period
 	Value  float64
+	Source string
+	Note   string
 }
 
 // SeriesService reads the current values of stored observations.
@@ -55,6 +57,8 @@ type StoredReject struct {
 	Line      int       `db:"line" json:"line"`
 	Record    string    `db:"record" json:"record"`
 	Reason    string    `db:"reason" json:"reason"`
+	Code      string    `db:"code" json:"code"`
+	ReasonZH  string    `db:"reason_zh" json:"reason_zh"`
 	CreatedAt time.Time `db:"created_at" json:"created_at"`
 }
 

@@ -29,6 +29,25 @@ func (s *Server) handleListActions(w http.ResponseWriter, r *http.Request) {
 	}
 	q := r.URL.Query()
 	f := bizenv.ActionFilter{Owner: q.Get("owner"), Entity: q.Get("entity"), Overdue: boolParam(q.Get("overdue"))}
+	if f.Owner != "" || f.Entity != "" {
+		// owner= and entity= take a code, name_zh or alias (owner=区发改局).
+		cat, err := s.cfg.Store.Catalog(r.Context())
+		if err != nil {
+			s.error(w, r, err)
+			return
+		}
+		for _, code := range []*string{&f.Owner, &f.Entity} {
+			if *code == "" {
+				continue
+			}
+			e, err := cat.FindEntity(*code)
+			if err != nil {
+				s.error(w, r, err)
+				return
+			}
+			*code = e.Code
+		}
+	}
 	if st := q.Get("status"); st != "" {
 		status, err := bizenv.ParseActionStatus(st)
 		if err != nil {
@@ -104,6 +123,10 @@ func (s *Server) handleCreateAction(w http.ResponseWriter, r *http.Request) {
 	if a.Indicators == nil {
 		a.Indicators = []string{}
 	}
+	if err := s.actionCodes(r, &a); err != nil {
+		s.error(w, r, err)
+		return
+	}
 	created, err := svc.CreateAction(r.Context(), a, actor(r.Context()))
 	if err != nil {
 		s.error(w, r, err)
@@ -111,6 +134,39 @@ func (s *Server) handleCreateAction(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Location", "/api/v1/actions/"+created.ID)
 	writeJSON(w, http.StatusCreated, created)
+}
+
+// actionCodes turns the owner, entity and indicators of a, each a code,
+// name_zh or alias, into codes. A name nothing goes by is left for the
+// store to refuse, as it refuses an unknown code; an ambiguous one is
+// refused here.
+func (s *Server) actionCodes(r *http.Request, a *bizenv.Action) error {
+	cat, err := s.cfg.Store.Catalog(r.Context())
+	if err != nil {
+		return err
+	}
+	names := cat.Names()
+	for _, name := range []*string{&a.Owner, &a.Entity} {
+		code, codes := names.Entity(*name)
+		switch {
+		case len(codes) > 1:
+			_, err := cat.FindEntity(*name)
+			return err
+		case code != "":
+			*name = code
+		}
+	}
+	for n, name := range a.Indicators {
+		code, codes := names.Indicator(name)
+		switch {
+		case len(codes) > 1:
+			_, err := cat.FindIndicator(name)
+			return err
+		case code != "":
+			a.Indicators[n] = code
+		}
+	}
+	return nil
 }
 
 func (s *Server) handlePatchAction(w http.ResponseWriter, r *http.Request) {

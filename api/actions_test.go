@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
+	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -63,6 +65,19 @@ func TestActions(t *testing.T) {
 	if got := decode[struct{ Actions []bizenv.Action }](t, body).Actions; status != 200 || len(got) != 1 || got[0].ID != "XC2021-18" {
 		t.Errorf("overdue: %d %s", status, body)
 	}
+	status, body = e.get("/api/v1/actions?overdue=true&owner=" + url.QueryEscape("区发改局") + "&entity=" + url.QueryEscape("经开区"))
+	if got := decode[struct{ Actions []bizenv.Action }](t, body).Actions; status != 200 || len(got) != 1 || got[0].ID != "XC2021-18" {
+		t.Errorf("by names: %d %s", status, body)
+	}
+	byName := map[string]any{"id": "XC2021-20", "problem": "办件量偏低", "entity": "经开区", "owner": "区发改局",
+		"indicators": []string{"办件量", "排名"}, "opened": "2021-09-02", "status": "open"}
+	status, body = e.postJSON("/api/v1/actions", analystToken, byName)
+	if a := decode[bizenv.Action](t, body); status != http.StatusCreated || a.Owner != "edz-dev-reform" || a.Entity != "wuhan-edz" ||
+		strings.Join(a.Indicators, ",") != "ywtb_case_volume,city_assessment_rank" {
+		t.Errorf("create by names: %d %s", status, body)
+	}
+	status, body = e.get("/api/v1/actions?owner=" + url.QueryEscape("火星局"))
+	wantError(t, status, body, http.StatusNotFound, bizenv.ENOTFOUND)
 	status, body = e.get("/api/v1/actions?status=已销号")
 	if got := decode[struct{ Actions []bizenv.Action }](t, body).Actions; status != 200 || len(got) != 0 {
 		t.Errorf("done: %d %s", status, body)

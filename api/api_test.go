@@ -148,17 +148,21 @@ func (e *env) postJSON(path, token string, v any) (int, []byte) {
 	return e.post(path, token, "application/json", b)
 }
 
-// wantError checks an error answer: its status and code.
+// wantError checks an error answer: its status, its code and that it has
+// a message in English and in Chinese.
 func wantError(t *testing.T, status int, body []byte, wantStatus int, wantCode string) {
 	t.Helper()
 	var b struct {
-		Error struct{ Code, Message string } `json:"error"`
+		Error struct {
+			Code, Message string
+			MessageZH     string `json:"message_zh"`
+		} `json:"error"`
 	}
 	if err := json.Unmarshal(body, &b); err != nil {
 		t.Fatalf("error body %s: %v", body, err)
 	}
-	if status != wantStatus || b.Error.Code != wantCode || b.Error.Message == "" {
-		t.Errorf("got %d %q (%s), want %d %q", status, b.Error.Code, b.Error.Message, wantStatus, wantCode)
+	if status != wantStatus || b.Error.Code != wantCode || b.Error.Message == "" || b.Error.MessageZH == "" {
+		t.Errorf("got %d %q (%s | %s), want %d %q with both messages", status, b.Error.Code, b.Error.Message, b.Error.MessageZH, wantStatus, wantCode)
 	}
 }
 

@@ -30,10 +30,14 @@ var statuses = map[string]int{
 // errorBody is SPEC's {"error": {"code", "message"}}; writes that rejected
 // records add what they did.
 type errorBody struct {
-	Error struct {
-		Code    string `json:"code"`
-		Message string `json:"message"`
-	} `json:"error"`
+	Error errorDetail `json:"error"`
+}
+
+// errorDetail is an error's code and its message in English and Chinese.
+type errorDetail struct {
+	Code      string `json:"code"`
+	Message   string `json:"message"`
+	MessageZH string `json:"message_zh"`
 }
 
 // error writes err with the status of its code. Only internal errors are
@@ -59,7 +63,7 @@ func (s *Server) error(w http.ResponseWriter, r *http.Request, err error) {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="bizenv"`)
 	}
 	var b errorBody
-	b.Error.Code, b.Error.Message = code, bizenv.ErrorMessage(err)
+	b.Error = errorDetail{Code: code, Message: bizenv.ErrorMessage(err), MessageZH: bizenv.ErrorMessageZH(err)}
 	writeJSON(w, status, b)
 }
 
@@ -105,10 +109,12 @@ func JSONErrors(mux *http.ServeMux) http.Handler {
 			w.Header().Set("Allow", rec.Header().Get("Allow"))
 			b.Error.Code = bizenv.EMETHOD
 			b.Error.Message = fmt.Sprintf("method %s not allowed on %s; allowed: %s", r.Method, r.URL.Path, rec.Header().Get("Allow"))
+			b.Error.MessageZH = fmt.Sprintf("%s 不支持 %s 方法；可用：%s", r.URL.Path, r.Method, rec.Header().Get("Allow"))
 		default:
 			rec.status = http.StatusNotFound
 			b.Error.Code = bizenv.ENOTFOUND
 			b.Error.Message = fmt.Sprintf("no such endpoint: %s %s", r.Method, r.URL.Path)
+			b.Error.MessageZH = fmt.Sprintf("没有此接口：%s %s", r.Method, r.URL.Path)
 		}
 		writeJSON(w, rec.status, b)
 	})

@@ -45,9 +45,14 @@ func (s *Server) handleEntities(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"entities": nonNil(cat.Entities)})
 }
 
+// point is one period of a series, with its provenance: where the figure
+// came from (a notice, a platform, "synthetic" for made-up demo data) and
+// the note it was stored with.
 type point struct {
 	Period bizenv.Period `json:"period"`
 	Value  float64       `json:"value"`
+	Source string        `json:"source"`
+	Note   string        `json:"note"`
 }
 
 func (s *Server) handleSeries(w http.ResponseWriter, r *http.Request) {
@@ -78,12 +83,13 @@ func (s *Server) handleSeries(w http.ResponseWriter, r *http.Request) {
 	}
 	data := make([]point, 0, len(pts))
 	for _, p := range pts {
-		data = append(data, point{p.Period, p.Value})
+		data = append(data, point{p.Period, p.Value, p.Source, p.Note})
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"indicator": ind.Code, "entity": ent.Code, "data": data})
 }
 
-// catalogCodes checks that the indicator and entity named are known.
+// catalogCodes finds the indicator and entity named, each by code,
+// name_zh or alias.
 func (s *Server) catalogCodes(r *http.Request, indicator, entity string) (bizenv.Indicator, bizenv.Entity, error) {
 	if indicator == "" || entity == "" {
 		return bizenv.Indicator{}, bizenv.Entity{}, invalid("indicator and entity are required")
@@ -92,15 +98,12 @@ func (s *Server) catalogCodes(r *http.Request, indicator, entity string) (bizenv
 	if err != nil {
 		return bizenv.Indicator{}, bizenv.Entity{}, err
 	}
-	ind, ok := cat.Indicator(indicator)
-	if !ok {
-		return ind, bizenv.Entity{}, notFound("unknown indicator %q", indicator)
+	ind, err := cat.FindIndicator(indicator)
+	if err != nil {
+		return ind, bizenv.Entity{}, err
 	}
-	ent, ok := cat.Entity(entity)
-	if !ok {
-		return ind, ent, notFound("unknown entity %q", entity)
-	}
-	return ind, ent, nil
+	ent, err := cat.FindEntity(entity)
+	return ind, ent, err
 }
 
 func optPeriod(s string, def bizenv.Period, name string) (bizenv.Period, error) {
@@ -214,7 +217,13 @@ func (s *Server) handleRejects(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"rejects": rejects})
+	out := make([]rejectOut, 0, len(rejects))
+	for _, sr := range rejects {
+		ro := newRejectOut(bizenv.Reject{File: sr.File, Line: sr.Line, Record: sr.Record, Code: sr.Code, Reason: sr.Reason, ReasonZH: sr.ReasonZH})
+		ro.ID, ro.RunID, ro.CreatedAt = sr.ID, sr.RunID, &sr.CreatedAt
+		out = append(out, ro)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"rejects": out})
 }
 
 func limitParam(r *http.Request) (int, error) {
@@ -252,25 +261,45 @@ func (s *Server) handleMonthlyReport(w http.ResponseWriter, r *http.Request) {
 	w.Write(out.Body)
 }
 
-// result is what a write did with one record.
+// result is what a write did with one record; a rejected one says why,
+// with the reason's code and its message in English and Chinese (reason
+// is the English message, as before there were two).
 type result struct {
-	Index  int    `json:"index"`
-	Status string `json:"status"` // accepted, skipped or rejected
-	Reason string `json:"reason,omitempty"`
+	Index     int    `json:"index"`
+	Status    string `json:"status"` // accepted, skipped or rejected
+	Reason    string `json:"reason,omitempty"`
+	Code      string `json:"code,omitempty"`
+	Message   string `json:"message,omitempty"`
+	MessageZH string `json:"message_zh,omitempty"`
 }
 
 // writeResponse is the answer to a write: the run and each record's fate.
 type writeResponse struct {
-	Error   *errorDetail    `json:"error,omitempty"`
-	Run     bizenv.Run      `json:"run"`
-	DryRun  bool            `json:"dry_run"`
-	Results []result        `json:"results,omitempty"`
-	Rejects []bizenv.Reject `json:"rejects"`
+	Error   *errorDetail `json:"error,omitempty"`
+	Run     bizenv.Run   `json:"run"`
+	DryRun  bool         `json:"dry_run"`
+	Results []result     `json:"results,omitempty"`
+	Rejects []rejectOut  `json:"rejects"`
 }
 
-type errorDetail struct {
-	Code    string `json:"code"`
-	Message string `json:"message"`
+// rejectOut is a reject as the API answers it: where, the record, the
+// reason's code and its message in English and Chinese.
+type rejectOut struct {
+	ID        int64      `json:"id,omitempty"`
+	RunID     int64      `json:"run_id,omitempty"`
+	File      string     `json:"file"`
+	Line      int        `json:"line"`
+	Record    string     `json:"record"`
+	Code      string     `json:"code"`
+	Reason    string     `json:"reason"`
+	Message   string     `json:"message"`
+	MessageZH string     `json:"message_zh"`
+	CreatedAt *time.Time `json:"created_at,omitempty"`
+}
+
+func newRejectOut(r bizenv.Reject) rejectOut {
+	return rejectOut{File: r.File, Line: r.Line, Record: r.Record, Code: r.Code,
+		Reason: r.Reason, Message: r.Reason, MessageZH: r.Message(true)}
 }
 
 // observationIn is one record of POST /observations; value is a number or
@@ -314,7 +343,9 @@ func (s *Server) handlePostObservations(w http.ResponseWriter, r *http.Request) 
 	var results []result
 	for i := 0; dec.More(); i++ {
 		if i == s.cfg.MaxRecords {
-			s.error(w, r, bizenv.Errorf(bizenv.ETOOLARGE, "body: more than %d observations; send them in several requests", s.cfg.MaxRecords))
+			s.error(w, r, &bizenv.Error{Code: bizenv.ETOOLARGE,
+				Message:   fmt.Sprintf("body: more than %d observations; send them in several requests", s.cfg.MaxRecords),
+				MessageZH: fmt.Sprintf("请求体超过 %d 条观测值；请分几次发送", s.cfg.MaxRecords)})
 			return
 		}
 		var item json.RawMessage
@@ -344,27 +375,29 @@ func (s *Server) handlePostObservations(w http.ResponseWriter, r *http.Request) 
 func addObservation(b *bizenv.Batch, v *ingest.Validator, i int, item json.RawMessage) result {
 	res := result{Index: i, Status: "accepted"}
 	rec := ingest.Record{File: "api", Line: i + 1, Raw: string(item)}
-	reject := func(reason string) result {
-		b.Rejects = append(b.Rejects, bizenv.Reject{File: rec.File, Line: rec.Line, Record: rec.Raw, Reason: reason})
-		return result{Index: i, Status: "rejected", Reason: reason}
+	reject := func(reason, reasonZH string) result {
+		rej := bizenv.Reject{File: rec.File, Line: rec.Line, Record: rec.Raw, Code: ingest.RejectBadRecord, Reason: reason, ReasonZH: reasonZH}
+		b.Rejects = append(b.Rejects, rej)
+		return rejectedResult(i, rej)
 	}
 	var in observationIn
 	dec := json.NewDecoder(bytes.NewReader(item))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&in); err != nil {
-		return reject("want an object with period, entity, indicator, value, source, note: " + err.Error())
+		return reject("want an object with period, entity, indicator, value, source, note: "+err.Error(),
+			"记录应为含 period、entity、indicator、value、source、note 字段的对象："+err.Error())
 	}
 	rec.Period, rec.Entity, rec.Indicator, rec.Source, rec.Note = in.Period, in.Entity, in.Indicator, in.Source, in.Note
 	var err error
 	rec.Value, err = jsonValue(in.Value)
 	if err != nil {
-		return reject(err.Error())
+		return reject(err.Error(), "数值应为数字或字符串")
 	}
 	obs, ok, rej := v.Check(rec)
 	switch {
 	case rej != nil:
 		b.Rejects = append(b.Rejects, *rej)
-		res.Status, res.Reason = "rejected", rej.Reason
+		res = rejectedResult(i, *rej)
 	case ok:
 		if obs.Source == "api" {
 			obs.Source = "api:" + b.Actor
@@ -374,6 +407,10 @@ func addObservation(b *bizenv.Batch, v *ingest.Validator, i int, item json.RawMe
 		res.Status = "skipped"
 	}
 	return res
+}
+
+func rejectedResult(i int, r bizenv.Reject) result {
+	return result{Index: i, Status: "rejected", Reason: r.Reason, Code: r.Code, Message: r.Reason, MessageZH: r.Message(true)}
 }
 
 // jsonValue turns a JSON value into the text ingest parses: a number as
@@ -453,7 +490,10 @@ func (s *Server) storeBatch(w http.ResponseWriter, r *http.Request, b bizenv.Bat
 	}
 	// The answer lists the rejects that are stored: the first ones.
 	listed := b.Rejects[:min(len(b.Rejects), bizenv.MaxStoredRejects)]
-	resp := writeResponse{Run: run, DryRun: b.DryRun, Results: results, Rejects: nonNil(listed)}
+	resp := writeResponse{Run: run, DryRun: b.DryRun, Results: results, Rejects: []rejectOut{}}
+	for _, rej := range listed {
+		resp.Rejects = append(resp.Rejects, newRejectOut(rej))
+	}
 	status := http.StatusOK
 	if len(b.Rejects) > 0 && !b.AllowPartial {
 		status = http.StatusBadRequest
@@ -461,7 +501,11 @@ func (s *Server) storeBatch(w http.ResponseWriter, r *http.Request, b bizenv.Bat
 		if len(listed) < len(b.Rejects) {
 			msg += fmt.Sprintf("; the first %d are listed", len(listed))
 		}
-		resp.Error = &errorDetail{Code: bizenv.EINVALID, Message: msg}
+		msgZH := fmt.Sprintf("%d 条记录被拒绝：未保存任何数据（allow_partial 可保存正确的记录）", len(b.Rejects))
+		if len(listed) < len(b.Rejects) {
+			msgZH += fmt.Sprintf("；列出前 %d 条", len(listed))
+		}
+		resp.Error = &errorDetail{Code: bizenv.EINVALID, Message: msg, MessageZH: msgZH}
 	}
 	writeJSON(w, status, resp)
 }

@@ -66,7 +66,7 @@ func TestObservationsCaps(t *testing.T) {
 		defer resp.Body.Close()
 		got, _ := io.ReadAll(resp.Body)
 		wantError(t, resp.StatusCode, got, 413, bizenv.ETOOLARGE)
-		if want := fmt.Sprintf(`{"error":{"code":"too_large","message":"body: more than %d observations; send them in several requests"}}`+"\n", api.DefaultMaxRecords); string(got) != want {
+		if want := fmt.Sprintf(`{"error":{"code":"too_large","message":"body: more than %d observations; send them in several requests","message_zh":"请求体超过 %[1]d 条观测值；请分几次发送"}}`+"\n", api.DefaultMaxRecords); string(got) != want {
 			t.Errorf("got  %s\nwant %s", got, want)
 		}
 		if n := e.count(`SELECT count(*) FROM runs`) + e.count(`SELECT count(*) FROM rejects`); n != 0 {

@@ -233,6 +233,8 @@ func (r *Runner) runOnce(ctx context.Context, c *collector, periods []bizenv.Per
 	b.AllowPartial = true
 	for i := range b.Rejects {
 		b.Rejects[i].Reason = scrub(b.Rejects[i].Reason, c.source.secrets())
+		b.Rejects[i].ReasonZH = scrub(b.Rejects[i].ReasonZH, c.source.secrets())
+		b.Rejects[i].Record = scrub(b.Rejects[i].Record, c.source.secrets())
 	}
 	res.Rejects = b.Rejects
 	done, err := r.store.StoreRun(ctx, run, b)

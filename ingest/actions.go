@@ -60,12 +60,13 @@ func LedgerFile(name string, content []byte, sheet string, cat bizenv.Catalog, s
 	l := Ledger{Notes: map[string]string{}, Files: map[string]string{}, Payload: bizenv.Payload{Name: name, SHA256: hex.EncodeToString(sum[:]), Content: content}}
 	t, err := ReadTable(name, bytes.NewReader(content), ReadOptions{Sheet: sheet})
 	if err != nil {
-		l.Rejects = []bizenv.Reject{{File: name, Reason: bizenv.ErrorMessage(err)}}
+		l.Rejects = []bizenv.Reject{fileReject(name, RejectBadFile, err)}
 		return l
 	}
 	head, cols, err := ledgerHeader(t)
 	if err != nil {
-		l.Rejects = []bizenv.Reject{{File: name, Reason: bizenv.ErrorMessage(err)}}
+		l.Rejects = []bizenv.Reject{{File: name, Code: RejectNoHeader, Reason: bizenv.ErrorMessage(err),
+			ReasonZH: "找不到台账表头行：需要 编号、问题、责任单位、开始日期、状态 五列（英文表头 id、problem、owner、opened、status 亦可）"}}
 		return l
 	}
 	for _, r := range t.Rows[head+1:] {
@@ -73,13 +74,15 @@ func LedgerFile(name string, content []byte, sheet string, cat bizenv.Catalog, s
 			continue
 		}
 		a, note, reason := parseLedgerRow(r, cols, cat)
-		if reason == "" {
+		if reason.code == "" {
 			if first, dup := seen[a.ID]; dup {
-				reason = fmt.Sprintf("id %s given twice (first at %s)", a.ID, first)
+				reason = ledgerReason{"duplicate_id", fmt.Sprintf("id %s given twice (first at %s)", a.ID, first),
+					fmt.Sprintf("编号 %s 重复（首次出现在 %s）", a.ID, first)}
 			}
 		}
-		if reason != "" {
-			l.Rejects = append(l.Rejects, bizenv.Reject{File: name, Line: r.Line, Record: r.Raw, Reason: reason})
+		if reason.code != "" {
+			l.Rejects = append(l.Rejects, bizenv.Reject{File: name, Line: r.Line, Record: r.Raw,
+				Code: reason.code, Reason: reason.en, ReasonZH: reason.zh})
 			continue
 		}
 		seen[a.ID] = fmt.Sprintf("%s:%d", name, r.Line)
@@ -108,7 +111,7 @@ func ledgerHeader(t *Table) (int, map[string]int, error) {
 	}
 	cols := map[string]int{}
 	for _, c := range ledgerColumns {
-		found := headerColumns(t.Rows[head], []string{c.zh, c.en})
+		found := headerColumns(t.Rows[head], [][]string{{c.zh}, {c.en}})
 		if i, ok := found[c.zh]; ok {
 			cols[c.en] = i
 		} else if i, ok := found[c.en]; ok {
@@ -121,8 +124,15 @@ func ledgerHeader(t *Table) (int, map[string]int, error) {
 // listSep splits the indicators cell: 、，, ; and spaces.
 var listSep = regexp.MustCompile(`[、，,；;\s]+`)
 
-// parseLedgerRow reads one row; reason is why it is bad, "" when good.
-func parseLedgerRow(r Row, cols map[string]int, cat bizenv.Catalog) (a bizenv.Action, note, reason string) {
+// ledgerReason is why a ledger row is rejected: a stable code and the
+// reason in English and Chinese; the zero value for a good row.
+type ledgerReason struct{ code, en, zh string }
+
+// parseLedgerRow reads one row; reason says why it is bad.
+func parseLedgerRow(r Row, cols map[string]int, cat bizenv.Catalog) (a bizenv.Action, note string, reason ledgerReason) {
+	bad := func(code, en, zh string) (bizenv.Action, string, ledgerReason) {
+		return a, "", ledgerReason{code, en, zh}
+	}
 	cell := func(name string) string {
 		if i, ok := cols[name]; ok {
 			return r.Cell(i)
@@ -134,28 +144,29 @@ func parseLedgerRow(r Row, cols map[string]int, cat bizenv.Catalog) (a bizenv.Ac
 		Origin: cell("origin"), Responsible: cell("responsible"), Source: cell("source"), Indicators: []string{},
 	}
 	if a.ID == "" {
-		return a, "", "missing 编号 (id)"
+		return bad("missing_id", "missing 编号 (id)", "缺少编号")
 	}
 	if !bizenv.ValidActionID(a.ID) {
-		return a, "", fmt.Sprintf("bad 编号 (id) %q: want letters, digits, '-', '_' or '.'", a.ID)
+		return bad("bad_id", fmt.Sprintf("bad 编号 (id) %q: want letters, digits, '-', '_' or '.'", a.ID),
+			fmt.Sprintf("编号“%s”无效：只能含字母、数字、“-”、“_”或“.”", a.ID))
 	}
 	if a.Problem == "" {
-		return a, "", "missing 问题 (problem)"
+		return bad("missing_problem", "missing 问题 (problem)", "缺少问题")
 	}
 	owner := cell("owner")
 	u, ok := cat.LookupEntity(owner)
 	switch {
 	case owner == "":
-		return a, "", "missing 责任单位 (owner)"
+		return bad("missing_owner", "missing 责任单位 (owner)", "缺少责任单位")
 	case !ok:
-		return a, "", fmt.Sprintf("unknown unit %q", owner)
+		return bad("unknown_unit", fmt.Sprintf("unknown unit %q", owner), fmt.Sprintf("未知责任单位“%s”", owner))
 	}
 	a.Owner = u.Code
 	a.Entity = u.Parent
 	if e := cell("entity"); e != "" {
 		ent, ok := cat.LookupEntity(e)
 		if !ok {
-			return a, "", fmt.Sprintf("unknown entity %q", e)
+			return bad(RejectUnknownEntity, fmt.Sprintf("unknown entity %q", e), fmt.Sprintf("未知单位“%s”", e))
 		}
 		a.Entity = ent.Code
 	}
@@ -168,7 +179,7 @@ func parseLedgerRow(r Row, cols map[string]int, cat bizenv.Catalog) (a bizenv.Ac
 		}
 		code, ok := lookupIndicator(cat, name)
 		if !ok {
-			return a, "", fmt.Sprintf("unknown indicator %q", name)
+			return bad(RejectUnknownIndicator, fmt.Sprintf("unknown indicator %q", name), fmt.Sprintf("未知指标“%s”", name))
 		}
 		a.Indicators = append(a.Indicators, code)
 	}
@@ -182,38 +193,37 @@ func parseLedgerRow(r Row, cols map[string]int, cat bizenv.Catalog) (a bizenv.Ac
 			continue
 		}
 		if *d.to, err = ParseDate(s); err != nil {
-			return a, "", fmt.Sprintf("bad date %q in %s (%s): want 2021-06-30, 2021/6/30 or 2021年6月30日", s, d.zh, d.col)
+			return bad("bad_date", fmt.Sprintf("bad date %q in %s (%s): want 2021-06-30, 2021/6/30 or 2021年6月30日", s, d.zh, d.col),
+				fmt.Sprintf("%s“%s”无法识别：应为 2021-06-30、2021/6/30 或 2021年6月30日", d.zh, s))
 		}
 	}
 	if a.Opened.IsZero() {
-		return a, "", "missing 开始日期 (opened)"
+		return bad("missing_opened", "missing 开始日期 (opened)", "缺少开始日期")
 	}
 	st := cell("status")
 	if a.Status, err = bizenv.ParseActionStatus(st); err != nil {
-		return a, "", fmt.Sprintf("unknown status %q: want 未开始/待整改, 整改中/推进中, 已完成/已销号 or 常态化/长期坚持", st)
+		return bad("unknown_status", fmt.Sprintf("unknown status %q: want 未开始/待整改, 整改中/推进中, 已完成/已销号 or 常态化/长期坚持", st),
+			fmt.Sprintf("状态“%s”无法识别：应为 未开始/待整改、整改中/推进中、已完成/已销号 或 常态化/长期坚持", st))
 	}
 	switch {
 	case !a.Due.IsZero() && a.Due.Before(a.Opened):
-		return a, "", fmt.Sprintf("due %s (完成时限) is before opened %s (开始日期)", a.Due, a.Opened)
+		return bad("due_before_opened", fmt.Sprintf("due %s (完成时限) is before opened %s (开始日期)", a.Due, a.Opened),
+			fmt.Sprintf("完成时限 %s 早于开始日期 %s", a.Due, a.Opened))
 	case a.Status == bizenv.ActionDone && a.Closed.IsZero():
-		return a, "", fmt.Sprintf("status %s (done) without a closing date (销号日期)", st)
+		return bad("done_without_closed", fmt.Sprintf("status %s (done) without a closing date (销号日期)", st),
+			fmt.Sprintf("状态为%s但缺少销号日期", st))
 	}
 	if err := a.Validate(); err != nil {
-		return a, "", strings.TrimPrefix(bizenv.ErrorMessage(err), "action "+a.ID+": ")
+		msg := strings.TrimPrefix(bizenv.ErrorMessage(err), "action "+a.ID+": ")
+		return bad("bad_action", msg, "整改事项无效："+msg)
 	}
-	return a, cell("notes"), ""
+	return a, cell("notes"), ledgerReason{}
 }
 
+// lookupIndicator finds an indicator by code, name_zh or alias.
 func lookupIndicator(cat bizenv.Catalog, s string) (string, bool) {
-	if i, ok := cat.Indicator(s); ok {
-		return i.Code, true
-	}
-	for _, i := range cat.Indicators {
-		if i.NameZH == s {
-			return i.Code, true
-		}
-	}
-	return "", false
+	i, err := cat.FindIndicator(s)
+	return i.Code, err == nil
 }
 
 var (

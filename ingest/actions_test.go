@@ -51,25 +51,26 @@ func TestLedgerFileEnglishHeaders(t *testing.T) {
 	}
 }
 
-// Each bad row is rejected with its line and the reason.
+// Each bad row is rejected with its line, the reason's code and the reason
+// in English and Chinese.
 func TestLedgerFileRejects(t *testing.T) {
-	for _, tc := range []struct{ name, row, want string }{
-		{"unknown unit", "X-1,p,m,巡察反馈,区外星局,,,2021-09-02,2021-12-31,整改中,,", `unknown unit "区外星局"`},
-		{"unknown indicator", "X-1,p,m,巡察反馈,区发改局,,幸福指数,2021-09-02,2021-12-31,整改中,,", `unknown indicator "幸福指数"`},
-		{"bad date", "X-1,p,m,巡察反馈,区发改局,,,2021-09-02,2021-13-01,整改中,,", `bad date "2021-13-01" in 完成时限 (due): want 2021-06-30, 2021/6/30 or 2021年6月30日`},
-		{"bad opened", "X-1,p,m,巡察反馈,区发改局,,,九月,2021-12-31,整改中,,", `bad date "九月" in 开始日期 (opened): want 2021-06-30, 2021/6/30 or 2021年6月30日`},
-		{"due before opened", "X-1,p,m,巡察反馈,区发改局,,,2021-09-02,2021-08-31,整改中,,", "due 2021-08-31 (完成时限) is before opened 2021-09-02 (开始日期)"},
-		{"unknown status", "X-1,p,m,巡察反馈,区发改局,,,2021-09-02,2021-12-31,搁置,,", `unknown status "搁置": want 未开始/待整改, 整改中/推进中, 已完成/已销号 or 常态化/长期坚持`},
-		{"done without closing date", "X-1,p,m,巡察反馈,区发改局,,,2021-09-02,2021-12-31,已完成,,", "status 已完成 (done) without a closing date (销号日期)"},
-		{"missing id", ",p,m,巡察反馈,区发改局,,,2021-09-02,2021-12-31,整改中,,", "missing 编号 (id)"},
-		{"missing problem", "X-1,,m,巡察反馈,区发改局,,,2021-09-02,2021-12-31,整改中,,", "missing 问题 (problem)"},
-		{"missing opened", "X-1,p,m,巡察反馈,区发改局,,,,2021-12-31,整改中,,", "missing 开始日期 (opened)"},
-		{"closed but not done", "X-1,p,m,巡察反馈,区发改局,,,2021-09-02,2021-12-31,整改中,2021-10-01,", "closing date 2021-10-01 but status in_progress"},
+	for _, tc := range []struct{ name, row, want, code, zh string }{
+		{"unknown unit", "X-1,p,m,巡察反馈,区外星局,,,2021-09-02,2021-12-31,整改中,,", `unknown unit "区外星局"`, "unknown_unit", "未知责任单位“区外星局”"},
+		{"unknown indicator", "X-1,p,m,巡察反馈,区发改局,,幸福指数,2021-09-02,2021-12-31,整改中,,", `unknown indicator "幸福指数"`, "unknown_indicator", "未知指标“幸福指数”"},
+		{"bad date", "X-1,p,m,巡察反馈,区发改局,,,2021-09-02,2021-13-01,整改中,,", `bad date "2021-13-01" in 完成时限 (due): want 2021-06-30, 2021/6/30 or 2021年6月30日`, "bad_date", "完成时限“2021-13-01”无法识别：应为 2021-06-30、2021/6/30 或 2021年6月30日"},
+		{"bad opened", "X-1,p,m,巡察反馈,区发改局,,,九月,2021-12-31,整改中,,", `bad date "九月" in 开始日期 (opened): want 2021-06-30, 2021/6/30 or 2021年6月30日`, "bad_date", "开始日期“九月”无法识别：应为 2021-06-30、2021/6/30 或 2021年6月30日"},
+		{"due before opened", "X-1,p,m,巡察反馈,区发改局,,,2021-09-02,2021-08-31,整改中,,", "due 2021-08-31 (完成时限) is before opened 2021-09-02 (开始日期)", "due_before_opened", "完成时限 2021-08-31 早于开始日期 2021-09-02"},
+		{"unknown status", "X-1,p,m,巡察反馈,区发改局,,,2021-09-02,2021-12-31,搁置,,", `unknown status "搁置": want 未开始/待整改, 整改中/推进中, 已完成/已销号 or 常态化/长期坚持`, "unknown_status", "状态“搁置”无法识别：应为 未开始/待整改、整改中/推进中、已完成/已销号 或 常态化/长期坚持"},
+		{"done without closing date", "X-1,p,m,巡察反馈,区发改局,,,2021-09-02,2021-12-31,已完成,,", "status 已完成 (done) without a closing date (销号日期)", "done_without_closed", "状态为已完成但缺少销号日期"},
+		{"missing id", ",p,m,巡察反馈,区发改局,,,2021-09-02,2021-12-31,整改中,,", "missing 编号 (id)", "missing_id", "缺少编号"},
+		{"missing problem", "X-1,,m,巡察反馈,区发改局,,,2021-09-02,2021-12-31,整改中,,", "missing 问题 (problem)", "missing_problem", "缺少问题"},
+		{"missing opened", "X-1,p,m,巡察反馈,区发改局,,,,2021-12-31,整改中,,", "missing 开始日期 (opened)", "missing_opened", "缺少开始日期"},
+		{"closed but not done", "X-1,p,m,巡察反馈,区发改局,,,2021-09-02,2021-12-31,整改中,2021-10-01,", "closing date 2021-10-01 but status in_progress", "bad_action", "整改事项无效：closing date 2021-10-01 but status in_progress"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			good := "G-1,p,m,巡察反馈,区发改局,,,2021-09-02,2021-12-31,整改中,,\n"
 			l := ingest.LedgerFile("l.csv", []byte(ledgerHeader+good+tc.row+"\n"), "", bizenv.DefaultCatalog(), map[string]string{})
-			want := []bizenv.Reject{{File: "l.csv", Line: 3, Record: tc.row, Reason: tc.want}}
+			want := []bizenv.Reject{{File: "l.csv", Line: 3, Record: tc.row, Reason: tc.want, Code: tc.code, ReasonZH: tc.zh}}
 			if !reflect.DeepEqual(l.Rejects, want) {
 				t.Errorf("got  %+v\nwant %+v", l.Rejects, want)
 			}

@@ -76,3 +76,32 @@ func BenchmarkReadTableXLSX(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkParseLongCSVChinese is BenchmarkParseLongCSV with Chinese
+// headers, periods and names (name_zh) instead of codes.
+func BenchmarkParseLongCSVChinese(b *testing.B) {
+	cat := bizenv.DefaultCatalog()
+	zh := map[string]string{}
+	for _, i := range cat.Indicators {
+		zh[i.Code] = i.NameZH
+	}
+	for _, e := range cat.Entities {
+		zh[e.Code] = e.NameZH
+	}
+	var buf bytes.Buffer
+	buf.WriteString("月份,单位,指标,数值\n")
+	for _, r := range longRows(100_000) {
+		p, _ := ingest.ParsePeriod(r[0].(string))
+		fmt.Fprintf(&buf, "%d年%d月,%s,%s,%s\n", p.Year, p.Month, zh[r[1].(string)], zh[r[2].(string)], r[3])
+	}
+	b.SetBytes(int64(buf.Len()))
+	for b.Loop() {
+		table, err := ingest.ReadTable("bench.csv", bytes.NewReader(buf.Bytes()), ingest.ReadOptions{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, rejects, err := ingest.ParseLong(table, cat, now); err != nil || len(rejects) > 0 {
+			b.Fatal(err, rejects[:1])
+		}
+	}
+}

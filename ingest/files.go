@@ -48,11 +48,11 @@ func ReadLongFileTable(name string, content []byte, sheet string) *LongFileTable
 // Parse checks the file's rows with v, as ReadLongFile does.
 func (f *LongFileTable) Parse(v *Validator) ([]bizenv.Observation, []bizenv.Reject, bizenv.Payload, error) {
 	if f.err != nil {
-		return nil, []bizenv.Reject{{File: f.name, Reason: bizenv.ErrorMessage(f.err)}}, f.payload, f.err
+		return nil, []bizenv.Reject{fileReject(f.name, RejectBadFile, f.err)}, f.payload, f.err
 	}
 	obs, rejects, err := ParseLongWith(f.table, v)
 	if err != nil {
-		return nil, []bizenv.Reject{{File: f.name, Reason: bizenv.ErrorMessage(err)}}, f.payload, err
+		return nil, []bizenv.Reject{fileReject(f.name, RejectNoHeader, err)}, f.payload, err
 	}
 	return obs, rejects, f.payload, nil
 }

@@ -13,21 +13,36 @@ import (
 // cell in that row. The error, EINVALID, lists the names and what the
 // closest row lacks.
 func FindHeader(t *Table, names []string) (row int, cols map[string]int, err error) {
+	columns := make([][]string, len(names))
+	for i, n := range names {
+		columns[i] = []string{n}
+	}
+	return FindHeaderOf(t, columns)
+}
+
+// FindHeaderOf is FindHeader for columns that go by several names: each
+// column is a list of the names it may have (period, 期间, 月份...), the
+// first of which keys the map returned and names the column in errors.
+func FindHeaderOf(t *Table, columns [][]string) (row int, cols map[string]int, err error) {
 	bestRow, bestFound := -1, 0
 	for i, r := range t.Rows {
-		cols := headerColumns(r, names)
-		if len(cols) == len(names) {
+		cols := headerColumns(r, columns)
+		if len(cols) == len(columns) {
 			return i, cols, nil
 		}
 		if len(cols) > bestFound {
 			bestRow, bestFound = i, len(cols)
 		}
 	}
+	names := make([]string, len(columns))
+	for i, c := range columns {
+		names[i] = c[0]
+	}
 	want := strings.Join(names, ", ")
 	if bestRow < 0 {
 		return -1, nil, bizenv.Errorf(bizenv.EINVALID, "%s: no header row with %s", t.Name, want)
 	}
-	cols = headerColumns(t.Rows[bestRow], names)
+	cols = headerColumns(t.Rows[bestRow], columns)
 	var missing []string
 	for _, n := range names {
 		if _, ok := cols[n]; !ok {
@@ -38,15 +53,18 @@ func FindHeader(t *Table, names []string) (row int, cols map[string]int, err err
 		t.Name, want, t.Rows[bestRow].Line, strings.Join(missing, ", "))
 }
 
-// headerColumns returns the index of the first cell of r holding each of
-// names.
-func headerColumns(r Row, names []string) map[string]int {
+// headerColumns returns, for each column, the index of the first cell of r
+// holding one of its names, keyed by the column's first name.
+func headerColumns(r Row, columns [][]string) map[string]int {
 	cols := map[string]int{}
-	for _, n := range names {
+	for _, names := range columns {
+	cells:
 		for i := range r.Cells {
-			if strings.EqualFold(r.Cell(i), trim(n)) {
-				cols[n] = i
-				break
+			for _, n := range names {
+				if strings.EqualFold(r.Cell(i), trim(n)) {
+					cols[names[0]] = i
+					break cells
+				}
 			}
 		}
 	}

@@ -23,6 +23,7 @@ type Record struct {
 type Validator struct {
 	indicators map[string]indicatorEntry
 	entities   map[string]int32 // code -> index, for compact keys
+	names      *bizenv.Names    // name_zh and aliases -> codes
 	averages   map[string]bool  // codes of entities that average others
 	current    bizenv.Period    // the month now falls in, in China
 	seen       map[observationKey]firstSeen
@@ -63,6 +64,7 @@ func NewValidator(cat bizenv.Catalog, now time.Time) *Validator {
 		averages:   map[string]bool{},
 		current:    bizenv.PeriodOf(now.In(china)),
 		seen:       map[observationKey]firstSeen{},
+		names:      cat.Names(),
 	}
 	for n, i := range cat.Indicators {
 		v.indicators[i.Code] = indicatorEntry{i, int32(n)}
@@ -81,34 +83,60 @@ func NewValidator(cat bizenv.Catalog, now time.Time) *Validator {
 // value (see IsAbsent) or repeats, with the same value, a record Check has
 // already accepted: such records are skipped.
 //
-// Observation.Source defaults to the base name of r.File.
+// The indicator and entity may be given by code, name_zh or alias; the
+// observation carries the code. Observation.Source defaults to the base
+// name of r.File. A reject has a code (RejectUnknownEntity...) and its
+// reason in English and Chinese.
 func (v *Validator) Check(r Record) (obs bizenv.Observation, ok bool, reject *bizenv.Reject) {
-	fail := func(format string, args ...any) (bizenv.Observation, bool, *bizenv.Reject) {
-		return bizenv.Observation{}, false, &bizenv.Reject{File: r.File, Line: r.Line, Record: r.Raw, Reason: fmt.Sprintf(format, args...)}
+	fail := func(code, reason, reasonZH string) (bizenv.Observation, bool, *bizenv.Reject) {
+		return bizenv.Observation{}, false, &bizenv.Reject{File: r.File, Line: r.Line, Record: r.Raw,
+			Code: code, Reason: reason, ReasonZH: reasonZH}
 	}
 	if IsAbsent(r.Value) {
 		return bizenv.Observation{}, false, nil
 	}
-	code, entity := trim(r.Indicator), trim(r.Entity)
-	ind, known := v.indicators[code]
+	name, entityName := trim(r.Indicator), trim(r.Entity)
+	ind, known := v.indicators[name]
+	var candidates []string
+	if !known && name != "" {
+		var code string
+		code, candidates = v.names.Indicator(name)
+		ind, known = v.indicators[code]
+	}
 	switch {
-	case code == "":
-		return fail("missing indicator")
+	case name == "":
+		return fail(RejectMissingIndicator, "missing indicator", "缺少指标")
+	case len(candidates) > 1:
+		return fail(RejectAmbiguousIndicator,
+			fmt.Sprintf("indicator %q is ambiguous: it may be %s", name, strings.Join(candidates, " or ")),
+			fmt.Sprintf("指标“%s”有歧义：可能是 %s", name, strings.Join(candidates, " 或 ")))
 	case !known:
-		return fail("unknown indicator %q", code)
-	case entity == "":
-		return fail("missing entity")
+		return fail(RejectUnknownIndicator, fmt.Sprintf("unknown indicator %q", name), fmt.Sprintf("未知指标“%s”", name))
+	}
+	entity, candidates := entityName, nil
+	if !v.knownEntity(entity) && entity != "" {
+		entity, candidates = v.names.Entity(entityName)
+	}
+	switch {
+	case entityName == "":
+		return fail(RejectMissingEntity, "missing entity", "缺少单位")
+	case len(candidates) > 1:
+		return fail(RejectAmbiguousEntity,
+			fmt.Sprintf("entity %q is ambiguous: it may be %s", entityName, strings.Join(candidates, " or ")),
+			fmt.Sprintf("单位“%s”有歧义：可能是 %s", entityName, strings.Join(candidates, " 或 ")))
 	case !v.knownEntity(entity):
-		return fail("unknown entity %q", entity)
+		return fail(RejectUnknownEntity, fmt.Sprintf("unknown entity %q", entityName), fmt.Sprintf("未知单位“%s”", entityName))
 	case trim(r.Period) == "":
-		return fail("missing period")
+		return fail(RejectMissingPeriod, "missing period", "缺少期间")
 	}
 	period, err := ParsePeriod(r.Period)
 	if err != nil {
-		return fail("%s", bizenv.ErrorMessage(err))
+		return fail(RejectBadPeriod, bizenv.ErrorMessage(err),
+			fmt.Sprintf("期间“%s”无法识别：应为 2020-06、2020/6、2020年6月 或 202006 的形式，月份 1 至 12", trim(r.Period)))
 	}
 	if v.current.Before(period) && (ind.Frequency != bizenv.Annual || period.Year > v.current.Year) {
-		return fail("period %s is in the future", period)
+		return fail(RejectFuturePeriod, fmt.Sprintf("period %s is in the future", period),
+			fmt.Sprintf("期间 %d年%d月 尚未到来", period.Year, period.Month))
 	}
 	parse := ParseValue
 	if v.averages[entity] {
@@ -116,7 +144,9 @@ func (v *Validator) Check(r Record) (obs bizenv.Observation, ok bool, reject *bi
 	}
 	value, _, err := parse(r.Value, ind.Unit)
 	if err != nil {
-		return fail("value %q for %s indicator %s: %s", r.Value, ind.Unit, ind.Code, errReason(err))
+		code, reason, reasonZH := errReason(err)
+		return fail(code, fmt.Sprintf("value %q for %s indicator %s: %s", r.Value, ind.Unit, ind.Code, reason),
+			fmt.Sprintf("指标“%s”（%s）的数值“%s”：%s", ind.NameZH, unitZH(ind.Unit), r.Value, reasonZH))
 	}
 	key := observationKey{ind.index, v.entities[entity], int32(period.Year*12 + int(period.Month) - 1)}
 	if first, dup := v.seen[key]; dup {
@@ -124,9 +154,11 @@ func (v *Validator) Check(r Record) (obs bizenv.Observation, ok bool, reject *bi
 		case first.value == value:
 			return bizenv.Observation{}, false, nil
 		case v.files[first.file] == r.File:
-			return fail("duplicate of line %d with a different value", first.line)
+			return fail(RejectDuplicate, fmt.Sprintf("duplicate of line %d with a different value", first.line),
+				fmt.Sprintf("与第 %d 行重复，数值不同", first.line))
 		}
-		return fail("duplicate of %s line %d with a different value", v.files[first.file], first.line)
+		return fail(RejectDuplicate, fmt.Sprintf("duplicate of %s line %d with a different value", v.files[first.file], first.line),
+			fmt.Sprintf("与 %s 第 %d 行重复，数值不同", v.files[first.file], first.line))
 	}
 	if len(v.files) == 0 || v.files[len(v.files)-1] != r.File {
 		v.files = append(v.files, r.File)

@@ -15,9 +15,11 @@ import (
 // short and names no value, so that callers can put the input and the
 // indicator in front of it.
 type ValueError struct {
-	Input  string // the value as written
-	Unit   string // the unit it was parsed for
-	Reason string // e.g. "not a number", "suffix 万元 does not fit unit ratio"
+	Input    string // the value as written
+	Unit     string // the unit it was parsed for
+	Code     string // the reason's stable code: RejectNotANumber...
+	Reason   string // e.g. "not a number", "suffix 万元 does not fit unit ratio"
+	ReasonZH string // the reason in Chinese: 不是数字...
 }
 
 func (e *ValueError) Error() string {
@@ -69,14 +71,14 @@ func ParseAverageValue(s string, unit string) (value float64, present bool, err 
 }
 
 func parseValue(s string, unit string, average bool) (value float64, present bool, err error) {
-	fail := func(format string, args ...any) (float64, bool, error) {
-		return 0, false, &ValueError{Input: s, Unit: unit, Reason: fmt.Sprintf(format, args...)}
+	fail := func(code, reason, reasonZH string) (float64, bool, error) {
+		return 0, false, &ValueError{Input: s, Unit: unit, Code: code, Reason: reason, ReasonZH: reasonZH}
 	}
 	if IsAbsent(s) {
 		return 0, false, nil
 	}
 	if !slices.Contains(bizenv.Units, unit) {
-		return fail("unknown unit")
+		return fail(RejectUnknownUnit, "unknown unit", "未知单位")
 	}
 	text := fold(s)
 	ordinal := false
@@ -85,40 +87,45 @@ func parseValue(s string, unit string, average bool) (value float64, present boo
 	}
 	mantissa, exp, suffix, ok := splitNumber(text)
 	if !ok {
-		return fail("not a number")
+		return fail(RejectNotANumber, "not a number", "不是数字")
 	}
 	if ordinal && unit != bizenv.UnitRank {
-		return fail("prefix 第 does not fit unit %s", unit)
+		return fail(RejectSuffixMismatch, "prefix 第 does not fit unit "+unit, "前缀“第”不适用于单位"+unitZH(unit))
 	}
 	if suffix != "" {
 		units, shift, known := suffixUnits(suffix)
 		switch {
 		case !known:
-			return fail("unknown suffix %q", suffix)
+			return fail(RejectUnknownSuffix, fmt.Sprintf("unknown suffix %q", suffix), "无法识别的后缀“"+suffix+"”")
 		case !slices.Contains(units, unit):
-			return fail("suffix %s does not fit unit %s", suffix, unit)
+			return fail(RejectSuffixMismatch, fmt.Sprintf("suffix %s does not fit unit %s", suffix, unit), "后缀“"+suffix+"”不适用于单位"+unitZH(unit))
 		}
 		exp += shift
 	}
 	v, err := strconv.ParseFloat(mantissa+"e"+strconv.Itoa(exp), 64)
 	if err != nil || math.IsInf(v, 0) || math.IsNaN(v) {
-		return fail("out of range")
+		return fail(RejectOutOfRange, "out of range", "超出可表示的范围")
 	}
 	if v == 0 {
 		v = 0 // no negative zero
 	}
 	b := boundsOf(unit)
 	switch {
+	case unit == bizenv.UnitRatio && v > 1 && v <= 100 && suffix == "":
+		// A percentage written without its sign: 95 meant as 95%.
+		n := formatNumber(v)
+		return fail(RejectRatioAsPercent, n+" is outside [0,1]: did you mean "+n+"%?", n+" 不在 [0,1] 之间：是否为 "+n+"%？")
 	case unit == bizenv.UnitRatio && (v < b.min || v > b.max):
-		return fail("%s is outside [0,1]", formatNumber(v))
+		n := formatNumber(v)
+		return fail(RejectRatioRange, n+" is outside [0,1]", n+" 不在 [0,1] 之间")
 	case v < b.min && b.min == 0:
-		return fail("must not be negative")
+		return fail(RejectNegative, "must not be negative", "不能为负数")
 	case v < b.min:
-		return fail("must be at least %s", formatNumber(b.min))
+		return fail(RejectTooSmall, "must be at least "+formatNumber(b.min), "不能小于 "+formatNumber(b.min))
 	case v > b.max:
-		return fail("must be at most %s", formatNumber(b.max))
+		return fail(RejectTooLarge, "must be at most "+formatNumber(b.max), "不能大于 "+formatNumber(b.max))
 	case b.whole && v != math.Trunc(v) && (!average || unit == bizenv.UnitRank):
-		return fail("must be a whole number")
+		return fail(RejectNotWhole, "must be a whole number", "必须是整数")
 	}
 	return v, true, nil
 }
@@ -257,10 +264,11 @@ func suffixUnits(suffix string) (units []string, shift int, ok bool) {
 // formatNumber writes v in the shortest decimal form, without exponent.
 func formatNumber(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
 
-// errReason returns the reason of a *ValueError, or err's message.
-func errReason(err error) string {
+// errReason returns the code and reasons of a *ValueError, or err's
+// message.
+func errReason(err error) (code, reason, reasonZH string) {
 	if ve, ok := errors.AsType[*ValueError](err); ok {
-		return ve.Reason
+		return ve.Code, ve.Reason, ve.ReasonZH
 	}
-	return err.Error()
+	return RejectBadValue, err.Error(), err.Error()
 }

@@ -24,7 +24,7 @@ func (db *DB) Series(ctx context.Context, indicator, entity string, from, to biz
 			p bizenv.Point
 			t time.Time
 		)
-		if err := rows.Scan(&t, &p.Value); err != nil {
+		if err := rows.Scan(&t, &p.Value, &p.Source, &p.Note); err != nil {
 			return nil, fmt.Errorf("read series: %w", err)
 		}
 		p.Period = bizenv.NewPeriod(t.Year(), t.Month())

@@ -3,6 +3,10 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/jmoiron/sqlx"
 
 	"github.com/bizenv/bizenv"
 )
@@ -14,7 +18,7 @@ var _ bizenv.CatalogStore = (*DB)(nil)
 // user's catalog changes it. A parent or benchmark must be in c or already
 // stored.
 func (db *DB) ApplyCatalog(ctx context.Context, c bizenv.Catalog) error {
-	return db.applyCatalog(ctx, c, "UpsertIndicator", "UpsertEntity")
+	return db.applyCatalog(ctx, c, "UpsertIndicator", "UpsertEntity", false)
 }
 
 // ApplyDefaultCatalog applies the catalog embedded in the binary: it adds
@@ -22,10 +26,10 @@ func (db *DB) ApplyCatalog(ctx context.Context, c bizenv.Catalog) error {
 // up to date with c, but never writes a row a user's catalog set (SPEC
 // section 3). Nothing is written when nothing differs.
 func (db *DB) ApplyDefaultCatalog(ctx context.Context, c bizenv.Catalog) error {
-	return db.applyCatalog(ctx, c, "UpsertDefaultIndicator", "UpsertDefaultEntity")
+	return db.applyCatalog(ctx, c, "UpsertDefaultIndicator", "UpsertDefaultEntity", true)
 }
 
-func (db *DB) applyCatalog(ctx context.Context, c bizenv.Catalog, upsertIndicator, upsertEntity string) error {
+func (db *DB) applyCatalog(ctx context.Context, c bizenv.Catalog, upsertIndicator, upsertEntity string, asDefault bool) error {
 	if err := c.Validate(); err != nil {
 		return bizenv.Errorf(bizenv.EINVALID, "catalog: %v", err)
 	}
@@ -45,11 +49,29 @@ func (db *DB) applyCatalog(ctx context.Context, c bizenv.Catalog, upsertIndicato
 			}
 		}
 	}
+	users := map[[2]string]bool{} // the records a user's catalog set
+	if asDefault {
+		var rows []struct{ Kind, Code string }
+		if err := db.SelectContext(ctx, &rows, db.Query("UserCatalogCodes")); err != nil {
+			return fmt.Errorf("catalog: %w", err)
+		}
+		for _, r := range rows {
+			users[[2]string{r.Kind, r.Code}] = true
+		}
+		c = db.yieldToUsers(stored, c, users)
+	}
+	// An alias may clash with a record only the stored catalog has.
+	if err := stored.Merge(c).CheckNames(); err != nil {
+		return bizenv.Errorf(bizenv.EINVALID, "catalog: %v", err)
+	}
 	tx, err := db.BeginTxx(ctx, nil)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
+	if err := db.applyAliases(ctx, tx, stored, c, users); err != nil {
+		return err
+	}
 	for _, i := range c.Indicators {
 		if i.Frequency == "" {
 			i.Frequency = bizenv.Monthly
@@ -83,5 +105,106 @@ func (db *DB) Catalog(ctx context.Context) (bizenv.Catalog, error) {
 	if err := db.SelectContext(ctx, &c.Entities, db.Query("Entities")); err != nil {
 		return c, fmt.Errorf("read entities: %w", err)
 	}
+	var aliases []struct{ Kind, Code, Alias string }
+	if err := db.SelectContext(ctx, &aliases, db.Query("Aliases")); err != nil {
+		return c, fmt.Errorf("read aliases: %w", err)
+	}
+	byKey := map[[2]string][]string{}
+	for _, a := range aliases {
+		k := [2]string{a.Kind, a.Code}
+		byKey[k] = append(byKey[k], a.Alias)
+	}
+	for n, i := range c.Indicators {
+		c.Indicators[n].Aliases = byKey[[2]string{"indicator", i.Code}]
+	}
+	for n, e := range c.Entities {
+		c.Entities[n].Aliases = byKey[[2]string{"entity", e.Code}]
+	}
 	return c, nil
+}
+
+// yieldToUsers returns the default catalog c as it applies over stored:
+// the records a user's catalog set (users) are as stored, and an alias
+// of c that one of their names already has is left out, logged, so that a
+// release adding an alias a user gave to another record does not stop the
+// server from starting. The user's name stands.
+func (db *DB) yieldToUsers(stored, c bizenv.Catalog, users map[[2]string]bool) bizenv.Catalog {
+	var theirs bizenv.Catalog
+	for _, i := range stored.Indicators {
+		if users[[2]string{"indicator", i.Code}] {
+			theirs.Indicators = append(theirs.Indicators, i)
+		}
+	}
+	for _, e := range stored.Entities {
+		if users[[2]string{"entity", e.Code}] {
+			theirs.Entities = append(theirs.Entities, e)
+		}
+	}
+	names := theirs.Names()
+	keep := func(kind, code string, aliases []string, find func(string) (string, []string)) []string {
+		var out []string
+		for _, a := range aliases {
+			if other, codes := find(a); len(codes) > 0 && other != code {
+				db.logger.Warn("default catalog alias left out: a user's catalog names another record so", kind, code, "alias", a, "user_record", strings.Join(codes, ","))
+				continue
+			}
+			out = append(out, a)
+		}
+		return out
+	}
+	out := bizenv.Catalog{
+		Indicators: slices.Clone(c.Indicators),
+		Entities:   slices.Clone(c.Entities),
+	}
+	for n, i := range out.Indicators {
+		if users[[2]string{"indicator", i.Code}] {
+			out.Indicators[n], _ = stored.Indicator(i.Code)
+			continue
+		}
+		out.Indicators[n].Aliases = keep("indicator", i.Code, i.Aliases, names.Indicator)
+	}
+	for n, e := range out.Entities {
+		if users[[2]string{"entity", e.Code}] {
+			out.Entities[n], _ = stored.Entity(e.Code)
+			continue
+		}
+		out.Entities[n].Aliases = keep("entity", e.Code, e.Aliases, names.Entity)
+	}
+	return out
+}
+
+// applyAliases replaces the stored aliases of each record of c that has
+// other ones. The default catalog leaves alone the records a user's
+// catalog set (users), as it does their other fields.
+func (db *DB) applyAliases(ctx context.Context, tx *sqlx.Tx, stored, c bizenv.Catalog, users map[[2]string]bool) error {
+	set := func(kind, code string, old, aliases []string) error {
+		if slices.Equal(old, aliases) || users[[2]string{kind, code}] {
+			return nil
+		}
+		if _, err := tx.ExecContext(ctx, db.Query("DeleteAliases"), kind, code); err != nil {
+			return fmt.Errorf("catalog: %s %s: %w", kind, code, err)
+		}
+		for n, a := range aliases {
+			if slices.Contains(aliases[:n], a) {
+				continue
+			}
+			if _, err := tx.ExecContext(ctx, db.Query("InsertAlias"), kind, code, a, n); err != nil {
+				return fmt.Errorf("catalog: %s %s: alias %q: %w", kind, code, a, err)
+			}
+		}
+		return nil
+	}
+	for _, i := range c.Indicators {
+		old, _ := stored.Indicator(i.Code)
+		if err := set("indicator", i.Code, old.Aliases, i.Aliases); err != nil {
+			return err
+		}
+	}
+	for _, e := range c.Entities {
+		old, _ := stored.Entity(e.Code)
+		if err := set("entity", e.Code, old.Aliases, e.Aliases); err != nil {
+			return err
+		}
+	}
+	return nil
 }

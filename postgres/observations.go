@@ -333,7 +333,7 @@ func copyIn[T any](ctx context.Context, tx *sqlx.Tx, query string, rows []T, val
 
 func (db *DB) copyRejects(ctx context.Context, tx *sqlx.Tx, runID int64, rejects []bizenv.Reject) error {
 	err := copyIn(ctx, tx, db.Query("CopyRejects"), rejects, func(r bizenv.Reject) []any {
-		return []any{runID, validUTF8(r.File), r.Line, validUTF8(r.Record), validUTF8(r.Reason)}
+		return []any{runID, validUTF8(r.File), r.Line, validUTF8(r.Record), validUTF8(r.Reason), r.Code, validUTF8(r.ReasonZH)}
 	})
 	if err != nil {
 		return fmt.Errorf("store rejects: %w", err)

@@ -25,7 +25,7 @@ const (
 // Request asks for one report.
 type Request struct {
 	Period bizenv.Period
-	Entity string // "" for DefaultEntity
+	Entity string // code, name_zh or alias; "" for DefaultEntity
 	Format string // FormatJSON ("" too), FormatHTML or FormatCSV
 }
 
@@ -46,23 +46,36 @@ func CheckFormat(format string) error {
 	return bizenv.Errorf(bizenv.EINVALID, "format %q: want json, html or csv", format)
 }
 
+// EntityError is Render's answer for an entity it cannot find: Err is
+// ENOTFOUND for an unknown name, EINVALID for an ambiguous one.
+type EntityError struct{ Err error }
+
+func (e EntityError) Error() string { return e.Err.Error() }
+func (e EntityError) Unwrap() error { return e.Err }
+
 // Render builds the report req asks for and writes it, as `bizenv report`
 // and the API do. Errors: EINVALID for an unknown format, or for no entity
-// named in a catalog without a district; those of Build.
+// named in a catalog without a district; EntityError; those of Build.
 func Render(ctx context.Context, s Store, req Request) (*Rendered, error) {
 	if err := CheckFormat(req.Format); err != nil {
 		return nil, err
 	}
+	cat, err := s.Catalog(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("report: %w", err)
+	}
 	entity := req.Entity
 	if entity == "" {
-		cat, err := s.Catalog(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("report: %w", err)
-		}
 		var ok bool
 		if entity, ok = DefaultEntity(cat); !ok {
 			return nil, bizenv.Errorf(bizenv.EINVALID, "no district in the catalog: name an entity")
 		}
+	} else {
+		e, err := cat.FindEntity(entity)
+		if err != nil {
+			return nil, EntityError{err}
+		}
+		entity = e.Code
 	}
 	rep, err := Build(ctx, s, req.Period, entity)
 	if err != nil {
@@ -106,10 +119,12 @@ func Write(w io.Writer, r *Report, format string) error {
 // to first, values in stored units and as shown. change is how much better
 // value is than compared_to (positive better, negative worse), in
 // change_unit: percentage points for ratios and places for ranks, as the
-// page shows them. It starts with a UTF-8 byte-order mark so that
-// spreadsheet programs read the Chinese right.
+// page shows them. source and note say where value came from, synthetic
+// marks a made-up one; the trend's rows leave them empty. It starts with a
+// UTF-8 byte-order mark so that spreadsheet programs read the Chinese right.
 //
-// Text that comes from the catalog (codes and names) is escaped against
+// Text that comes from the catalog (codes and names) or the input (sources
+// and notes) is escaped against
 // formula injection (see csvText). The numeric columns value, compared_to and
 // change stay numbers, negative ones included; shown is written by Show
 // from a number and a unit, never from text anyone supplied.
@@ -118,13 +133,21 @@ func WriteCSV(w io.Writer, r *Report) error {
 		return err
 	}
 	cw := csv.NewWriter(w)
-	cw.Write([]string{"section", "period", "entity", "indicator", "name_zh", "unit", "value", "compared_to", "change", "change_unit", "shown"})
-	row := func(section string, p bizenv.Period, indicator, name, unit string, value, other *float64, change *float64, changeUnit, shown string) {
+	cw.Write([]string{"section", "period", "entity", "indicator", "name_zh", "unit", "value", "compared_to", "change", "change_unit", "shown", "source", "note", "synthetic"})
+	row := func(section string, p bizenv.Period, indicator, name, unit string, value, other *float64, change *float64, changeUnit, shown string, prov ...Provenance) {
 		if change == nil {
 			changeUnit = ""
 		}
+		var pr Provenance
+		if len(prov) > 0 {
+			pr = prov[0]
+		}
+		synthetic := ""
+		if pr.Synthetic {
+			synthetic = "true"
+		}
 		cw.Write([]string{csvText(section), csvText(p.String()), csvText(r.Entity), csvText(indicator), csvText(name), csvText(unit),
-			optNum(value), optNum(other), optNum(change), changeUnit, shown})
+			optNum(value), optNum(other), optNum(change), changeUnit, shown, csvText(pr.Source), csvText(pr.Note), synthetic})
 	}
 	f := func(v float64) *float64 { return &v }
 	fi := func(v *int) *float64 {
@@ -134,7 +157,7 @@ func WriteCSV(w io.Writer, r *Report) error {
 		return f(float64(*v))
 	}
 	row("rank", r.Period, RankIndicator, "全市营商环境考核排名", bizenv.UnitRank, fi(r.Rank.Value), fi(r.Rank.Previous), fi(r.Rank.Change), UnitPlaces,
-		rankOfText(r.Rank))
+		rankOfText(r.Rank), r.Rank.Provenance)
 	row("decline_streak", r.Period, RankIndicator, "排名连续下滑月数", "months", f(float64(r.DeclineStreak)), nil, nil, "", strconv.Itoa(r.DeclineStreak))
 	for _, t := range r.Trend {
 		row("trend", t.Period, RankIndicator, "全市营商环境考核排名", bizenv.UnitRank, fi(t.Rank), nil, nil, "", rankText(t.Rank))
@@ -143,16 +166,16 @@ func WriteCSV(w io.Writer, r *Report) error {
 		row("trend", t.Period, ScoreIndicator, "全市营商环境考核得分", bizenv.UnitScore, t.Score, nil, nil, "", optShow(t.Score, bizenv.UnitScore))
 	}
 	for _, c := range r.Declined {
-		row("declined", r.Period, c.Indicator, c.NameZH, c.Unit, f(c.Value), f(c.Previous), f(c.Change), c.ChangeUnit, Show(c.Value, c.Unit))
+		row("declined", r.Period, c.Indicator, c.NameZH, c.Unit, f(c.Value), f(c.Previous), f(c.Change), c.ChangeUnit, Show(c.Value, c.Unit), c.Provenance)
 	}
 	for _, c := range r.Improved {
-		row("improved", r.Period, c.Indicator, c.NameZH, c.Unit, f(c.Value), f(c.Previous), f(c.Change), c.ChangeUnit, Show(c.Value, c.Unit))
+		row("improved", r.Period, c.Indicator, c.NameZH, c.Unit, f(c.Value), f(c.Previous), f(c.Change), c.ChangeUnit, Show(c.Value, c.Unit), c.Provenance)
 	}
 	for _, g := range r.BelowBenchmark {
-		row("below_benchmark", r.Period, g.Indicator, g.NameZH, g.Unit, f(g.Value), f(g.Benchmark), f(g.Gap), g.GapUnit, Show(g.Value, g.Unit))
+		row("below_benchmark", r.Period, g.Indicator, g.NameZH, g.Unit, f(g.Value), f(g.Benchmark), f(g.Gap), g.GapUnit, Show(g.Value, g.Unit), g.Provenance)
 	}
 	for _, m := range r.TargetsMissed {
-		row("targets_missed", r.Period, m.Indicator, m.NameZH, m.Unit, f(m.Value), f(m.Target), f(m.Gap), m.GapUnit, Show(m.Value, m.Unit))
+		row("targets_missed", r.Period, m.Indicator, m.NameZH, m.Unit, f(m.Value), f(m.Target), f(m.Gap), m.GapUnit, Show(m.Value, m.Unit), m.Provenance)
 	}
 	cw.Flush()
 	return cw.Error()

@@ -23,6 +23,8 @@ var page = template.Must(template.New("report").Funcs(template.FuncMap{
 	"chart":      chart,
 	"statusZH":   statusZH,
 	"deref":      func(v *int) int { return *v },
+	"mark":       mark,
+	"footnote":   func(v any) template.HTML { return footnote(sources(v)) },
 	"abs": func(v int) int {
 		if v < 0 {
 			return -v

@@ -62,7 +62,7 @@ func peersOf(cat bizenv.Catalog, kind, parent string) []bizenv.Entity {
 }
 
 // RankingsRequest asks for one indicator's ranking in one period among
-// peers: those of Entity (same kind, same parent) when it is given, else
+// peers (indicator and entity by code, name_zh or alias): those of Entity (same kind, same parent) when it is given, else
 // the entities of Kind ("" for district) under Parent. When neither Entity
 // nor Parent is given (HasParent false), the kind's entities must all have
 // one parent, which is taken.
@@ -89,26 +89,26 @@ type Rankings struct {
 
 // RankPeers ranks the peers asked for by req from their stored values; an
 // indicator whose values are ranks keeps them (see Ranking). Errors:
-// ENOTFOUND for an unknown indicator or entity; EINVALID for a neutral
-// indicator, or a kind whose entities have several parents when none is
-// given; EINTERNAL for failures of s.
+// ENOTFOUND for an unknown indicator or entity; EINVALID for an ambiguous
+// name, a neutral indicator, or a kind whose entities have several parents
+// when none is given; EINTERNAL for failures of s.
 func RankPeers(ctx context.Context, s Store, req RankingsRequest) (*Rankings, error) {
 	cat, err := s.Catalog(ctx)
 	if err != nil {
 		return nil, err
 	}
-	ind, ok := cat.Indicator(req.Indicator)
-	if !ok {
-		return nil, bizenv.Errorf(bizenv.ENOTFOUND, "unknown indicator %q", req.Indicator)
+	ind, err := cat.FindIndicator(req.Indicator)
+	if err != nil {
+		return nil, err
 	}
 	if ind.Direction == bizenv.Neutral {
 		return nil, bizenv.Errorf(bizenv.EINVALID, "indicator %s is neutral: no value is better than another", ind.Code)
 	}
 	kind, parent := req.Kind, req.Parent
 	if req.Entity != "" {
-		e, ok := cat.Entity(req.Entity)
-		if !ok {
-			return nil, bizenv.Errorf(bizenv.ENOTFOUND, "unknown entity %q", req.Entity)
+		e, err := cat.FindEntity(req.Entity)
+		if err != nil {
+			return nil, err
 		}
 		kind, parent = e.Kind, e.Parent
 	}

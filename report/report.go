@@ -15,6 +15,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/bizenv/bizenv"
 )
@@ -78,6 +79,8 @@ type RankSummary struct {
 	// Ranked is how many peers have a rank stored for Period; below Of,
 	// the size of the ranking is not known and Of is only a floor.
 	Ranked int `json:"ranked"`
+
+	Provenance // of Value
 }
 
 // ScoreSummary is the assessment score beside the rank.
@@ -85,6 +88,8 @@ type ScoreSummary struct {
 	Value     *float64 `json:"value"`
 	Previous  *float64 `json:"previous"`
 	Benchmark *float64 `json:"benchmark"`
+
+	Provenance // of Value
 }
 
 // TrendPoint is one month of the trend; a nil field had no value.
@@ -108,6 +113,8 @@ type Change struct {
 	Change        float64          `json:"change"`
 	ChangeUnit    string           `json:"change_unit"`
 	DeclineStreak int              `json:"decline_streak"`
+
+	Provenance // of Value
 }
 
 // Before names the period c compares with: 上年 for annual indicators,
@@ -138,6 +145,8 @@ type Gap struct {
 	Benchmark float64 `json:"benchmark"`
 	Gap       float64 `json:"gap"`
 	GapUnit   string  `json:"gap_unit"`
+
+	Provenance // of Value
 }
 
 // Miss is an indicator whose value misses its catalog target. Gap is how
@@ -150,6 +159,28 @@ type Miss struct {
 	Target    float64 `json:"target"`
 	Gap       float64 `json:"gap"`
 	GapUnit   string  `json:"gap_unit"`
+
+	Provenance // of Value
+}
+
+// Provenance is where a figure came from: the source and note it was
+// stored with. Synthetic marks a figure made up (for a demo, say), which a
+// reader must be able to tell from a reported one: its source says so
+// (synthetic, 合成, 模拟 or 演示).
+type Provenance struct {
+	Source    string `json:"source,omitempty"`
+	Note      string `json:"note,omitempty"`
+	Synthetic bool   `json:"synthetic,omitempty"`
+}
+
+// provenanceOf is the Provenance of a figure stored with source and note.
+func provenanceOf(source, note string) Provenance {
+	lower := strings.ToLower(source)
+	synthetic := strings.Contains(lower, "synthetic")
+	for _, word := range []string{"合成", "模拟", "演示"} {
+		synthetic = synthetic || strings.Contains(source, word)
+	}
+	return Provenance{Source: source, Note: note, Synthetic: synthetic}
 }
 
 // Units of changes and gaps that differ from their values' units.
@@ -199,7 +230,10 @@ type NoDataError struct {
 func (e NoDataError) Error() string { return fmt.Sprintf("no data for %s in %s", e.Entity, e.Period) }
 
 // Unwrap gives the error its ENOTFOUND code.
-func (e NoDataError) Unwrap() error { return bizenv.Errorf(bizenv.ENOTFOUND, "%s", e.Error()) }
+func (e NoDataError) Unwrap() error {
+	return &bizenv.Error{Code: bizenv.ENOTFOUND, Message: e.Error(),
+		MessageZH: fmt.Sprintf("%s %d年%d月无数据", e.Entity, e.Period.Year, e.Period.Month)}
+}
 
 // Build reads what the report needs from s and assembles it. Errors:
 // ENOTFOUND for an unknown entity, NoDataError (ENOTFOUND) when the entity
@@ -227,8 +261,13 @@ func Build(ctx context.Context, s Store, period bizenv.Period, entity string) (*
 	}
 	h := history{}
 	hasData := false
+	// The provenance of the period's figures, which the report lists.
+	prov := map[seriesKey]Provenance{}
 	for _, o := range obs {
 		h.put(o.Entity, o.Indicator, o.Period, o.Value)
+		if o.Period == period {
+			prov[seriesKey{o.Entity, o.Indicator}] = provenanceOf(o.Source, o.Note)
+		}
 		hasData = hasData || (o.Entity == ent.Code && o.Period == period)
 	}
 	// A month without figures is not a month without problems: reporting
@@ -266,10 +305,12 @@ func Build(ctx context.Context, s Store, period bizenv.Period, entity string) (*
 		d := *r.Rank.Previous - *r.Rank.Value
 		r.Rank.Change = &d
 	}
+	r.Rank.Provenance = prov[seriesKey{ent.Code, RankIndicator}]
 	r.Score = ScoreSummary{
-		Value:     h.value(ent.Code, ScoreIndicator, period),
-		Previous:  h.value(ent.Code, ScoreIndicator, prev),
-		Benchmark: h.value(ent.Benchmark, ScoreIndicator, period),
+		Value:      h.value(ent.Code, ScoreIndicator, period),
+		Previous:   h.value(ent.Code, ScoreIndicator, prev),
+		Benchmark:  h.value(ent.Benchmark, ScoreIndicator, period),
+		Provenance: prov[seriesKey{ent.Code, ScoreIndicator}],
 	}
 	r.DeclineStreak = h.streak(ent.Code, RankIndicator, period, bizenv.LowerBetter, 1)
 	if r.DeclineStreak > 0 {
@@ -297,7 +338,7 @@ func Build(ctx context.Context, s Store, period bizenv.Period, entity string) (*
 		step := ind.Frequency.Step()
 		if p := h.value(ent.Code, ind.Code, period.AddMonths(-step)); p != nil && *v != *p {
 			c := Change{Indicator: ind.Code, NameZH: ind.NameZH, Unit: ind.Unit, Frequency: ind.Frequency, Value: *v, Previous: *p,
-				DeclineStreak: h.streak(ent.Code, ind.Code, period, ind.Direction, step)}
+				DeclineStreak: h.streak(ent.Code, ind.Code, period, ind.Direction, step), Provenance: prov[seriesKey{ent.Code, ind.Code}]}
 			c.Change, c.ChangeUnit = better(*v, *p, ind)
 			w := weighed{item: c, by: relative(*v-*p, *p) * sign}
 			if w.by < 0 {
@@ -307,12 +348,12 @@ func Build(ctx context.Context, s Store, period bizenv.Period, entity string) (*
 			}
 		}
 		if b := h.value(ent.Benchmark, ind.Code, period); b != nil && (*v-*b)*sign < 0 {
-			g := Gap{Indicator: ind.Code, NameZH: ind.NameZH, Unit: ind.Unit, Value: *v, Benchmark: *b}
+			g := Gap{Indicator: ind.Code, NameZH: ind.NameZH, Unit: ind.Unit, Value: *v, Benchmark: *b, Provenance: prov[seriesKey{ent.Code, ind.Code}]}
 			g.Gap, g.GapUnit = better(*v, *b, ind)
 			below = append(below, weighed{item: g, by: relative(*v-*b, *b) * sign})
 		}
 		if ind.Target != nil && !ind.MeetsTarget(*v) {
-			m := Miss{Indicator: ind.Code, NameZH: ind.NameZH, Unit: ind.Unit, Value: *v, Target: *ind.Target}
+			m := Miss{Indicator: ind.Code, NameZH: ind.NameZH, Unit: ind.Unit, Value: *v, Target: *ind.Target, Provenance: prov[seriesKey{ent.Code, ind.Code}]}
 			m.Gap, m.GapUnit = better(*v, *ind.Target, ind)
 			missed = append(missed, weighed{item: m, by: relative(*v-*ind.Target, *ind.Target) * sign})
 		}

@@ -82,12 +82,16 @@ func runActionsImport(ctx context.Context, env *environment, args []string) erro
 		rejects = append(rejects, l.Rejects...)
 	}
 	for _, r := range rejects {
-		fmt.Fprintln(env.stderr, formatReject(r))
+		fmt.Fprintln(env.stderr, formatReject(r, chinese(env)))
 	}
 	if len(rejects) > 0 {
 		// All-or-nothing, as import is: one bad row stores nothing.
-		fmt.Fprintf(env.stdout, "actions import: %d rejected: nothing stored (all-or-nothing)\n", len(rejects))
-		return errRejected(len(rejects))
+		format := "actions import: %d rejected: nothing stored (all-or-nothing)\n"
+		if chinese(env) {
+			format = "整改台账导入：拒绝 %d 条：未保存任何数据（全部或全不）\n"
+		}
+		fmt.Fprintf(env.stdout, format, len(rejects))
+		return rejectedError(env, len(rejects))
 	}
 	counts, err := postgres.NewActionStore(db.DB, time.Now).ImportActions(ctx, in)
 	if err != nil {

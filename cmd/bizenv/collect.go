@@ -69,11 +69,12 @@ func runCollect(ctx context.Context, env *environment, args []string) error {
 	defer db.Close()
 	runner := collectors.NewRunner(db.DB, cfg, logger, collectors.Options{})
 	var rejected, failed int
+	zh := chinese(env)
 	for _, name := range names {
 		results, err := runCollector(ctx, runner, name, req)
 		for _, res := range results {
 			for _, r := range res.Rejects {
-				fmt.Fprintln(env.stderr, formatReject(r))
+				fmt.Fprintln(env.stderr, formatReject(r, zh))
 			}
 			rejected += res.Run.Rejected
 			when := ""
@@ -82,11 +83,18 @@ func runCollect(ctx context.Context, env *environment, args []string) error {
 			}
 			if res.Err != nil {
 				failed++
-				fmt.Fprintf(env.stdout, "collect %s%s: failed, nothing stored: %s\n", name, when, res.Err)
+				format := "collect %s%s: failed, nothing stored: %s\n"
+				if zh {
+					format = "采集 %s%s：失败，未保存：%s\n"
+				}
+				fmt.Fprintf(env.stdout, format, name, when, res.Err)
 				continue
 			}
-			fmt.Fprintf(env.stdout, "collect %s%s: %d inserted, %d updated, %d unchanged, %d rejected (%s)\n",
-				name, when, res.Run.Inserted, res.Run.Updated, res.Run.Unchanged, res.Run.Rejected, res.Run.Outcome)
+			format := "collect %s%s: %d inserted, %d updated, %d unchanged, %d rejected (%s)\n"
+			if zh {
+				format = "采集 %s%s：新增 %d 条，更新 %d 条，未变 %d 条，拒绝 %d 条（%s）\n"
+			}
+			fmt.Fprintf(env.stdout, format, name, when, res.Run.Inserted, res.Run.Updated, res.Run.Unchanged, res.Run.Rejected, res.Run.Outcome)
 		}
 		switch {
 		case errors.Is(err, collectors.ErrBusy):
@@ -101,7 +109,7 @@ func runCollect(ctx context.Context, env *environment, args []string) error {
 		return &exitError{code: exitUsage, err: fmt.Errorf("collect: %d run(s) failed or not run", failed)}
 	}
 	if rejected > 0 {
-		return errRejected(rejected)
+		return rejectedError(env, rejected)
 	}
 	return nil
 }

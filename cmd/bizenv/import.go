@@ -74,35 +74,31 @@ func runImport(ctx context.Context, env *environment, args []string) error {
 		return err
 	}
 
+	zh := chinese(env)
 	for _, r := range batch.Rejects {
-		fmt.Fprintln(env.stderr, formatReject(r))
+		fmt.Fprintln(env.stderr, formatReject(r, zh))
 	}
 	logger.Debug("files read", "observations", len(batch.Observations), "rejects", len(batch.Rejects), "since_start", time.Since(start))
 	run, err := db.Store(ctx, batch)
 	if err != nil {
 		return err
 	}
-	verb := "stored"
+	verb, verbZH := "stored", "已保存"
 	switch {
 	case *dryRun:
-		verb = "dry run, nothing stored"
+		verb, verbZH = "dry run, nothing stored", "试运行，未保存"
 	case len(batch.Rejects) > 0 && !*allowPartial:
-		verb = "nothing stored (all-or-nothing; --allow-partial stores the good rows)"
+		verb, verbZH = "nothing stored (all-or-nothing; --allow-partial stores the good rows)", "未保存任何数据（全部或全不；--allow-partial 可保存正确的行）"
 	}
-	fmt.Fprintf(env.stdout, "import: %d inserted, %d updated, %d unchanged, %d rejected: %s\n",
-		run.Inserted, run.Updated, run.Unchanged, len(batch.Rejects), verb)
+	format := "import: %d inserted, %d updated, %d unchanged, %d rejected: %s\n"
+	if zh {
+		format, verb = "导入：新增 %d 条，更新 %d 条，未变 %d 条，拒绝 %d 条：%s\n", verbZH
+	}
+	fmt.Fprintf(env.stdout, format, run.Inserted, run.Updated, run.Unchanged, len(batch.Rejects), verb)
 	if len(batch.Rejects) > 0 {
-		return errRejected(len(batch.Rejects))
+		return rejectedError(env, len(batch.Rejects))
 	}
 	return nil
-}
-
-// formatReject writes a reject as file:line: reason, the way compilers do.
-func formatReject(r bizenv.Reject) string {
-	if r.Line > 0 {
-		return fmt.Sprintf("%s:%d: %s", r.File, r.Line, r.Reason)
-	}
-	return fmt.Sprintf("%s: %s", r.File, r.Reason)
 }
 
 // osUser names who runs the program, for the audit trail: $USER, else the

@@ -22,7 +22,7 @@ func runReport(ctx context.Context, env *environment, args []string) error {
 	fs := newFlagSet("report", env)
 	c.register(fs)
 	period := fs.String("period", "", "the month to report on: YYYY-MM, YYYY/M, YYYY年M月 or YYYYMM (required)")
-	entity := fs.String("entity", "", "entity code (default wuhan-edz, or the first district)")
+	entity := fs.String("entity", "", "entity code, name_zh or alias (default wuhan-edz, or the first district)")
 	format := fs.String("format", "json", "json, html or csv")
 	out := fs.String("o", "", "write to this file instead of standard output")
 	if err := parseFlags(env, fs, args); err != nil {
@@ -47,8 +47,12 @@ func runReport(ctx context.Context, env *environment, args []string) error {
 	defer db.Close()
 	r, err := report.Render(ctx, db, report.Request{Period: p, Entity: *entity, Format: *format})
 	if err != nil {
+		if ee := (report.EntityError{}); errors.As(err, &ee) {
+			// A code, name_zh or alias: --entity 经开区.
+			return &exitError{code: exitUsage, err: fmt.Errorf("--entity: %w", localized(env, ee.Err))}
+		}
 		if nd := (report.NoDataError{}); errors.As(err, &nd) {
-			return &exitError{code: exitRejected, err: err}
+			return &exitError{code: exitRejected, err: localized(env, err)}
 		}
 		if bizenv.ErrorCode(err) != bizenv.EINTERNAL {
 			return &exitError{code: exitUsage, err: fmt.Errorf("report: %w", err)}

@@ -134,7 +134,7 @@ func TestReportLabelsAndSigns(t *testing.T) {
 		}
 		got := map[string]string{}
 		for _, r := range rows[1:] {
-			got[r[0]+" "+r[3]] = strings.Join(r[6:], ",")
+			got[r[0]+" "+r[3]] = strings.Join(r[6:11], ",") // value to shown
 		}
 		for key, want := range map[string]string{
 			"rank city_assessment_rank":                "15,14,-1,places,15",

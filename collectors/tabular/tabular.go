@@ -91,8 +91,8 @@ type file struct {
 }
 
 // Fetch reads the files that are new since the last successful run and
-// checks their records with v, mapping entity names with the catalog's
-// Chinese names where the configured map has none. A file that cannot be
+// checks their records with v, mapping entity names with the configured
+// map; v takes any other entity or indicator by code, name_zh or alias. A file that cannot be
 // used is rejected as a whole, and the others are still read. Only the
 // content of files that were read as tables is kept: a file that the
 // configuration does not fit (no header row with the configured names, no
@@ -101,10 +101,6 @@ type file struct {
 // regular file in the folder) is rejected on every run until it is
 // removed, without its content ever being stored.
 func (s *Source) Fetch(ctx context.Context, cat bizenv.Catalog, v *ingest.Validator, stored Stored) (bizenv.Batch, error) {
-	names := map[string]string{}
-	for _, e := range cat.Entities {
-		names[e.NameZH] = e.Code
-	}
 	var b bizenv.Batch
 	seen := map[string]bool{}
 	// skip says whether a file with content sum need not be read.
@@ -123,7 +119,7 @@ func (s *Source) Fetch(ctx context.Context, cat bizenv.Catalog, v *ingest.Valida
 	// use parses a file read in full, and says why no configuration can
 	// read it, if that is why it failed.
 	use := func(f file) error {
-		obs, rejects, err := s.parse(f, names, v)
+		obs, rejects, err := s.parse(f, v)
 		if err != nil {
 			b.Rejects = append(b.Rejects, bizenv.Reject{File: f.name, Reason: bizenv.ErrorMessage(err)})
 			var unreadable *unreadableError
@@ -344,7 +340,7 @@ func newFile(name, base string, content []byte) file {
 }
 
 // parse reads one file in the configured layout.
-func (s *Source) parse(f file, names map[string]string, v *ingest.Validator) ([]bizenv.Observation, []bizenv.Reject, error) {
+func (s *Source) parse(f file, v *ingest.Validator) ([]bizenv.Observation, []bizenv.Reject, error) {
 	// The name carries the extension ReadTable tells CSV from XLSX by.
 	t, err := ingest.ReadTable(f.base, bytes.NewReader(f.content), ingest.ReadOptions{Sheet: s.cfg.Sheet, MaxRows: MaxRows})
 	if err != nil {
@@ -357,10 +353,8 @@ func (s *Source) parse(f file, names map[string]string, v *ingest.Validator) ([]
 		name = strings.TrimSpace(name)
 		if code, ok := s.cfg.Entity.Map[name]; ok {
 			return code
-		} else if code, ok := names[name]; ok {
-			return code
 		}
-		return name
+		return name // a code, name_zh or alias, which v resolves
 	}
 	var (
 		observations []bizenv.Observation
@@ -379,11 +373,10 @@ func (s *Source) parse(f file, names map[string]string, v *ingest.Validator) ([]
 	}
 
 	if s.cfg.Layout == "long" {
-		head, cols, err := ingest.FindHeader(t, []string{"period", "entity", "indicator", "value"})
+		head, cols, err := ingest.FindLongHeader(t)
 		if err != nil {
 			return nil, nil, err
 		}
-		extra := optionalColumns(t.Rows[head], "source", "note")
 		for _, r := range t.Rows[head+1:] {
 			if r.Blank() {
 				continue
@@ -392,7 +385,7 @@ func (s *Source) parse(f file, names map[string]string, v *ingest.Validator) ([]
 				Line: r.Line, Raw: r.Raw,
 				Period: r.Cell(cols["period"]), Entity: entity(r.Cell(cols["entity"])),
 				Indicator: r.Cell(cols["indicator"]), Value: r.Cell(cols["value"]),
-				Source: r.Cell(extra["source"]), Note: r.Cell(extra["note"]),
+				Source: r.Cell(cols["source"]), Note: r.Cell(cols["note"]),
 			})
 		}
 		return observations, rejects, nil
@@ -466,21 +459,6 @@ func periodFromName(re *regexp.Regexp, name string) (bizenv.Period, error) {
 		return bizenv.Period{}, bizenv.Errorf(bizenv.EINVALID, "file name %s: %s", name, bizenv.ErrorMessage(err))
 	}
 	return p, nil
-}
-
-// optionalColumns finds the columns of names in the header row, if any.
-func optionalColumns(r ingest.Row, names ...string) map[string]int {
-	cols := map[string]int{}
-	for _, n := range names {
-		cols[n] = -1
-		for i := range r.Cells {
-			if strings.EqualFold(r.Cell(i), n) {
-				cols[n] = i
-				break
-			}
-		}
-	}
-	return cols
 }
 
 // unreadableError is a file that no configuration can read.

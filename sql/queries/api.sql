@@ -2,7 +2,7 @@
 
 -- name: Series
 -- One indicator for one entity, oldest period first, between two periods.
-SELECT period, value
+SELECT period, value, source, note
 FROM observations
 WHERE indicator = $1 AND entity = $2 AND period BETWEEN $3 AND $4
 ORDER BY period
@@ -25,7 +25,7 @@ LIMIT $2
 -- name: Rejects
 -- Rejected records, newest first, of one run ($1, 0 for any) and one file
 -- ($2, '' for any); $3 limits how many.
-SELECT id, run_id, file, line, record, reason, created_at
+SELECT id, run_id, file, line, record, reason, code, reason_zh, created_at
 FROM rejects
 WHERE ($1::bigint = 0 OR run_id = $1::bigint) AND ($2::text = '' OR file = $2::text)
 ORDER BY id DESC

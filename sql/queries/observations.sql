@@ -92,4 +92,4 @@ ANALYZE staging
 COPY staging (indicator, entity, period, value, source, note) FROM STDIN
 
 -- name: CopyRejects
-COPY rejects (run_id, file, line, record, reason) FROM STDIN
+COPY rejects (run_id, file, line, record, reason, code, reason_zh) FROM STDIN

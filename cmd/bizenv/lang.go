@@ -1,0 +1,58 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/bizenv/bizenv"
+)
+
+// chinese reports whether messages are to be printed in Chinese: the
+// locale, as LC_ALL, else LC_MESSAGES, else LANG gives it, starts with zh
+// (zh_CN.UTF-8). Usage texts stay English, as the flags are.
+func chinese(env *environment) bool {
+	for _, k := range []string{"LC_ALL", "LC_MESSAGES", "LANG"} {
+		if v := env.getenv(k); v != "" {
+			return strings.HasPrefix(v, "zh")
+		}
+	}
+	return false
+}
+
+// formatReject writes a reject as file:line: reason, the way compilers do,
+// the reason in Chinese when zh is set, with its code to search for.
+func formatReject(r bizenv.Reject, zh bool) string {
+	reason := r.Message(zh)
+	if zh && r.Code != "" {
+		reason += "（" + r.Code + "）"
+	}
+	if r.Line > 0 {
+		return fmt.Sprintf("%s:%d: %s", r.File, r.Line, reason)
+	}
+	return fmt.Sprintf("%s: %s", r.File, reason)
+}
+
+// localized returns err with its Chinese message when messages are to be
+// Chinese and err carries one (a bizenv.Error with MessageZH).
+func localized(env *environment, err error) error {
+	var e *bizenv.Error
+	if !chinese(env) || !errors.As(err, &e) || e.MessageZH == "" {
+		return err
+	}
+	return &zhError{err}
+}
+
+// zhError prints as the Chinese message of the error it wraps.
+type zhError struct{ err error }
+
+func (e *zhError) Error() string { return bizenv.ErrorMessageZH(e.err) }
+func (e *zhError) Unwrap() error { return e.err }
+
+// rejectedError is errRejected, in Chinese when messages are.
+func rejectedError(env *environment, n int) error {
+	if chinese(env) {
+		return &exitError{code: exitRejected, err: fmt.Errorf("%d 条记录被拒绝", n)}
+	}
+	return errRejected(n)
+}

@@ -1,0 +1,222 @@
+package bizenv
+
+import (
+	"fmt"
+	"strings"
+	"unicode"
+)
+
+// NameKey is how a name is compared when it is looked up: trimmed, with
+// full-width ASCII forms (（）, ０-９, Ａ-Ｚ...) read as ASCII, so that
+// 武汉经开区(汉南区) finds 武汉经开区（汉南区）. Case matters, as in codes.
+func NameKey(s string) string {
+	s = strings.TrimFunc(s, func(r rune) bool {
+		return unicode.IsSpace(r) || r == '\ufeff' || r == '\u200b'
+	})
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r >= '\uff01' && r <= '\uff5e':
+			r -= 0xfee0
+		case r == '\u3000':
+			r = ' '
+		}
+		return r
+	}, s)
+}
+
+// Names finds indicators and entities by code, name_zh or alias. Build it
+// once with Catalog.Names and use it for many look-ups.
+type Names struct {
+	indicators map[string][]string // NameKey -> the codes it names
+	entities   map[string][]string
+}
+
+// Names returns the index of c's codes, Chinese names and aliases. A name
+// that two records share (two entities with one name_zh, say) names neither:
+// the look-up reports both.
+func (c Catalog) Names() *Names {
+	n := &Names{indicators: map[string][]string{}, entities: map[string][]string{}}
+	add := func(m map[string][]string, name, code string) {
+		k := NameKey(name)
+		if k == "" {
+			return
+		}
+		for _, c := range m[k] {
+			if c == code {
+				return
+			}
+		}
+		m[k] = append(m[k], code)
+	}
+	// Codes first: a code always names its own record, even where it is
+	// someone else's alias too (Validate refuses that, but the stored
+	// catalog is not re-validated on every read).
+	for _, i := range c.Indicators {
+		add(n.indicators, i.Code, i.Code)
+	}
+	for _, e := range c.Entities {
+		add(n.entities, e.Code, e.Code)
+	}
+	for _, i := range c.Indicators {
+		add(n.indicators, i.NameZH, i.Code)
+		for _, a := range i.Aliases {
+			add(n.indicators, a, i.Code)
+		}
+	}
+	for _, e := range c.Entities {
+		add(n.entities, e.NameZH, e.Code)
+		for _, a := range e.Aliases {
+			add(n.entities, a, e.Code)
+		}
+	}
+	return n
+}
+
+// Indicator returns the code of the indicator name names: its code, its
+// name_zh or one of its aliases. codes lists every indicator the name
+// could mean when it is ambiguous (len > 1); both are empty when no
+// indicator goes by it.
+func (n *Names) Indicator(name string) (code string, codes []string) {
+	return lookup(n.indicators, name)
+}
+
+// Entity is Indicator for entities.
+func (n *Names) Entity(name string) (code string, codes []string) {
+	return lookup(n.entities, name)
+}
+
+func lookup(m map[string][]string, name string) (string, []string) {
+	cs, ok := m[name] // codes are their own keys: no key to build
+	if !ok {
+		name = NameKey(name)
+		cs = m[name]
+	}
+	for _, c := range cs {
+		if c == name { // a code names its own record, whoever else it names
+			return c, []string{c}
+		}
+	}
+	if len(cs) == 1 {
+		return cs[0], cs
+	}
+	return "", cs
+}
+
+// checkNames refuses a name that would mean two records: an alias that two
+// indicators (or two entities) share, or that is another one's code or
+// name_zh. The error names both holders.
+func (c Catalog) checkNames() error {
+	type holder struct{ code, as string }
+	check := func(kind string, records []namedRecord) error {
+		owner := map[string]holder{}
+		for _, r := range records {
+			owner[NameKey(r.code)] = holder{r.code, "code"}
+		}
+		for _, r := range records {
+			k := NameKey(r.nameZH)
+			if h, ok := owner[k]; ok && h.code != r.code && h.as == "code" {
+				return fmt.Errorf("%s %s: name_zh %q is the code of %s %s", kind, r.code, r.nameZH, kind, h.code)
+			}
+			if _, ok := owner[k]; !ok && k != "" {
+				owner[k] = holder{r.code, "name_zh"}
+			}
+		}
+		for _, r := range records {
+			for _, a := range r.aliases {
+				k := NameKey(a)
+				if k == "" {
+					return fmt.Errorf("%s %s: empty alias", kind, r.code)
+				}
+				h, ok := owner[k]
+				switch {
+				case !ok:
+					owner[k] = holder{r.code, "alias"}
+				case h.code == r.code:
+					// its own name twice: harmless
+				default:
+					return fmt.Errorf("%s alias %q is ambiguous: it is an alias of %s %s and the %s of %s %s",
+						kind, a, kind, r.code, h.as, kind, h.code)
+				}
+			}
+		}
+		return nil
+	}
+	var inds, ents []namedRecord
+	for _, i := range c.Indicators {
+		inds = append(inds, namedRecord{i.Code, i.NameZH, i.Aliases})
+	}
+	for _, e := range c.Entities {
+		ents = append(ents, namedRecord{e.Code, e.NameZH, e.Aliases})
+	}
+	if err := check("indicator", inds); err != nil {
+		return err
+	}
+	return check("entity", ents)
+}
+
+type namedRecord struct {
+	code, nameZH string
+	aliases      []string
+}
+
+// CheckNames is Validate's check of names, for a catalog merged from a
+// stored one and a file being applied: an alias in the file may clash with
+// a record only the stored catalog has.
+func (c Catalog) CheckNames() error { return c.checkNames() }
+
+// Merge returns c with o's records added, and o's version of the records
+// both have.
+func (c Catalog) Merge(o Catalog) Catalog {
+	var m Catalog
+	seen := map[string]int{}
+	for _, i := range append(append([]Indicator(nil), c.Indicators...), o.Indicators...) {
+		if n, ok := seen[i.Code]; ok {
+			m.Indicators[n] = i
+			continue
+		}
+		seen[i.Code] = len(m.Indicators)
+		m.Indicators = append(m.Indicators, i)
+	}
+	seen = map[string]int{}
+	for _, e := range append(append([]Entity(nil), c.Entities...), o.Entities...) {
+		if n, ok := seen[e.Code]; ok {
+			m.Entities[n] = e
+			continue
+		}
+		seen[e.Code] = len(m.Entities)
+		m.Entities = append(m.Entities, e)
+	}
+	return m
+}
+
+// FindIndicator returns the indicator name names (its code, name_zh or an
+// alias). Errors: ENOTFOUND when none does, EINVALID when the name is
+// ambiguous; both with a Chinese message too.
+func (c Catalog) FindIndicator(name string) (Indicator, error) {
+	code, codes := c.Names().Indicator(name)
+	if len(codes) > 1 {
+		return Indicator{}, &Error{Code: EINVALID,
+			Message:   fmt.Sprintf("indicator %q is ambiguous: it may be %s", name, strings.Join(codes, " or ")),
+			MessageZH: fmt.Sprintf("指标“%s”有歧义：可能是 %s", name, strings.Join(codes, " 或 "))}
+	}
+	if i, ok := c.Indicator(code); ok {
+		return i, nil
+	}
+	return Indicator{}, &Error{Code: ENOTFOUND, Message: fmt.Sprintf("unknown indicator %q", name),
+		MessageZH: fmt.Sprintf("未知指标“%s”", name)}
+}
+
+// FindEntity is FindIndicator for entities.
+func (c Catalog) FindEntity(name string) (Entity, error) {
+	code, codes := c.Names().Entity(name)
+	if len(codes) > 1 {
+		return Entity{}, &Error{Code: EINVALID,
+			Message:   fmt.Sprintf("entity %q is ambiguous: it may be %s", name, strings.Join(codes, " or ")),
+			MessageZH: fmt.Sprintf("单位“%s”有歧义：可能是 %s", name, strings.Join(codes, " 或 "))}
+	}
+	if e, ok := c.Entity(code); ok {
+		return e, nil
+	}
+	return Entity{}, &Error{Code: ENOTFOUND, Message: fmt.Sprintf("unknown entity %q", name),
+		MessageZH: fmt.Sprintf("未知单位“%s”", name)}
+}

@@ -1,0 +1,106 @@
+package bizenv_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/bizenv/bizenv"
+)
+
+// The default catalog carries the names the seed and the city's notices
+// use, and each names one record only.
+func TestDefaultCatalogNames(t *testing.T) {
+	names := bizenv.DefaultCatalog().Names()
+	for _, tc := range []struct{ name, entity string }{
+		{"经开区", "wuhan-edz"},
+		{"汉南区", "wuhan-edz"},
+		{"武汉经开区", "wuhan-edz"},
+		{"车谷", "wuhan-edz"},
+		{"武汉经开区（汉南区）", "wuhan-edz"},
+		{"武汉经开区(汉南区)", "wuhan-edz"}, // ASCII brackets for full-width ones
+		{" 江岸区\u3000", "wuhan-jiangan"},
+		{"wuhan-edz", "wuhan-edz"},
+		{"WUHAN-EDZ", ""}, // case matters, as in codes
+		{"ｗｕｈａｎ-ｅｄｚ", "wuhan-edz"},
+		{"全市平均", "wuhan-avg"},
+		{"江岸", ""},
+	} {
+		if got, _ := names.Entity(tc.name); got != tc.entity {
+			t.Errorf("entity %q: got %q, want %q", tc.name, got, tc.entity)
+		}
+	}
+	for _, tc := range []struct{ name, indicator string }{
+		{"排名", "city_assessment_rank"},
+		{"考核排名", "city_assessment_rank"},
+		{"全市营商环境考核排名", "city_assessment_rank"},
+		{"全市优化营商环境考核排名", "city_assessment_rank"},
+		{"办件量", "ywtb_case_volume"},
+		{"一网通办办件量成效", "ywtb_case_volume"},
+		{"一窗通办推进", "ywtb_one_window"},
+		{"city_assessment_rank", "city_assessment_rank"},
+		{"得分排名", ""},
+	} {
+		if got, _ := names.Indicator(tc.name); got != tc.indicator {
+			t.Errorf("indicator %q: got %q, want %q", tc.name, got, tc.indicator)
+		}
+	}
+}
+
+// Two entities of one name_zh are not an error in a catalog (towns in two
+// counties share names), but the name finds neither and says which two.
+func TestNamesAmbiguousNameZH(t *testing.T) {
+	c := bizenv.Catalog{Entities: []bizenv.Entity{
+		{Code: "a-xinhua", NameZH: "新华街道", NameEN: "Xinhua", Kind: "street"},
+		{Code: "b-xinhua", NameZH: "新华街道", NameEN: "Xinhua", Kind: "street"},
+	}}
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	code, codes := c.Names().Entity("新华街道")
+	if code != "" || strings.Join(codes, ",") != "a-xinhua,b-xinhua" {
+		t.Errorf("got %q %v, want no code and both", code, codes)
+	}
+}
+
+// An alias that would name two records is refused, naming both holders.
+func TestParseCatalogAmbiguousAlias(t *testing.T) {
+	const inds = "indicators:\n" +
+		"  - {code: a_rank, name_zh: 甲排名, name_en: A, unit: rank, direction: lower_better, category: c, aliases: [排名]}\n"
+	const ents = "entities:\n" +
+		"  - {code: edz, name_zh: 经开区, name_en: EDZ, kind: district, aliases: [车谷, 汉南区]}\n"
+	for _, tc := range []struct{ name, yaml, want string }{
+		{"two holders", inds +
+			"  - {code: b_rank, name_zh: 乙排名, name_en: B, unit: rank, direction: lower_better, category: c, aliases: [名次, 排名]}\n",
+			`catalog f.yaml: indicator alias "排名" is ambiguous: it is an alias of indicator b_rank and the alias of indicator a_rank`},
+		{"alias is another's name", inds +
+			"  - {code: b_rank, name_zh: 乙排名, name_en: B, unit: rank, direction: lower_better, category: c, aliases: [甲排名]}\n",
+			`catalog f.yaml: indicator alias "甲排名" is ambiguous: it is an alias of indicator b_rank and the name_zh of indicator a_rank`},
+		{"alias is another's code", inds +
+			"  - {code: b_rank, name_zh: 乙排名, name_en: B, unit: rank, direction: lower_better, category: c, aliases: [ａ_rank]}\n",
+			`catalog f.yaml: indicator alias "ａ_rank" is ambiguous: it is an alias of indicator b_rank and the code of indicator a_rank`},
+		{"entity alias", ents +
+			"  - {code: hn, name_zh: 汉南, name_en: Hannan, kind: district, aliases: [汉南区]}\n",
+			`catalog f.yaml: entity alias "汉南区" is ambiguous: it is an alias of entity hn and the alias of entity edz`},
+		{"full-width form of another's alias", ents +
+			"  - {code: cg, name_zh: 车谷（新）, name_en: CG, kind: park, aliases: [\" 车谷\"]}\n",
+			`catalog f.yaml: entity alias " 车谷" is ambiguous: it is an alias of entity cg and the alias of entity edz`},
+		{"name_zh is another's code", ents +
+			"  - {code: hn, name_zh: edz, name_en: Hannan, kind: district}\n",
+			`catalog f.yaml: entity hn: name_zh "edz" is the code of entity edz`},
+		{"empty alias", ents +
+			"  - {code: hn, name_zh: 汉南, name_en: Hannan, kind: district, aliases: [\"\"]}\n",
+			`catalog f.yaml: entity hn: empty alias`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := bizenv.ParseCatalog("f.yaml", strings.NewReader(tc.yaml))
+			if err == nil || err.Error() != tc.want {
+				t.Errorf("got  %v\nwant %s", err, tc.want)
+			}
+		})
+	}
+	// The same names on one record are no clash.
+	own := ents + "  - {code: hn, name_zh: 汉南, name_en: Hannan, kind: district, aliases: [汉南, 老汉南, 老汉南]}\n"
+	if _, err := bizenv.ParseCatalog("f.yaml", strings.NewReader(own)); err != nil {
+		t.Errorf("own names: %v", err)
+	}
+}

@@ -1,0 +1,96 @@
+package report_test
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/bizenv/bizenv/postgres/pgtest"
+	"github.com/bizenv/bizenv/report"
+)
+
+// TestProvenance stores figures from a notice and synthetic ones: the
+// report carries each figure's source and note, marks the synthetic ones
+// in the page, and puts a footnote under each table naming the sources.
+func TestProvenance(t *testing.T) {
+	db := pgtest.New(t)
+	path := filepath.Join(t.TempDir(), "mixed.csv")
+	err := os.WriteFile(path, []byte(`period,entity,indicator,value,source,note
+2020-09,wuhan-edz,city_assessment_rank,8,市通报,
+2020-10,wuhan-edz,city_assessment_rank,9,市通报,第9位
+2020-10,wuhan-jiangan,city_assessment_rank,1,市通报,
+2020-09,wuhan-edz,ywtb_case_volume,70%,区行政审批局,
+2020-10,wuhan-edz,ywtb_case_volume,66.67%,区行政审批局,seed 报告原文
+2020-10,wuhan-avg,ywtb_case_volume,88.33%,区行政审批局,
+2020-09,wuhan-edz,item_claim_rate,92%,synthetic-demo,合成演示数据
+2020-10,wuhan-edz,item_claim_rate,91.08%,synthetic-demo,合成演示数据
+2020-10,wuhan-avg,item_claim_rate,93%,synthetic-demo,合成演示数据
+`), 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	load(t, db, path)
+	r := build(t, db, "2020-10", "wuhan-edz")
+
+	if p := r.Rank.Provenance; p.Source != "市通报" || p.Note != "第9位" || p.Synthetic {
+		t.Errorf("rank: %+v", p)
+	}
+	byCode := map[string]report.Provenance{}
+	for _, c := range r.Declined {
+		byCode[c.Indicator] = c.Provenance
+	}
+	if p := byCode["ywtb_case_volume"]; p.Source != "区行政审批局" || p.Note != "seed 报告原文" || p.Synthetic {
+		t.Errorf("ywtb_case_volume: %+v", p)
+	}
+	if p := byCode["item_claim_rate"]; p.Source != "synthetic-demo" || !p.Synthetic {
+		t.Errorf("item_claim_rate: %+v", p)
+	}
+	if len(r.TargetsMissed) != 1 || !r.TargetsMissed[0].Synthetic {
+		t.Errorf("targets missed: %+v", r.TargetsMissed)
+	}
+
+	var b bytes.Buffer
+	if err := report.WriteHTML(&b, r); err != nil {
+		t.Fatal(err)
+	}
+	page := b.String()
+	const mark = `<sup class="syn" title="合成数据，非真实通报">※</sup>`
+	for _, want := range []string{
+		`本报告含合成（演示）数据：标 ※ 的数字并非真实通报`,
+		// The headline's footnote.
+		`<p class="src">来源：市通报，备注“第9位”（全市营商环境考核排名）。</p>`,
+		// The declined table: both sources, the synthetic one marked.
+		`<p class="src">来源：区行政审批局，备注“seed 报告原文”（一网通办办件量成效）；synthetic-demo` + mark + `，备注“合成演示数据”（事项认领率）。</p>`,
+		// The synthetic figure is marked where it is shown, the others not.
+		`<td>事项认领率</td><td>91.08%` + mark + `</td>`,
+		`<td>一网通办办件量成效</td><td>66.67%</td>`,
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the page lacks %s", want)
+		}
+	}
+	// A footnote under every table: declined, below benchmark, targets
+	// missed (improved has none here).
+	if got := len(regexp.MustCompile(`</table><p class="src">`).FindAllString(page, -1)); got != 3 {
+		t.Errorf("tables with a footnote: got %d, want 3", got)
+	}
+
+	// The CSV form: source, note and synthetic at the end of each row.
+	b.Reset()
+	if err := report.WriteCSV(&b, r); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"\ufeffsection,period,entity,indicator,name_zh,unit,value,compared_to,change,change_unit,shown,source,note,synthetic\n",
+		"\ndeclined,2020-10,wuhan-edz,item_claim_rate,事项认领率,ratio,0.9108,0.92,-0.92,percentage_points,91.08%,synthetic-demo,合成演示数据,true\n",
+		"\ndeclined,2020-10,wuhan-edz,ywtb_case_volume,一网通办办件量成效,ratio,0.6667,0.7,-3.33,percentage_points,66.67%,区行政审批局,seed 报告原文,\n",
+		"\nrank,2020-10,wuhan-edz,city_assessment_rank,全市营商环境考核排名,rank,9,8,-1,places,9,市通报,第9位,\n",
+	} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("the CSV lacks %q:\n%s", want, b.String())
+		}
+	}
+}
