@@ -46,6 +46,18 @@ func TestRender(t *testing.T) {
 			}
 		})
 	}
+	t.Run("entity by alias", func(t *testing.T) {
+		got, err := report.Render(ctx, db, report.Request{Period: period(t, "2020-11"), Entity: "经开区"})
+		if err != nil || got.Report.Entity != "wuhan-edz" {
+			t.Errorf("got %v; want the report of wuhan-edz", err)
+		}
+	})
+	t.Run("unknown entity is an EntityError", func(t *testing.T) {
+		_, err := report.Render(ctx, db, report.Request{Period: period(t, "2020-11"), Entity: "nowhere"})
+		if ee := (report.EntityError{}); !errors.As(err, &ee) {
+			t.Errorf("got %v, want an EntityError", err)
+		}
+	})
 	for _, tc := range []struct {
 		name     string
 		req      report.Request
