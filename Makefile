@@ -5,7 +5,7 @@ BIN := bin/bizenv
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 REVISION ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 LDFLAGS := -X main.version=$(VERSION) -X main.revision=$(REVISION)
-DEMO := deploy/demo/seed-report.csv deploy/demo/synthetic.csv deploy/demo/units.csv
+DEMO := deploy/demo/seed-report.csv deploy/demo/synthetic.csv deploy/demo/units.csv deploy/demo/items.csv
 # A count, not a duration: a duration's deadline can end a slow input
 # mid-run, which go test then reports as a failure.
 FUZZTIME ?= 10000x
@@ -30,6 +30,7 @@ URL = http://$(if $(filter :%,$(ADDR)),localhost$(ADDR),$(ADDR))
 run: build
 	@echo "bizenv: private PostgreSQL in $(DATA_DIR)"
 	$(BIN) migrate --database.dir $(DATA_DIR) --catalog.file deploy/demo/units.yaml
+	$(BIN) catalog apply --database.dir $(DATA_DIR) deploy/demo/catalog.yaml
 	$(BIN) import --database.dir $(DATA_DIR) $(DEMO)
 	$(BIN) actions import --database.dir $(DATA_DIR) deploy/demo/actions.csv
 	@$(MAKE) -s run-hint
@@ -71,6 +72,8 @@ promtool:
 	$(AMTOOL) check-config deploy/alertmanager/alertmanager.yml
 	$(AMTOOL) config routes test --config.file deploy/alertmanager/alertmanager.yml --verify.receivers=unit-edz-admin-approval,units alertname=BizEnvActionOverdue owner=edz-admin-approval severity=warning
 	$(AMTOOL) config routes test --config.file deploy/alertmanager/alertmanager.yml --verify.receivers=units alertname=BizEnvLastAmongPeers owner=demo-dept-18 entity=demo-dept-18 severity=warning
+	$(AMTOOL) config routes test --config.file deploy/alertmanager/alertmanager.yml --verify.receivers=wecom alertname=BizEnvLastAmongPeers entity=wuhan-edz indicator=city_assessment_rank severity=warning
+	$(AMTOOL) config routes test --config.file deploy/alertmanager/alertmanager.yml --verify.receivers=blackhole alertname=BizEnvLastAmongPeers entity=wuhan-xinzhou indicator=city_assessment_rank severity=warning
 
 # Each fuzz target runs briefly on top of its committed corpus.
 fuzz:

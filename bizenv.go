@@ -86,6 +86,15 @@ type Indicator struct {
 	Description string    `yaml:"description,omitempty" json:"description,omitempty" db:"description"`
 	Owner       string    `yaml:"owner,omitempty" json:"owner,omitempty" db:"owner"`
 	Frequency   Frequency `yaml:"frequency,omitempty" json:"frequency" db:"frequency"`
+	// Compare is the period the latest value is judged against (SPEC
+	// section 2); see CompareStep.
+	Compare Compare `yaml:"compare,omitempty" json:"compare" db:"compare"`
+	// PartOf names the composite score this indicator is a scored item of,
+	// worth at most MaxPoints; both are empty for other indicators.
+	PartOf    string   `yaml:"part_of,omitempty" json:"part_of,omitempty" db:"part_of"`
+	MaxPoints *float64 `yaml:"max_points,omitempty" json:"max_points,omitempty" db:"max_points"`
+	// AlertMinChange is the smallest decline that alerts (0: every one).
+	AlertMinChange float64 `yaml:"alert_min_change,omitempty" json:"alert_min_change,omitempty" db:"alert_min_change"`
 }
 
 // MeetsTarget reports whether v meets the indicator's target; false when it

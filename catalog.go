@@ -44,6 +44,9 @@ func ParseCatalog(name string, r io.Reader) (Catalog, error) {
 		if c.Indicators[i].Frequency == "" {
 			c.Indicators[i].Frequency = Monthly
 		}
+		if c.Indicators[i].Compare == "" {
+			c.Indicators[i].Compare = ComparePrevious
+		}
 	}
 	if err := c.Validate(); err != nil {
 		return Catalog{}, Errorf(EINVALID, "catalog %s: %v", name, err)
@@ -83,6 +86,9 @@ func (c Catalog) Validate() error {
 		case i.Category == "":
 			return fmt.Errorf("indicator %s: category is required", i.Code)
 		}
+		if err := validateItem(i, c.composite); err != nil {
+			return err
+		}
 		seen[i.Code] = true
 	}
 	codes := map[string]bool{}
@@ -102,6 +108,16 @@ func (c Catalog) Validate() error {
 		codes[e.Code] = true
 	}
 	return c.checkNames()
+}
+
+// composite finds the composite a part_of names in c. One that is not in c
+// may be in the stored catalog c is applied to: it passes here and
+// ValidateItems checks it then.
+func (c Catalog) composite(code string) (Indicator, bool) {
+	if i, ok := c.Indicator(code); ok {
+		return i, true
+	}
+	return Indicator{Code: code, Unit: UnitScore}, true
 }
 
 // Indicator returns the indicator with the given code.

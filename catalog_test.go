@@ -10,7 +10,7 @@ import (
 // The default catalog is the one of the product contract (SPEC section 2).
 func TestDefaultCatalog(t *testing.T) {
 	c := bizenv.DefaultCatalog()
-	if got, want := len(c.Indicators), 35; got != want {
+	if got, want := len(c.Indicators), 42; got != want {
 		t.Errorf("indicators: got %d, want %d", got, want)
 	}
 	if got, want := len(c.Entities), 29; got != want {

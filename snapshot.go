@@ -40,6 +40,13 @@ type SeriesStatus struct {
 	// BenchmarkValue that entity's value in Period, nil when it has none.
 	Benchmark      string
 	BenchmarkValue *float64
+	// PeerCount is how many of the entity's peers (entities of its kind
+	// under its parent, itself included) have a value in Period; 0 when
+	// it has no peers or the indicator is neutral. PeerRank is its rank
+	// among them, best = 1, ties sharing a rank, and LastPlaceStreak the
+	// consecutive periods, ending at Period, in which it ranked last; both
+	// are meaningful only when PeerCount is 2 or more.
+	PeerCount, PeerRank, LastPlaceStreak int
 }
 
 // CollectorStatus is what the recorded runs of one collector say about it.

@@ -15,6 +15,7 @@ func (s *Server) routes() {
 	read("/api/v1/collectors/{name}/runs", s.handleCollectorRuns)
 	read("/api/v1/rejects", s.handleRejects)
 	read("/api/v1/reports/monthly", s.handleMonthlyReport)
+	read("/api/v1/breakdown", s.handleBreakdown)
 	read("/api/v1/actions", s.handleListActions)
 	read("/api/v1/actions/{id}", s.handleGetAction)
 

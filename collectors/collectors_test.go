@@ -264,7 +264,7 @@ func TestOneRunAcrossSchedulers(t *testing.T) {
 		logger, buf := newLogger()
 		logs[i] = buf
 		r := collectors.NewRunner(openDB(t, dsn), cfg, logger, collectors.Options{Now: func() time.Time { return now }})
-		s, err := collectors.NewScheduler(r, cfg, logger)
+		s, err := collectors.NewScheduler(context.Background(), r, cfg, logger)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -301,7 +301,7 @@ func TestSkipIfStillRunning(t *testing.T) {
 	defer srv.Close()
 	cfg := parse(t, platformConfig(srv.URL))
 	logger, logs := newLogger()
-	s, err := collectors.NewScheduler(collectors.NewRunner(db, cfg, logger, collectors.Options{Now: func() time.Time { return now }}), cfg, logger)
+	s, err := collectors.NewScheduler(context.Background(), collectors.NewRunner(db, cfg, logger, collectors.Options{Now: func() time.Time { return now }}), cfg, logger)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -339,7 +339,7 @@ func TestPanicRecoveredAndRunsAgain(t *testing.T) {
 	cfg := parse(t, fmt.Sprintf(noticeConfig, dropFolder(t)))
 	logger, logs := newLogger()
 	store := &panicky{DB: db}
-	s, err := collectors.NewScheduler(collectors.NewRunner(store, cfg, logger, collectors.Options{Now: func() time.Time { return now }}), cfg, logger)
+	s, err := collectors.NewScheduler(context.Background(), collectors.NewRunner(store, cfg, logger, collectors.Options{Now: func() time.Time { return now }}), cfg, logger)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -521,7 +521,7 @@ collectors:
     worldbank: {countries: {CHN: cn}, indicators: {IC.REG.DURS: wb_bizstart_days}}
 `)
 	logger, _ := newLogger()
-	s, err := collectors.NewScheduler(collectors.NewRunner(nil, cfg, logger, collectors.Options{}), cfg, logger)
+	s, err := collectors.NewScheduler(context.Background(), collectors.NewRunner(nil, cfg, logger, collectors.Options{}), cfg, logger)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -549,7 +549,7 @@ func TestStopWaitsForRunningCollectors(t *testing.T) {
 	defer srv.Close()
 	cfg := parse(t, platformConfig(srv.URL))
 	logger, _ := newLogger()
-	s, err := collectors.NewScheduler(collectors.NewRunner(db, cfg, logger, collectors.Options{Now: func() time.Time { return now }}), cfg, logger)
+	s, err := collectors.NewScheduler(context.Background(), collectors.NewRunner(db, cfg, logger, collectors.Options{Now: func() time.Time { return now }}), cfg, logger)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -580,7 +580,7 @@ func TestStopCancelsAfterGrace(t *testing.T) {
 	defer close(p.release)
 	cfg := parse(t, platformConfig(srv.URL))
 	logger, _ := newLogger()
-	s, err := collectors.NewScheduler(collectors.NewRunner(db, cfg, logger, collectors.Options{Now: func() time.Time { return now }}), cfg, logger)
+	s, err := collectors.NewScheduler(context.Background(), collectors.NewRunner(db, cfg, logger, collectors.Options{Now: func() time.Time { return now }}), cfg, logger)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -611,7 +611,7 @@ collectors:
     tabular: {path: %[1]s/*.csv, layout: long}
 `, t.TempDir()))
 	logger, _ := newLogger()
-	s, err := collectors.NewScheduler(collectors.NewRunner(db, cfg, logger, collectors.Options{}), cfg, logger)
+	s, err := collectors.NewScheduler(context.Background(), collectors.NewRunner(db, cfg, logger, collectors.Options{}), cfg, logger)
 	if err != nil {
 		t.Fatal(err)
 	}

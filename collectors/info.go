@@ -17,8 +17,8 @@ type Info struct {
 
 // NewInfo returns the info series of cfg's collectors.
 func NewInfo(cfg *config.Config) *Info {
-	titles := make(map[string]string, len(cfg.Collectors))
-	for _, c := range cfg.Collectors {
+	titles := make(map[string]string, len(cfg.Sources))
+	for _, c := range cfg.Sources {
 		titles[c.Name] = c.Title
 	}
 	return &Info{

@@ -1,7 +1,8 @@
 // Package collectors runs bizenv's collectors: a Runner that collects
 // from one configured source once and records the run, and a Scheduler
 // that calls it on each collector's cron schedule. The source kinds live in
-// the subpackages httpjson, tabular, sqlsource and worldbank.
+// the subpackages httpjson, tabular, sqlsource and worldbank, each
+// implementing kind.Source; the Runner finds them in its table of kinds.
 package collectors
 
 import (
@@ -15,6 +16,7 @@ import (
 
 	"github.com/bizenv/bizenv"
 	"github.com/bizenv/bizenv/collectors/httpjson"
+	"github.com/bizenv/bizenv/collectors/kind"
 	"github.com/bizenv/bizenv/collectors/sqlsource"
 	"github.com/bizenv/bizenv/collectors/tabular"
 	"github.com/bizenv/bizenv/collectors/worldbank"
@@ -48,6 +50,23 @@ type Options struct {
 	Now     func() time.Time // time.Now when nil
 }
 
+// kinds are the source kinds by the name the configuration gives them. A
+// new kind is a package implementing kind.Source and a line here.
+func kinds() map[string]kind.New {
+	return map[string]kind.New{
+		"tabular":   newKind(tabular.New),
+		"http_json": newKind(httpjson.New),
+		"sql":       newKind(sqlsource.New),
+		"worldbank": newKind(worldbank.New),
+	}
+}
+
+// newKind turns a kind's constructor, which returns its own type, into a
+// kind.New.
+func newKind[S kind.Source](newSource func(config.Source, kind.Deps) S) kind.New {
+	return func(c config.Source, d kind.Deps) kind.Source { return newSource(c, d) }
+}
+
 // Runner collects from one collector at a time and records each run.
 // It is safe for concurrent use; runs of one collector are serialised
 // across processes by the database's advisory lock.
@@ -56,39 +75,7 @@ type Runner struct {
 	loc        *time.Location
 	logger     *slog.Logger
 	now        func() time.Time
-	names      []string
-	collectors map[string]*collector
-}
-
-type collector struct {
-	cfg    config.Collector
-	source source
-}
-
-// source is one collector's source kind.
-type source interface {
-	// perPeriod is true for sources that are asked for one period at a
-	// time: each period of a backfill is a run of its own.
-	perPeriod() bool
-	// usesPeriods is true for sources that read the periods asked for;
-	// the others (files, queries) hold their periods in their data.
-	usesPeriods() bool
-	fetch(ctx context.Context, j job) (bizenv.Batch, error)
-	// secrets are scrubbed from every error that is recorded or logged.
-	secrets() []string
-}
-
-// job is one fetch: the periods asked for and what records are checked
-// against.
-type job struct {
-	name    string
-	periods []bizenv.Period
-	// scheduled is true when no period was asked for (a scheduled run, or
-	// collect without --period): periods holds the last closed month.
-	scheduled bool
-	catalog   bizenv.Catalog
-	validator *ingest.Validator
-	store     Store
+	collectors map[string]kind.Source
 }
 
 // NewRunner returns a Runner for the collectors of cfg, which config has
@@ -97,34 +84,17 @@ func NewRunner(store Store, cfg *config.Config, logger *slog.Logger, opts Option
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	loc := cfg.Location
-	if loc == nil {
-		loc = time.FixedZone("Asia/Shanghai", 8*60*60)
-	}
-	r := &Runner{store: store, loc: loc, logger: logger, now: opts.Now, collectors: map[string]*collector{}}
-	for _, c := range cfg.Collectors {
-		l := logger.With("collector", c.Name)
-		var src source
-		switch {
-		case c.Tabular != nil:
-			src = tabularSource{tabular.New(c.Name, *c.Tabular, tabular.Options{HTTP: opts.HTTP, Backoff: opts.Backoff, Logger: l})}
-		case c.HTTPJSON != nil:
-			src = httpJSONSource{httpjson.New(c.Name, *c.HTTPJSON, httpjson.Options{HTTP: opts.HTTP, Backoff: opts.Backoff, Logger: l})}
-		case c.SQL != nil:
-			src = sqlSource{sqlsource.New(c.Name, *c.SQL)}
-		case c.WorldBank != nil:
-			src = worldBankSource{worldbank.New(c.Name, *c.WorldBank, worldbank.Options{HTTP: opts.HTTP, Backoff: opts.Backoff, Logger: l})}
-		default:
-			continue // config refuses this
+	r := &Runner{store: store, loc: cfg.Location, logger: logger, now: opts.Now, collectors: map[string]kind.Source{}}
+	newSource := kinds()
+	for _, c := range cfg.Sources {
+		n, ok := newSource[c.Kind]
+		if !ok {
+			panic(fmt.Sprintf("collector %s: config knows source kind %q and collectors do not", c.Name, c.Kind))
 		}
-		r.names = append(r.names, c.Name)
-		r.collectors[c.Name] = &collector{cfg: c, source: src}
+		r.collectors[c.Name] = n(c, kind.Deps{HTTP: opts.HTTP, Backoff: opts.Backoff, Logger: logger.With("collector", c.Name)})
 	}
 	return r
 }
-
-// Names returns the configured collectors' names in configuration order.
-func (r *Runner) Names() []string { return append([]string(nil), r.names...) }
 
 // Request says which periods to collect. The zero Request asks for the
 // last closed month in the configured time zone.
@@ -139,19 +109,20 @@ type Request struct {
 // Result is one recorded run.
 type Result struct {
 	Run     bizenv.Run
-	Periods []bizenv.Period // the periods asked for; nil for sources whose data names its periods
+	Periods []bizenv.Period // the run's periods as its source planned them; nil for sources whose data names its periods
 	Rejects []bizenv.Reject
 	Err     error // why the run failed, secrets scrubbed; nil for success or partial
 }
 
-// Run collects from the named collector once, or once per period for a
-// period-aware source (http_json) given a range, holding the collector's
-// lock throughout. Each run is recorded: its counts, rejects and the raw
-// payloads on success; its error on failure, with nothing stored. The
-// error is ErrUnknown, ErrBusy (nothing was run), a database error, or
-// the failures of the runs, which are also in the results.
+// Run collects from the named collector in the runs its source plans for
+// the periods asked for (one per period for http_json, one for the
+// others), holding the collector's lock throughout. Each run is recorded:
+// its counts, rejects and the raw payloads on success; its error on
+// failure, with nothing stored. The error is ErrUnknown, ErrBusy (nothing
+// was run), a database error, or the failures of the runs, which are also
+// in the results.
 func (r *Runner) Run(ctx context.Context, name string, req Request) ([]Result, error) {
-	c, ok := r.collectors[name]
+	src, ok := r.collectors[name]
 	if !ok {
 		return nil, fmt.Errorf("collector %s: %w", name, ErrUnknown)
 	}
@@ -167,20 +138,12 @@ func (r *Runner) Run(ctx context.Context, name string, req Request) ([]Result, e
 	}
 	defer unlock()
 
-	periods := r.periods(req)
-	batches := [][]bizenv.Period{periods}
-	if c.source.perPeriod() {
-		batches = batches[:0]
-		for _, p := range periods {
-			batches = append(batches, []bizenv.Period{p})
-		}
-	}
 	var (
 		results []Result
 		errs    []error
 	)
-	for _, ps := range batches {
-		res, err := r.runOnce(ctx, c, ps, req.Actor, req.From.IsZero(), logger)
+	for _, ps := range src.Plan(r.periods(req)) {
+		res, err := r.runOnce(ctx, name, src, ps, req.Actor, req.From.IsZero(), logger)
 		if err != nil {
 			logger.Error("collector run not recorded", "err", err)
 			return results, err
@@ -194,11 +157,8 @@ func (r *Runner) Run(ctx context.Context, name string, req Request) ([]Result, e
 }
 
 // runOnce is one recorded run. Its error is for the run's record itself.
-func (r *Runner) runOnce(ctx context.Context, c *collector, periods []bizenv.Period, actor string, scheduled bool, logger *slog.Logger) (res Result, err error) {
-	name := c.cfg.Name
-	if c.source.usesPeriods() {
-		res.Periods = periods
-	}
+func (r *Runner) runOnce(ctx context.Context, name string, src kind.Source, periods []bizenv.Period, actor string, scheduled bool, logger *slog.Logger) (res Result, err error) {
+	res.Periods = periods
 	if actor == "" {
 		actor = "collector:" + name
 	}
@@ -222,9 +182,9 @@ func (r *Runner) runOnce(ctx context.Context, c *collector, periods []bizenv.Per
 		}
 	}()
 
-	b, ferr := r.fetch(ctx, c, periods, scheduled)
+	b, ferr := r.fetch(ctx, name, src, periods, scheduled)
 	if ferr != nil {
-		res.Err = fmt.Errorf("collector %s: %s", name, scrub(ferr.Error(), c.source.secrets()))
+		res.Err = fmt.Errorf("collector %s: %s", name, scrub(ferr.Error(), src.Secrets()))
 		res.Run = r.fail(run, res.Err, logger)
 		return res, nil
 	}
@@ -232,15 +192,15 @@ func (r *Runner) runOnce(ctx context.Context, c *collector, periods []bizenv.Per
 	// A collector stores the good records and quarantines the bad ones.
 	b.AllowPartial = true
 	for i := range b.Rejects {
-		b.Rejects[i].Reason = scrub(b.Rejects[i].Reason, c.source.secrets())
-		b.Rejects[i].ReasonZH = scrub(b.Rejects[i].ReasonZH, c.source.secrets())
-		b.Rejects[i].Record = scrub(b.Rejects[i].Record, c.source.secrets())
+		b.Rejects[i].Reason = scrub(b.Rejects[i].Reason, src.Secrets())
+		b.Rejects[i].ReasonZH = scrub(b.Rejects[i].ReasonZH, src.Secrets())
+		b.Rejects[i].Record = scrub(b.Rejects[i].Record, src.Secrets())
 	}
 	res.Rejects = b.Rejects
 	done, err := r.store.StoreRun(ctx, run, b)
 	if err != nil {
 		// StoreRun has recorded the failure.
-		res.Err = fmt.Errorf("collector %s: %s", name, scrub(err.Error(), c.source.secrets()))
+		res.Err = fmt.Errorf("collector %s: %s", name, scrub(err.Error(), src.Secrets()))
 		res.Run.Outcome = bizenv.OutcomeFailure
 		logger.Error("collector run failed", "err", res.Err)
 		return res, nil
@@ -263,18 +223,19 @@ func (r *Runner) runOnce(ctx context.Context, c *collector, periods []bizenv.Per
 	return res, nil
 }
 
-func (r *Runner) fetch(ctx context.Context, c *collector, periods []bizenv.Period, scheduled bool) (bizenv.Batch, error) {
+func (r *Runner) fetch(ctx context.Context, name string, src kind.Source, periods []bizenv.Period, scheduled bool) (bizenv.Batch, error) {
 	cat, err := r.store.Catalog(ctx)
 	if err != nil {
 		return bizenv.Batch{}, err
 	}
-	return c.source.fetch(ctx, job{
-		name:      c.cfg.Name,
-		periods:   periods,
-		scheduled: scheduled,
-		catalog:   cat,
-		validator: ingest.NewValidator(cat, r.now()),
-		store:     r.store,
+	return src.Fetch(ctx, kind.Job{
+		Periods:   periods,
+		Scheduled: scheduled,
+		Catalog:   cat,
+		Validator: ingest.NewValidator(cat, r.now()),
+		Stored: func(ctx context.Context, sum string) (bool, error) {
+			return r.store.PayloadStored(ctx, name, sum)
+		},
 	})
 }
 
@@ -323,45 +284,4 @@ func scrub(msg string, secrets []string) string {
 		}
 	}
 	return msg
-}
-
-type tabularSource struct{ *tabular.Source }
-
-func (tabularSource) perPeriod() bool     { return false }
-func (tabularSource) usesPeriods() bool   { return false }
-func (s tabularSource) secrets() []string { return s.Secrets() }
-func (s tabularSource) fetch(ctx context.Context, j job) (bizenv.Batch, error) {
-	return s.Fetch(ctx, j.catalog, j.validator, func(ctx context.Context, sum string) (bool, error) {
-		return j.store.PayloadStored(ctx, j.name, sum)
-	})
-}
-
-type httpJSONSource struct{ *httpjson.Source }
-
-func (httpJSONSource) perPeriod() bool     { return true }
-func (httpJSONSource) usesPeriods() bool   { return true }
-func (s httpJSONSource) secrets() []string { return s.Secrets() }
-func (s httpJSONSource) fetch(ctx context.Context, j job) (bizenv.Batch, error) {
-	return s.Fetch(ctx, j.periods[0], j.validator)
-}
-
-type sqlSource struct{ *sqlsource.Source }
-
-func (sqlSource) perPeriod() bool     { return false }
-func (sqlSource) usesPeriods() bool   { return false }
-func (s sqlSource) secrets() []string { return s.Secrets() }
-func (s sqlSource) fetch(ctx context.Context, j job) (bizenv.Batch, error) {
-	return s.Fetch(ctx, j.validator)
-}
-
-type worldBankSource struct{ *worldbank.Source }
-
-func (worldBankSource) perPeriod() bool   { return false }
-func (worldBankSource) usesPeriods() bool { return true }
-func (worldBankSource) secrets() []string { return nil }
-func (s worldBankSource) fetch(ctx context.Context, j job) (bizenv.Batch, error) {
-	if err := s.CheckCatalog(j.catalog); err != nil {
-		return bizenv.Batch{}, err
-	}
-	return s.FetchRange(ctx, s.RangeFor(j.periods, j.scheduled), j.validator)
 }

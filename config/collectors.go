@@ -35,6 +35,10 @@ type Collector struct {
 	WorldBank *WorldBank `yaml:"worldbank"`
 }
 
+// SourceKinds returns the source kinds a collector may have, by the key
+// that names each in the file. The collectors build a source for each.
+func SourceKinds() []string { return []string{"tabular", "http_json", "sql", "worldbank"} }
+
 // Kind returns the name of the collector's source kind as written in the
 // file: tabular, http_json, sql or worldbank.
 func (c Collector) Kind() string {
@@ -56,17 +60,13 @@ type Tabular struct {
 	Path    string            `yaml:"path"`
 	URL     string            `yaml:"url"`
 	Headers map[string]string `yaml:"headers"` // for url
-	Timeout string            `yaml:"timeout"` // for url; default 30s
+	Timeout string            `yaml:"timeout"` // for url; default DefaultTimeout
 	Layout  string            `yaml:"layout"`  // long (default) or wide
 	Sheet   string            `yaml:"sheet"`
 	Period  TabularPeriod     `yaml:"period"`
 	Entity  TabularEntity     `yaml:"entity"`
 	// Columns maps header names of a wide table to indicator codes.
 	Columns map[string]string `yaml:"columns"`
-
-	TimeoutDuration time.Duration  `yaml:"-"`
-	FilenameRE      *regexp.Regexp `yaml:"-"` // Period.Filename compiled
-	FixedPeriod     bizenv.Period  `yaml:"-"` // Period.Value parsed
 }
 
 // TabularPeriod says where a wide table's period comes from: exactly one
@@ -88,17 +88,14 @@ type TabularEntity struct {
 type HTTPJSON struct {
 	URL        string            `yaml:"url"` // a text/template: {{.Period}}, {{.Year}}, {{.Month}}
 	Headers    map[string]string `yaml:"headers"`
-	Timeout    string            `yaml:"timeout"` // per request; default 30s
-	Retries    *int              `yaml:"retries"` // after the first attempt; default 3
+	Timeout    string            `yaml:"timeout"` // per request; default DefaultTimeout
+	Retries    *int              `yaml:"retries"` // after the first attempt; default DefaultRetries
 	Records    string            `yaml:"records"` // gjson path of the record array; empty for a top-level array
 	Period     string            `yaml:"period"`  // gjson path in a record; empty for the requested period
 	Entity     string            `yaml:"entity"`  // gjson path in a record
 	EntityMap  map[string]string `yaml:"entity_map"`
 	Values     map[string]string `yaml:"values"` // indicator code -> gjson path in a record
 	Pagination *Pagination       `yaml:"pagination"`
-
-	TimeoutDuration time.Duration      `yaml:"-"`
-	URLTemplate     *template.Template `yaml:"-"`
 }
 
 // Pagination follows the pages of an answer: either a field holding the
@@ -115,10 +112,8 @@ type Pagination struct {
 // SQL runs a query against another database.
 type SQL struct {
 	DSN     string `yaml:"dsn"`
-	Timeout string `yaml:"timeout"` // statement timeout; default 60s
+	Timeout string `yaml:"timeout"` // statement timeout; default DefaultSQLTimeout
 	Query   string `yaml:"query"`
-
-	TimeoutDuration time.Duration `yaml:"-"`
 }
 
 // WorldBank reads the World Bank Indicators API v2.
@@ -133,12 +128,7 @@ type WorldBank struct {
 	// recent years.
 	Years   int    `yaml:"years"`
 	Timeout string `yaml:"timeout"`
-
-	TimeoutDuration time.Duration `yaml:"-"`
 }
-
-// DefaultWorldBankURL is the World Bank API's base URL.
-const DefaultWorldBankURL = "https://api.worldbank.org/v2"
 
 var collectorNameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$`)
 
@@ -148,8 +138,8 @@ var cronParser = cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month 
 
 func (c *Config) validateCollectors() error {
 	seen := map[string]bool{}
-	for i := range c.Collectors {
-		col := &c.Collectors[i]
+	c.Sources = make([]Source, 0, len(c.Collectors))
+	for i, col := range c.Collectors {
 		if col.Name == "" {
 			return fmt.Errorf("collectors[%d]: name is required", i)
 		}
@@ -160,19 +150,21 @@ func (c *Config) validateCollectors() error {
 			return fmt.Errorf("collector %s: listed twice", col.Name)
 		}
 		seen[col.Name] = true
-		if err := col.validate(); err != nil {
+		src, err := col.validate()
+		if err != nil {
 			return fmt.Errorf("collector %s: %w", col.Name, err)
 		}
+		c.Sources = append(c.Sources, src)
 	}
 	return nil
 }
 
-func (col *Collector) validate() error {
+func (col Collector) validate() (Source, error) {
 	if strings.TrimSpace(col.Schedule) == "" {
-		return errors.New("schedule is required")
+		return Source{}, errors.New("schedule is required")
 	}
 	if _, err := cronParser.Parse(col.Schedule); err != nil {
-		return fmt.Errorf("schedule %q: %v", col.Schedule, err)
+		return Source{}, fmt.Errorf("schedule %q: %v", col.Schedule, err)
 	}
 	var kinds []string
 	for _, k := range []struct {
@@ -185,20 +177,24 @@ func (col *Collector) validate() error {
 	}
 	switch len(kinds) {
 	case 0:
-		return errors.New("no source: want one of tabular, http_json, sql or worldbank")
+		return Source{}, errors.New("no source: want one of tabular, http_json, sql or worldbank")
 	case 1:
 	default:
-		return fmt.Errorf("%s: want exactly one source kind", strings.Join(kinds, " and "))
+		return Source{}, fmt.Errorf("%s: want exactly one source kind", strings.Join(kinds, " and "))
 	}
+	src := Source{Name: col.Name, Title: col.Title, Kind: kinds[0], Schedule: col.Schedule, RunOnStart: col.RunOnStart, Retries: DefaultRetries}
+	var err error
 	switch {
 	case col.Tabular != nil:
-		return prefix("tabular", col.Tabular.validate())
+		err = col.Tabular.validate(&src)
 	case col.HTTPJSON != nil:
-		return prefix("http_json", col.HTTPJSON.validate())
+		err = col.HTTPJSON.validate(&src)
 	case col.SQL != nil:
-		return prefix("sql", col.SQL.validate())
+		err = col.SQL.validate(&src)
+	default:
+		err = col.WorldBank.validate(&src)
 	}
-	return prefix("worldbank", col.WorldBank.validate())
+	return src, prefix(src.Kind, err)
 }
 
 func prefix(kind string, err error) error {
@@ -208,7 +204,7 @@ func prefix(kind string, err error) error {
 	return fmt.Errorf("%s.%w", kind, err)
 }
 
-func (t *Tabular) validate() error {
+func (t *Tabular) validate(src *Source) error {
 	switch {
 	case t.Path == "" && t.URL == "":
 		return errors.New("path: path or url is required")
@@ -229,13 +225,15 @@ func (t *Tabular) validate() error {
 		return errors.New("headers: only used with url")
 	}
 	var err error
-	if t.TimeoutDuration, err = duration(t.Timeout, 30*time.Second); err != nil {
+	if src.Timeout, err = duration(t.Timeout, DefaultTimeout); err != nil {
 		return fmt.Errorf("timeout: %w", err)
 	}
+	v := &TabularSource{Path: t.Path, URL: t.URL, Headers: t.Headers, Sheet: t.Sheet,
+		PeriodColumn: t.Period.Column, EntityColumn: t.Entity.Column, EntityMap: t.Entity.Map, Columns: t.Columns}
 	switch t.Layout {
-	case "":
-		t.Layout = "long"
-	case "long", "wide":
+	case "", "long":
+	case "wide":
+		v.Wide = true
 	default:
 		return fmt.Errorf("layout %q: want long or wide", t.Layout)
 	}
@@ -248,7 +246,7 @@ func (t *Tabular) validate() error {
 			set++
 		}
 	}
-	if t.Layout == "long" {
+	if !v.Wide {
 		switch {
 		case set > 0:
 			return errors.New("period: not used with layout long, whose period column holds it")
@@ -257,6 +255,7 @@ func (t *Tabular) validate() error {
 		case len(t.Columns) > 0:
 			return errors.New("columns: not used with layout long")
 		}
+		src.Tabular = v
 		return nil
 	}
 	switch {
@@ -269,11 +268,11 @@ func (t *Tabular) validate() error {
 	case len(t.Columns) == 0:
 		return errors.New("columns: layout wide needs at least one column mapped to an indicator")
 	}
-	if err := checkCodes(t.Columns, "columns", "an indicator", bizenv.ValidIndicatorCode); err != nil {
+	if err := checkCodes(t.Columns, "columns", "an indicator", bizenv.ValidIndicatorTarget); err != nil {
 		return err
 	}
 	if t.Period.Value != "" {
-		if t.FixedPeriod, err = ingest.ParsePeriod(t.Period.Value); err != nil {
+		if v.FixedPeriod, err = ingest.ParsePeriod(t.Period.Value); err != nil {
 			return fmt.Errorf("period.value: %s", bizenv.ErrorMessage(err))
 		}
 	}
@@ -285,12 +284,13 @@ func (t *Tabular) validate() error {
 		if n := re.NumSubexp(); n > 2 {
 			return fmt.Errorf("period.filename: %d groups: want none (the match is the period), one (the period) or two (year and month)", n)
 		}
-		t.FilenameRE = re
+		v.FilenameRE = re
 	}
+	src.Tabular = v
 	return nil
 }
 
-func (h *HTTPJSON) validate() error {
+func (h *HTTPJSON) validate(src *Source) error {
 	if h.URL == "" {
 		return errors.New("url: required")
 	}
@@ -309,14 +309,14 @@ func (h *HTTPJSON) validate() error {
 	if err := checkURL(sb.String()); err != nil {
 		return fmt.Errorf("url: %w", err)
 	}
-	h.URLTemplate = tmpl
-	if h.TimeoutDuration, err = duration(h.Timeout, 30*time.Second); err != nil {
+	if src.Timeout, err = duration(h.Timeout, DefaultTimeout); err != nil {
 		return fmt.Errorf("timeout: %w", err)
 	}
-	if h.Retries == nil {
-		h.Retries = new(3)
-	} else if *h.Retries < 0 || *h.Retries > 10 {
-		return fmt.Errorf("retries %d: want 0..10", *h.Retries)
+	if h.Retries != nil {
+		if *h.Retries < 0 || *h.Retries > 10 {
+			return fmt.Errorf("retries %d: want 0..10", *h.Retries)
+		}
+		src.Retries = *h.Retries
 	}
 	switch {
 	case h.Entity == "":
@@ -328,12 +328,14 @@ func (h *HTTPJSON) validate() error {
 		return err
 	}
 	for _, code := range sortedKeys(h.Values) {
-		if !bizenv.ValidIndicatorCode(code) {
+		if !bizenv.ValidIndicatorTarget(code) {
 			return fmt.Errorf("values: %q is not an indicator code", code)
 		} else if h.Values[code] == "" {
 			return fmt.Errorf("values.%s: path is empty", code)
 		}
 	}
+	v := &HTTPJSONSource{URL: h.URL, URLTemplate: tmpl, Headers: h.Headers, Records: h.Records,
+		Period: h.Period, Entity: h.Entity, EntityMap: h.EntityMap, Values: h.Values}
 	if p := h.Pagination; p != nil {
 		switch {
 		case p.Next == "" && p.Param == "":
@@ -345,17 +347,19 @@ func (h *HTTPJSON) validate() error {
 		case p.MaxPages < 0:
 			return fmt.Errorf("pagination.max_pages %d: must not be negative", p.MaxPages)
 		}
-		if p.FirstPage == nil {
-			p.FirstPage = new(1)
+		v.Pagination = &PaginationSource{Next: p.Next, Param: p.Param, FirstPage: 1, Pages: p.Pages, MaxPages: 1000}
+		if p.FirstPage != nil {
+			v.Pagination.FirstPage = *p.FirstPage
 		}
-		if p.MaxPages == 0 {
-			p.MaxPages = 1000
+		if p.MaxPages > 0 {
+			v.Pagination.MaxPages = p.MaxPages
 		}
 	}
+	src.HTTPJSON = v
 	return nil
 }
 
-func (s *SQL) validate() error {
+func (s *SQL) validate(src *Source) error {
 	switch {
 	case s.DSN == "":
 		return errors.New("dsn: required")
@@ -363,18 +367,20 @@ func (s *SQL) validate() error {
 		return errors.New("query: required")
 	}
 	var err error
-	if s.TimeoutDuration, err = duration(s.Timeout, 60*time.Second); err != nil {
+	if src.Timeout, err = duration(s.Timeout, DefaultSQLTimeout); err != nil {
 		return fmt.Errorf("timeout: %w", err)
 	}
+	src.SQL, src.Retries = &SQLSource{DSN: s.DSN, Query: s.Query}, 0
 	return nil
 }
 
-func (w *WorldBank) validate() error {
-	if w.BaseURL == "" {
-		w.BaseURL = DefaultWorldBankURL
+func (w *WorldBank) validate(src *Source) error {
+	v := &WorldBankSource{BaseURL: w.BaseURL, Countries: w.Countries, Indicators: w.Indicators, AnnualMonth: w.AnnualMonth, Years: w.Years}
+	if v.BaseURL == "" {
+		v.BaseURL = DefaultWorldBankURL
 	}
-	w.BaseURL = strings.TrimRight(w.BaseURL, "/")
-	if err := checkURL(w.BaseURL); err != nil {
+	v.BaseURL = strings.TrimRight(v.BaseURL, "/")
+	if err := checkURL(v.BaseURL); err != nil {
 		return fmt.Errorf("base_url: %w", err)
 	}
 	switch {
@@ -401,20 +407,21 @@ func (w *WorldBank) validate() error {
 	}
 	switch {
 	case w.AnnualMonth == 0:
-		w.AnnualMonth = 12
+		v.AnnualMonth = 12
 	case w.AnnualMonth < 1 || w.AnnualMonth > 12:
 		return fmt.Errorf("annual_month %d: want 1..12", w.AnnualMonth)
 	}
 	switch {
 	case w.Years == 0:
-		w.Years = 5
+		v.Years = 5
 	case w.Years < 1 || w.Years > 100:
 		return fmt.Errorf("years %d: want 1..100", w.Years)
 	}
 	var err error
-	if w.TimeoutDuration, err = duration(w.Timeout, 30*time.Second); err != nil {
+	if src.Timeout, err = duration(w.Timeout, DefaultTimeout); err != nil {
 		return fmt.Errorf("timeout: %w", err)
 	}
+	src.WorldBank = v
 	return nil
 }
 

@@ -29,27 +29,36 @@ func TestCollectorsSpecExample(t *testing.T) {
 	}
 	t.Run("kinds", func(t *testing.T) {
 		var got []string
-		for _, col := range c.Collectors {
+		for i, col := range c.Collectors {
 			got = append(got, col.Kind())
+			if c.Sources[i].Kind != col.Kind() || c.Sources[i].Name != col.Name {
+				t.Errorf("source %d: got %s %s, want %s %s", i, c.Sources[i].Kind, c.Sources[i].Name, col.Kind(), col.Name)
+			}
 		}
 		if want := "tabular http_json sql worldbank"; strings.Join(got, " ") != want {
 			t.Errorf("got %q, want %q", got, want)
 		}
 	})
 	t.Run("tabular", func(t *testing.T) {
-		tab := c.Collectors[0].Tabular
+		tab := c.Sources[0].Tabular
 		if got, want := tab.FilenameRE.FindStringSubmatch("2021年9月全市营商环境考核排名.xlsx"), []string{"2021年9月", "2021", "9"}; strings.Join(got, ",") != strings.Join(want, ",") {
 			t.Errorf("file name pattern: got %q, want %q", got, want)
 		}
-		if got, want := tab.Entity.Map["经开区"], "wuhan-edz"; got != want {
+		if got, want := tab.EntityMap["经开区"], "wuhan-edz"; got != want {
 			t.Errorf("entity map: got %q, want %q", got, want)
 		}
-		if got, want := tab.TimeoutDuration, 30*time.Second; got != want {
+		if got, want := c.Sources[0].Timeout, 30*time.Second; got != want {
 			t.Errorf("timeout: got %v, want %v", got, want)
+		}
+		if got, want := c.Sources[0].Retries, 3; got != want {
+			t.Errorf("retries: got %d, want %d", got, want)
+		}
+		if !tab.Wide {
+			t.Error("layout: got long, want wide")
 		}
 	})
 	t.Run("http_json", func(t *testing.T) {
-		h := c.Collectors[1].HTTPJSON
+		h := c.Sources[1].HTTPJSON
 		if got, want := h.Headers["Authorization"], "Bearer s3cret-token"; got != want {
 			t.Errorf("header from the environment: got %q, want %q", got, want)
 		}
@@ -60,22 +69,36 @@ func TestCollectorsSpecExample(t *testing.T) {
 		if got, want := sb.String(), "https://platform.example/api/stats?month=2021-09"; got != want {
 			t.Errorf("url: got %q, want %q", got, want)
 		}
-		if got, want := *h.Retries, 3; got != want {
+		if got, want := c.Sources[1].Retries, 3; got != want {
 			t.Errorf("retries: got %d, want %d", got, want)
+		}
+		if got := c.Collectors[1].HTTPJSON.Retries; got != nil {
+			t.Errorf("retries as written: got %d, want nil (defaults are not written into the file's values)", *got)
 		}
 	})
 	t.Run("sql", func(t *testing.T) {
-		if got, want := c.Collectors[2].SQL.TimeoutDuration, time.Minute; got != want {
+		if got, want := c.Sources[2].Timeout, time.Minute; got != want {
 			t.Errorf("timeout: got %v, want %v", got, want)
+		}
+		if got, want := c.Sources[2].Retries, 0; got != want {
+			t.Errorf("retries: got %d, want %d", got, want)
 		}
 	})
 	t.Run("worldbank", func(t *testing.T) {
-		wb := c.Collectors[3].WorldBank
+		wb := c.Sources[3].WorldBank
 		if got, want := wb.AnnualMonth, 12; got != want {
 			t.Errorf("annual_month: got %d, want %d", got, want)
 		}
 		if got, want := wb.Years, 5; got != want {
 			t.Errorf("years: got %d, want %d", got, want)
+		}
+		if got, want := wb.BaseURL, config.DefaultWorldBankURL; got != want {
+			t.Errorf("base_url: got %q, want %q", got, want)
+		}
+	})
+	t.Run("time zone", func(t *testing.T) {
+		if got, want := c.Location.String(), "Asia/Shanghai"; got != want {
+			t.Errorf("got %s, want %s", got, want)
 		}
 	})
 }

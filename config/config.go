@@ -24,8 +24,15 @@ type Config struct {
 	Report     *Report     `yaml:"report"`
 	API        API         `yaml:"api"`
 
-	// Location is Timezone loaded; Asia/Shanghai when Timezone is empty.
+	// Set by validation, never decoded: the file as written stays in the
+	// fields above.
+
+	// Location is Timezone loaded; DefaultTimezone when Timezone is empty.
 	Location *time.Location `yaml:"-"`
+	// Sources are the collectors as validated, in the file's order.
+	Sources []Source `yaml:"-"`
+	// Delivery is the report section as validated; nil without one.
+	Delivery *Delivery `yaml:"-"`
 }
 
 // Catalog names a catalog file applied on top of the default catalog.
@@ -105,7 +112,7 @@ func expandNode(n *yaml.Node, getenv func(string) string) error {
 func (c *Config) validate() error {
 	tz := c.Timezone
 	if tz == "" {
-		tz = "Asia/Shanghai"
+		tz = DefaultTimezone
 	}
 	loc, err := time.LoadLocation(tz)
 	if err != nil {

@@ -16,12 +16,13 @@ type Report struct {
 	// Schedule is a cron line (CRON_TZ= allowed; else the config's zone).
 	// Each run sends the last closed month in that zone.
 	Schedule string   `yaml:"schedule"`
-	Entities []string `yaml:"entities"` // default wuhan-edz
+	Entities []string `yaml:"entities"` // default DefaultReportEntity
 	// BaseURL is where this server is reached; messages link the full
 	// report there. Optional.
 	BaseURL string `yaml:"base_url"`
-	// Attempts per channel per run (default 3), Backoff before the first
-	// retry (default 30s), doubled each time.
+	// Attempts per channel per run (default DefaultReportAttempts), Backoff
+	// before the first retry (default DefaultReportBackoff), doubled each
+	// time.
 	Attempts int           `yaml:"attempts"`
 	Backoff  time.Duration `yaml:"backoff"`
 	Channels []Channel     `yaml:"channels"`
@@ -54,14 +55,14 @@ type DingTalk struct {
 // STARTTLS when the server offers it (or always, when required).
 type Email struct {
 	Host         string        `yaml:"host"`
-	Port         int           `yaml:"port"` // default 587
+	Port         int           `yaml:"port"` // default DefaultSMTPPort
 	Username     string        `yaml:"username"`
 	Password     string        `yaml:"password"`
 	PasswordFile string        `yaml:"password_file"`
 	From         string        `yaml:"from"`
 	To           []string      `yaml:"to"`
 	StartTLS     string        `yaml:"starttls"` // auto (default), always or never
-	Timeout      time.Duration `yaml:"timeout"`  // default 30s
+	Timeout      time.Duration `yaml:"timeout"`  // default DefaultSMTPTimeout
 }
 
 // Kind returns "wecom", "dingtalk" or "email".
@@ -75,19 +76,63 @@ func (c Channel) Kind() string {
 	return "email"
 }
 
+// Defaults of the report delivery, written here once.
+const (
+	DefaultReportEntity   = "wuhan-edz"
+	DefaultReportAttempts = 3
+	DefaultReportBackoff  = 30 * time.Second
+	DefaultSMTPPort       = 587
+	DefaultSMTPTimeout    = 30 * time.Second
+)
+
+// Delivery is the report section as validated: the secrets read from their
+// files and the defaults filled in. The Report it comes from stays as
+// written in the file.
+type Delivery struct {
+	Schedule string // a cron line, checked
+	Entities []string
+	BaseURL  string
+	Attempts int
+	Backoff  time.Duration
+	Channels []DeliveryChannel
+}
+
+// DeliveryChannel is one channel as validated.
+type DeliveryChannel struct {
+	Name       string
+	Kind       string // wecom, dingtalk or email
+	WebhookURL string // wecom and dingtalk; a secret
+	Secret     string // dingtalk's signing secret, when set
+	SMTP       *SMTP  // email
+}
+
+// SMTP is an email channel as validated.
+type SMTP struct {
+	Host     string
+	Port     int
+	Username string
+	Password string
+	From     string
+	To       []string
+	StartTLS string // auto, always or never
+	Timeout  time.Duration
+}
+
 func (c *Config) validateReport() error {
 	r := c.Report
 	if r == nil {
 		return nil
 	}
+	d := &Delivery{Schedule: r.Schedule, Entities: r.Entities, BaseURL: r.BaseURL,
+		Attempts: r.Attempts, Backoff: r.Backoff}
 	if r.Schedule == "" {
 		return fmt.Errorf("report: schedule is required")
 	}
 	if _, err := cron.ParseStandard(r.Schedule); err != nil {
 		return fmt.Errorf("report: schedule %q: %v", r.Schedule, err)
 	}
-	if len(r.Entities) == 0 {
-		r.Entities = []string{"wuhan-edz"}
+	if len(d.Entities) == 0 {
+		d.Entities = []string{DefaultReportEntity}
 	}
 	if r.BaseURL != "" {
 		if u, err := url.Parse(r.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -98,20 +143,19 @@ func (c *Config) validateReport() error {
 	case r.Attempts < 0:
 		return fmt.Errorf("report: attempts must not be negative")
 	case r.Attempts == 0:
-		r.Attempts = 3
+		d.Attempts = DefaultReportAttempts
 	}
 	switch {
 	case r.Backoff < 0:
 		return fmt.Errorf("report: backoff must not be negative")
 	case r.Backoff == 0:
-		r.Backoff = 30 * time.Second
+		d.Backoff = DefaultReportBackoff
 	}
 	if len(r.Channels) == 0 {
 		return fmt.Errorf("report: at least one channel is required")
 	}
 	seen := map[string]bool{}
-	for i := range r.Channels {
-		ch := &r.Channels[i]
+	for i, ch := range r.Channels {
 		if ch.Name == "" {
 			return fmt.Errorf("report: channel %d: name is required", i+1)
 		}
@@ -128,79 +172,91 @@ func (c *Config) validateReport() error {
 		if n != 1 {
 			return fmt.Errorf("report: channel %s: exactly one of wecom, dingtalk or email is required", ch.Name)
 		}
-		if err := ch.validate(); err != nil {
+		v, err := ch.validate()
+		if err != nil {
 			return fmt.Errorf("report: channel %s: %w", ch.Name, err)
 		}
+		d.Channels = append(d.Channels, v)
 	}
+	c.Delivery = d
 	return nil
 }
 
-func (ch *Channel) validate() error {
+func (ch Channel) validate() (DeliveryChannel, error) {
+	v := DeliveryChannel{Name: ch.Name, Kind: ch.Kind()}
+	var err error
 	switch {
 	case ch.WeCom != nil:
-		return webhook("wecom", &ch.WeCom.WebhookURL, ch.WeCom.WebhookURLFile)
+		v.WebhookURL, err = webhook("wecom", ch.WeCom.WebhookURL, ch.WeCom.WebhookURLFile)
+		return v, err
 	case ch.DingTalk != nil:
 		d := ch.DingTalk
-		if err := webhook("dingtalk", &d.WebhookURL, d.WebhookURLFile); err != nil {
-			return err
+		if v.WebhookURL, err = webhook("dingtalk", d.WebhookURL, d.WebhookURLFile); err != nil {
+			return v, err
 		}
-		return secret("dingtalk.secret", &d.Secret, d.SecretFile)
+		v.Secret, err = secret("dingtalk.secret", d.Secret, d.SecretFile)
+		return v, err
 	}
 	e := ch.Email
 	switch {
 	case e.Host == "":
-		return fmt.Errorf("email.host is required")
+		return v, fmt.Errorf("email.host is required")
 	case e.Port < 0 || e.Port > 65535:
-		return fmt.Errorf("email.port %d: want 1 to 65535", e.Port)
+		return v, fmt.Errorf("email.port %d: want 1 to 65535", e.Port)
 	case e.From == "":
-		return fmt.Errorf("email.from is required")
+		return v, fmt.Errorf("email.from is required")
 	case len(e.To) == 0:
-		return fmt.Errorf("email.to is required")
+		return v, fmt.Errorf("email.to is required")
 	}
-	if e.Port == 0 {
-		e.Port = 587
+	m := &SMTP{Host: e.Host, Port: e.Port, Username: e.Username, From: e.From, To: e.To, StartTLS: e.StartTLS, Timeout: e.Timeout}
+	if m.Port == 0 {
+		m.Port = DefaultSMTPPort
 	}
 	switch e.StartTLS {
 	case "":
-		e.StartTLS = "auto"
+		m.StartTLS = "auto"
 	case "auto", "always", "never":
 	default:
-		return fmt.Errorf("email.starttls %q: want auto, always or never", e.StartTLS)
+		return v, fmt.Errorf("email.starttls %q: want auto, always or never", e.StartTLS)
 	}
-	if e.Timeout <= 0 {
-		e.Timeout = 30 * time.Second
+	if m.Timeout <= 0 {
+		m.Timeout = DefaultSMTPTimeout
 	}
-	return secret("email.password", &e.Password, e.PasswordFile)
+	if m.Password, err = secret("email.password", e.Password, e.PasswordFile); err != nil {
+		return v, err
+	}
+	v.SMTP = m
+	return v, nil
 }
 
-// webhook reads the URL from its file when given one and checks it. The
+// webhook returns the URL, read from its file when given one, checked. The
 // URL carries the robot's access token: errors never quote it.
-func webhook(kind string, u *string, file string) error {
-	if err := secret(kind+".webhook_url", u, file); err != nil {
-		return err
+func webhook(kind, u, file string) (string, error) {
+	u, err := secret(kind+".webhook_url", u, file)
+	if err != nil {
+		return "", err
 	}
-	if *u == "" {
-		return fmt.Errorf("%s.webhook_url is required", kind)
+	if u == "" {
+		return "", fmt.Errorf("%s.webhook_url is required", kind)
 	}
-	p, err := url.Parse(*u)
+	p, err := url.Parse(u)
 	if err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {
-		return fmt.Errorf("%s.webhook_url: want an http or https URL", kind)
+		return "", fmt.Errorf("%s.webhook_url: want an http or https URL", kind)
 	}
-	return nil
+	return u, nil
 }
 
-// secret fills *value from file, when file is set.
-func secret(key string, value *string, file string) error {
+// secret returns value, or the content of file when file is set.
+func secret(key, value, file string) (string, error) {
 	if file == "" {
-		return nil
+		return value, nil
 	}
-	if *value != "" {
-		return fmt.Errorf("set %s or %s_file, not both", key, key)
+	if value != "" {
+		return "", fmt.Errorf("set %s or %s_file, not both", key, key)
 	}
 	b, err := os.ReadFile(file)
 	if err != nil {
-		return fmt.Errorf("%s_file: %v", key, err)
+		return "", fmt.Errorf("%s_file: %v", key, err)
 	}
-	*value = strings.TrimSpace(string(b))
-	return nil
+	return strings.TrimSpace(string(b)), nil
 }

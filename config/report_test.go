@@ -33,25 +33,31 @@ report:
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := c.Report
+	r := c.Delivery
 	if got, want := strings.Join(r.Entities, ","), "wuhan-edz"; got != want {
 		t.Errorf("entities: got %s, want %s", got, want)
 	}
 	if r.Attempts != 3 || r.Backoff != 30*time.Second {
 		t.Errorf("defaults: got %d attempts, backoff %s", r.Attempts, r.Backoff)
 	}
-	if got := r.Channels[0].WeCom.WebhookURL; !strings.HasSuffix(got, "key=k1") {
+	if got := r.Channels[0].WebhookURL; !strings.HasSuffix(got, "key=k1") {
 		t.Errorf("wecom url: got %s", got)
 	}
-	if got, want := r.Channels[1].DingTalk.Secret, "SECfromfile"; got != want {
+	if got, want := r.Channels[1].Secret, "SECfromfile"; got != want {
 		t.Errorf("dingtalk secret: got %q, want %q", got, want)
 	}
-	e := r.Channels[2].Email
+	e := r.Channels[2].SMTP
 	if e.Port != 587 || e.StartTLS != "auto" || e.Timeout != 30*time.Second || e.Password != "pw" {
 		t.Errorf("email defaults: got %+v", e)
 	}
-	if got, want := r.Channels[2].Kind(), "email"; got != want {
+	if got, want := r.Channels[2].Kind, "email"; got != want {
 		t.Errorf("kind: got %s, want %s", got, want)
+	}
+	if got := c.Report.Channels[1].DingTalk.Secret; got != "" {
+		t.Errorf("dingtalk secret as written: got %q, want it left empty (the file's content goes into the validated channel)", got)
+	}
+	if got := c.Report.Attempts; got != 0 {
+		t.Errorf("attempts as written: got %d, want 0 (defaults are not written into the file's values)", got)
 	}
 }
 

@@ -87,6 +87,9 @@ func NewValidator(cat bizenv.Catalog, now time.Time) *Validator {
 // observation carries the code. Observation.Source defaults to the base
 // name of r.File. A reject has a code (RejectUnknownEntity...) and its
 // reason in English and Chinese.
+// An indicator written "code-deduction" (bizenv.DeductionSuffix), by code,
+// name or alias, takes the value as points deducted from that scored item
+// and stores the points earned.
 func (v *Validator) Check(r Record) (obs bizenv.Observation, ok bool, reject *bizenv.Reject) {
 	fail := func(code, reason, reasonZH string) (bizenv.Observation, bool, *bizenv.Reject) {
 		return bizenv.Observation{}, false, &bizenv.Reject{File: r.File, Line: r.Line, Record: r.Raw,
@@ -96,6 +99,8 @@ func (v *Validator) Check(r Record) (obs bizenv.Observation, ok bool, reject *bi
 		return bizenv.Observation{}, false, nil
 	}
 	name, entityName := trim(r.Indicator), trim(r.Entity)
+	// "code-deduction": the value is points deducted from a scored item.
+	name, deduction := bizenv.SplitDeduction(name)
 	ind, known := v.indicators[name]
 	var candidates []string
 	if !known && name != "" {
@@ -147,6 +152,12 @@ func (v *Validator) Check(r Record) (obs bizenv.Observation, ok bool, reject *bi
 		code, reason, reasonZH := errReason(err)
 		return fail(code, fmt.Sprintf("value %q for %s indicator %s: %s", r.Value, ind.Unit, ind.Code, reason),
 			fmt.Sprintf("指标“%s”（%s）的数值“%s”：%s", ind.NameZH, unitZH(ind.Unit), r.Value, reasonZH))
+	}
+	if deduction {
+		if value, err = ind.PointsEarned(value); err != nil {
+			return fail(RejectBadValue, fmt.Sprintf("value %q for %s%s: %v", r.Value, ind.Code, bizenv.DeductionSuffix, err),
+				fmt.Sprintf("指标“%s”的扣分“%s”无效：扣分须在 0 至该分项满分之间，且指标须为考核分项", ind.NameZH, r.Value))
+		}
 	}
 	key := observationKey{ind.index, v.entities[entity], int32(period.Year*12 + int(period.Month) - 1)}
 	if first, dup := v.seen[key]; dup {

@@ -40,6 +40,7 @@ type Collector struct {
 	frequencyMonths                                                      *prometheus.Desc
 	lastRun, lastSuccess, lastRunSuccess, runsTotal, recordsTotal        *prometheus.Desc
 	scrapeSuccess, scrapeDuration, dataStale                             *prometheus.Desc
+	peers                                                                peerDescs
 
 	// families holds the name, help and labels of every Desc, for Handler,
 	// which writes the exposition itself.
@@ -107,6 +108,7 @@ func New(src Source, logger *slog.Logger, opts ...Option) *Collector {
 		dataStale: desc("data_stale",
 			"1 if this scrape could not read the database and serves the last snapshot it read before, else 0."),
 	}
+	c.peers = newPeerDescs(desc)
 	families[c.runsTotal] = counterFamily(families[c.runsTotal])
 	families[c.recordsTotal] = counterFamily(families[c.recordsTotal])
 	for _, o := range opts {
@@ -183,17 +185,18 @@ type family struct {
 // dataDescs are the descriptions of the data metrics, without the scrape's
 // own health.
 func (c *Collector) dataDescs() []*prometheus.Desc {
-	return []*prometheus.Desc{
+	return append([]*prometheus.Desc{
 		c.value, c.periodTimestamp, c.previous, c.change, c.improvement, c.declineStreak,
 		c.target, c.targetMet, c.vsBenchmark, c.indicatorInfo, c.entityInfo, c.frequencyMonths,
 		c.lastRun, c.lastSuccess, c.lastRunSuccess, c.runsTotal, c.recordsTotal,
-	}
+	}, c.peers.list()...)
 }
 
 func (c *Collector) collectCatalog(e *emitter, cat bizenv.Catalog) {
 	for _, i := range cat.Indicators {
 		e.gauge(c.indicatorInfo, 1, i.Code, i.NameZH, i.NameEN, i.Unit, string(i.Direction), i.Category)
 		e.gauge(c.frequencyMonths, float64(i.Frequency.Step()), i.Code)
+		e.gauge(c.peers.alertMinChange, i.AlertMinChange, i.Code)
 	}
 	for _, en := range cat.Entities {
 		e.gauge(c.entityInfo, 1, en.Code, en.NameZH, en.NameEN, en.Kind, en.Benchmark)
@@ -245,6 +248,7 @@ func (c *Collector) collectSeries(e *emitter, indicators map[string]bizenv.Indic
 		}
 		e.gauge(c.vsBenchmark, positiveZero(figure(diff)), s.Indicator, s.Entity, s.Benchmark)
 	}
+	c.collectPeers(e, s)
 }
 
 func (c *Collector) collectCollectors(e *emitter, collectors []bizenv.CollectorStatus) {

@@ -37,6 +37,9 @@ func (db *DB) applyCatalog(ctx context.Context, c bizenv.Catalog, upsertIndicato
 	if err != nil {
 		return err
 	}
+	if err := c.ValidateItems(stored); err != nil {
+		return bizenv.Errorf(bizenv.EINVALID, "catalog: %v", err)
+	}
 	known := map[string]bool{}
 	all := bizenv.Catalog{Entities: append(stored.Entities, c.Entities...)}
 	for _, e := range all.Entities {
@@ -75,6 +78,9 @@ func (db *DB) applyCatalog(ctx context.Context, c bizenv.Catalog, upsertIndicato
 	for _, i := range c.Indicators {
 		if i.Frequency == "" {
 			i.Frequency = bizenv.Monthly
+		}
+		if i.Compare == "" {
+			i.Compare = bizenv.ComparePrevious
 		}
 		// An owner written as a unit's Chinese name is stored as its code;
 		// one that names no unit is kept as written.

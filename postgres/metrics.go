@@ -65,12 +65,16 @@ func (db *DB) SnapshotSince(ctx context.Context, since int64, fn func(*bizenv.Sn
 		}
 		if !changed.Everything {
 			s.Partial = true
-			s.Changed = withDependents(changed.Entities, s.Catalog.Entities)
+			s.Changed = withPeers(withDependents(changed.Entities, s.Catalog.Entities), s.Catalog.Entities)
 			only = pq.StringArray(s.Changed)
 		}
 	}
 	if !s.Partial || len(s.Changed) > 0 {
-		if err := db.snapshotSeries(ctx, tx, &s, only, fn); err != nil {
+		peers, err := db.snapshotPeerRanks(ctx, tx, only)
+		if err != nil {
+			return nil, fmt.Errorf("snapshot: read peer ranks: %w", err)
+		}
+		if err := db.snapshotSeries(ctx, tx, &s, only, peers.fill(fn)); err != nil {
 			return nil, fmt.Errorf("snapshot: read series: %w", err)
 		}
 	}

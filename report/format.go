@@ -177,6 +177,7 @@ func WriteCSV(w io.Writer, r *Report) error {
 	for _, m := range r.TargetsMissed {
 		row("targets_missed", r.Period, m.Indicator, m.NameZH, m.Unit, f(m.Value), f(m.Target), f(m.Gap), m.GapUnit, Show(m.Value, m.Unit), m.Provenance)
 	}
+	r.whyRows(row)
 	cw.Flush()
 	return cw.Error()
 }

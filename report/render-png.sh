@@ -23,8 +23,8 @@ work=$(mktemp -d)
 chmod 755 "$work" # the private cluster runs as the postgres user when started by root
 trap 'rm -rf "$work"' EXIT
 export BIZENV_DATABASE_URL=
-"$bin" migrate --database.dir "$work/pg" --log.level warn
-"$bin" import --database.dir "$work/pg" --log.level warn deploy/demo/seed-report.csv deploy/demo/synthetic.csv >/dev/null
+"$bin" migrate --database.dir "$work/pg" --log.level warn --catalog.file deploy/demo/catalog.yaml
+"$bin" import --database.dir "$work/pg" --log.level warn deploy/demo/seed-report.csv deploy/demo/synthetic.csv deploy/demo/items.csv >/dev/null
 "$bin" report --database.dir "$work/pg" --log.level warn --period 2020-11 --entity wuhan-edz --format html -o "$work/report.html"
 chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
   --disable-background-networking --disable-component-update --disable-sync \

@@ -60,6 +60,14 @@ type Report struct {
 	Improved       []Change       `json:"improved"`
 	BelowBenchmark []Gap          `json:"below_benchmark"`
 	TargetsMissed  []Miss         `json:"targets_missed"`
+	// ScoreBreakdown is why the assessment score moved (SPEC section 10);
+	// OvertakenBy and GapToAbove repeat its answers at the top level.
+	ScoreBreakdown *Breakdown  `json:"score_breakdown"`
+	OvertakenBy    []Overtaker `json:"overtaken_by"`
+	GapToAbove     *GapToAbove `json:"gap_to_above"`
+	// PeerRanks are the indicators on which the entity ranks worst among
+	// its peers, worst first.
+	PeerRanks []PeerRank `json:"peer_ranks"`
 	// Actions is the 整改事项 section, when the store keeps a ledger.
 	Actions *Actions `json:"actions,omitempty"`
 
@@ -113,6 +121,11 @@ type Change struct {
 	Change        float64          `json:"change"`
 	ChangeUnit    string           `json:"change_unit"`
 	DeclineStreak int              `json:"decline_streak"`
+	// Compare is year_ago for year-to-date series, which compare with the
+	// same month a year before.
+	Compare   bizenv.Compare `json:"compare"`
+	Owner     string         `json:"owner"`
+	OwnerName string         `json:"owner_name"`
 
 	Provenance // of Value
 }
@@ -123,12 +136,15 @@ func (c Change) Before() string {
 	if c.Frequency == bizenv.Annual {
 		return "上年"
 	}
+	if c.Compare == bizenv.CompareYearAgo {
+		return "去年同月"
+	}
 	return "上月"
 }
 
 // Streak writes DeclineStreak in the indicator's periods: 2个月, or 2年.
 func (c Change) Streak() string {
-	if c.Frequency == bizenv.Annual {
+	if c.Frequency == bizenv.Annual || c.Compare == bizenv.CompareYearAgo {
 		return fmt.Sprintf("%d年", c.DeclineStreak)
 	}
 	return fmt.Sprintf("%d个月", c.DeclineStreak)
@@ -145,6 +161,8 @@ type Gap struct {
 	Benchmark float64 `json:"benchmark"`
 	Gap       float64 `json:"gap"`
 	GapUnit   string  `json:"gap_unit"`
+	Owner     string  `json:"owner"`
+	OwnerName string  `json:"owner_name"`
 
 	Provenance // of Value
 }
@@ -159,6 +177,8 @@ type Miss struct {
 	Target    float64 `json:"target"`
 	Gap       float64 `json:"gap"`
 	GapUnit   string  `json:"gap_unit"`
+	Owner     string  `json:"owner"`
+	OwnerName string  `json:"owner_name"`
 
 	Provenance // of Value
 }
@@ -327,7 +347,8 @@ func Build(ctx context.Context, s Store, period bizenv.Period, entity string) (*
 	// is weighed against the value it is measured from.
 	var declined, improved, below, missed []weighed
 	for _, ind := range cat.Indicators {
-		if ind.Code == RankIndicator || ind.Code == ScoreIndicator || ind.Direction == bizenv.Neutral {
+		// The score's items are in its breakdown (score_breakdown).
+		if ind.Code == RankIndicator || ind.Code == ScoreIndicator || ind.PartOf == ScoreIndicator || ind.Direction == bizenv.Neutral {
 			continue
 		}
 		v := h.value(ent.Code, ind.Code, period)
@@ -335,10 +356,11 @@ func Build(ctx context.Context, s Store, period bizenv.Period, entity string) (*
 			continue
 		}
 		sign := ind.Direction.Sign()
-		step := ind.Frequency.Step()
+		step := ind.CompareStep()
 		if p := h.value(ent.Code, ind.Code, period.AddMonths(-step)); p != nil && *v != *p {
 			c := Change{Indicator: ind.Code, NameZH: ind.NameZH, Unit: ind.Unit, Frequency: ind.Frequency, Value: *v, Previous: *p,
-				DeclineStreak: h.streak(ent.Code, ind.Code, period, ind.Direction, step), Provenance: prov[seriesKey{ent.Code, ind.Code}]}
+				DeclineStreak: h.streak(ent.Code, ind.Code, period, ind.Direction, step), Compare: ind.Compare,
+				Owner: ind.Owner, OwnerName: ownerName(cat, ind.Owner), Provenance: prov[seriesKey{ent.Code, ind.Code}]}
 			c.Change, c.ChangeUnit = better(*v, *p, ind)
 			w := weighed{item: c, by: relative(*v-*p, *p) * sign}
 			if w.by < 0 {
@@ -348,12 +370,12 @@ func Build(ctx context.Context, s Store, period bizenv.Period, entity string) (*
 			}
 		}
 		if b := h.value(ent.Benchmark, ind.Code, period); b != nil && (*v-*b)*sign < 0 {
-			g := Gap{Indicator: ind.Code, NameZH: ind.NameZH, Unit: ind.Unit, Value: *v, Benchmark: *b, Provenance: prov[seriesKey{ent.Code, ind.Code}]}
+			g := Gap{Indicator: ind.Code, NameZH: ind.NameZH, Unit: ind.Unit, Value: *v, Benchmark: *b, Owner: ind.Owner, OwnerName: ownerName(cat, ind.Owner), Provenance: prov[seriesKey{ent.Code, ind.Code}]}
 			g.Gap, g.GapUnit = better(*v, *b, ind)
 			below = append(below, weighed{item: g, by: relative(*v-*b, *b) * sign})
 		}
 		if ind.Target != nil && !ind.MeetsTarget(*v) {
-			m := Miss{Indicator: ind.Code, NameZH: ind.NameZH, Unit: ind.Unit, Value: *v, Target: *ind.Target, Provenance: prov[seriesKey{ent.Code, ind.Code}]}
+			m := Miss{Indicator: ind.Code, NameZH: ind.NameZH, Unit: ind.Unit, Value: *v, Target: *ind.Target, Owner: ind.Owner, OwnerName: ownerName(cat, ind.Owner), Provenance: prov[seriesKey{ent.Code, ind.Code}]}
 			m.Gap, m.GapUnit = better(*v, *ind.Target, ind)
 			missed = append(missed, weighed{item: m, by: relative(*v-*ind.Target, *ind.Target) * sign})
 		}
@@ -362,6 +384,9 @@ func Build(ctx context.Context, s Store, period bizenv.Period, entity string) (*
 	r.Improved = sorted[Change](improved, -1)
 	r.BelowBenchmark = sorted[Gap](below, 1)
 	r.TargetsMissed = sorted[Miss](missed, 1)
+	if err := r.explain(ctx, s, cat, ent); err != nil {
+		return nil, fmt.Errorf("report: %w", err)
+	}
 	if src, ok := s.(ActionSource); ok {
 		if err := addActions(ctx, r, s, src, cat, ent); err != nil {
 			return nil, err

@@ -205,17 +205,17 @@ func loadConfig(path string, check bool, env *environment) (*config.Config, erro
 	return cfg, nil
 }
 
-// startCollectors starts the cron scheduler of cfg's collectors. stop
-// stops it, waiting up to a minute for running collectors, which are then
-// cancelled (and their runs recorded as failed). The runner runs them on
-// demand, for the API. reg gets the time each schedule last fired and the
-// collectors' titles.
-func startCollectors(db *database, cfg *config.Config, reg prometheus.Registerer, logger *slog.Logger) (runner *collectorRunner, stop func(), err error) {
+// startCollectors starts the cron scheduler of cfg's collectors. When ctx
+// ends, or stop is called, running collectors get a minute to finish and
+// are then cancelled (and their runs recorded as failed); stop waits for
+// them. The runner runs them on demand, for the API. reg gets the time
+// each schedule last fired and the collectors' titles.
+func startCollectors(ctx context.Context, db *database, cfg *config.Config, reg prometheus.Registerer, logger *slog.Logger) (runner *collectorRunner, stop func(), err error) {
 	r := collectors.NewRunner(db.DB, cfg, logger, collectors.Options{})
 	if len(cfg.Collectors) == 0 {
 		return &collectorRunner{r}, func() {}, nil
 	}
-	s, err := collectors.NewScheduler(r, cfg, logger)
+	s, err := collectors.NewScheduler(ctx, r, cfg, logger)
 	if err != nil {
 		return nil, nil, &exitError{code: exitUsage, err: err}
 	}
@@ -227,7 +227,7 @@ func startCollectors(db *database, cfg *config.Config, reg prometheus.Registerer
 	}
 	s.Start()
 	return &collectorRunner{r}, func() {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		ctx, cancel := context.WithTimeout(context.Background(), collectors.StopGrace)
 		defer cancel()
 		if err := s.Stop(ctx); err != nil {
 			logger.Warn("collectors stopped before they finished", "err", err)

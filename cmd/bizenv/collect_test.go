@@ -45,6 +45,12 @@ func demoConfig(t *testing.T, extra map[string]string) (cfg, inbox string) {
 	if text == string(yml) {
 		t.Fatal("the demo configuration no longer reads deploy/demo/inbox/*.xlsx")
 	}
+	// The demo's catalog file, named relative to the repository root.
+	catalog, err := filepath.Abs(filepath.Join("..", "..", "deploy", "demo", "catalog.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	text = strings.Replace(text, "file: deploy/demo/catalog.yaml", "file: "+catalog, 1)
 	return writeFile(t, "bizenv.yml", text), inbox
 }
 

@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/common/promslog"
 
 	"github.com/bizenv/bizenv/internal/pgcluster"
+	"github.com/bizenv/bizenv/internal/pgdsn"
 	"github.com/bizenv/bizenv/postgres"
 )
 
@@ -166,7 +167,7 @@ func (c *commonFlags) openDatabase(ctx context.Context, env *environment, logger
 		if cluster != nil {
 			cluster.Stop(context.Background())
 		}
-		return nil, &exitError{code: exitUsage, err: errors.New(redactDSN(err.Error(), dsn))}
+		return nil, &exitError{code: exitUsage, err: errors.New(pgdsn.Redact(err.Error(), dsn))}
 	}
 	return &database{DB: db, cluster: cluster, dsn: dsn}, nil
 }
@@ -188,21 +189,6 @@ func createDatabase(ctx context.Context, adminDSN, name string) error {
 		return fmt.Errorf("private PostgreSQL: create database %s: %w", name, err)
 	}
 	return nil
-}
-
-// redactDSN removes the DSN's password from a message.
-func redactDSN(msg, dsn string) string {
-	if i := strings.Index(dsn, "://"); i >= 0 {
-		if at := strings.LastIndex(dsn, "@"); at > i {
-			if colon := strings.Index(dsn[i+3:at], ":"); colon >= 0 {
-				pw := dsn[i+3+colon+1 : at]
-				if pw != "" {
-					msg = strings.ReplaceAll(msg, pw, "xxxxx")
-				}
-			}
-		}
-	}
-	return msg
 }
 
 // openMigrated opens the database as openDatabase does for a command that

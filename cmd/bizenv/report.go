@@ -15,6 +15,7 @@ import (
 	"github.com/bizenv/bizenv/ingest"
 	"github.com/bizenv/bizenv/report"
 	"github.com/bizenv/bizenv/report/deliver"
+	"github.com/bizenv/bizenv/schedule"
 )
 
 func runReport(ctx context.Context, env *environment, args []string) error {
@@ -70,19 +71,25 @@ func runReport(ctx context.Context, env *environment, args []string) error {
 }
 
 // startReports starts the monthly report's delivery schedule (config
-// section report:) and registers its metric with reg. stop stops the
-// schedule, waiting for a delivery under way.
-func startReports(db *database, cfg *config.Config, reg prometheus.Registerer, logger *slog.Logger) (stop func(), _ error) {
+// section report:) and registers its metric with reg. When ctx ends, or
+// stop is called, a delivery under way gets a minute to finish and is then
+// cancelled; stop waits for it.
+func startReports(ctx context.Context, db *database, cfg *config.Config, reg prometheus.Registerer, logger *slog.Logger) (stop func(), _ error) {
 	reg.MustRegister(deliver.NewCollector(db.DB, logger))
-	if cfg.Report == nil {
+	if cfg.Delivery == nil {
 		return func() {}, nil
 	}
 	owner, _ := os.Hostname()
-	d := deliver.FromConfig(db.DB, cfg.Report, owner, logger.With("component", "report"))
-	c, err := d.Schedule(cfg.Report.Schedule, cfg.Location)
-	if err != nil {
+	logger = logger.With("component", "report")
+	d := deliver.FromConfig(db.DB, cfg.Delivery, owner, logger)
+	s := schedule.New(ctx, schedule.Options{Location: cfg.Location, Logger: logger, What: "report delivery", Grace: time.Minute})
+	if _, err := d.Schedule(s, cfg.Delivery.Schedule, cfg.Location); err != nil {
 		return nil, &exitError{code: exitUsage, err: err}
 	}
-	c.Start()
-	return func() { <-c.Stop().Done() }, nil
+	s.Start()
+	return func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		s.Stop(ctx)
+	}, nil
 }

@@ -85,12 +85,12 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 		metrics.NewBuildInfo(version, revision),
 		metrics.NewActionsCollector(actions, logger.With("component", "actions")),
 	)
-	runner, stopCollectors, err := startCollectors(db, cfg, reg, logger)
+	runner, stopCollectors, err := startCollectors(ctx, db, cfg, reg, logger)
 	if err != nil {
 		return err
 	}
 	defer stopCollectors()
-	stopReports, err := startReports(db, cfg, reg, logger)
+	stopReports, err := startReports(ctx, db, cfg, reg, logger)
 	if err != nil {
 		return err
 	}

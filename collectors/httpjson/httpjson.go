@@ -8,19 +8,17 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"log/slog"
-	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"github.com/tidwall/gjson"
 
 	"github.com/bizenv/bizenv"
 	"github.com/bizenv/bizenv/collectors/internal/fetch"
+	"github.com/bizenv/bizenv/collectors/kind"
 	"github.com/bizenv/bizenv/config"
 	"github.com/bizenv/bizenv/ingest"
 )
@@ -28,38 +26,41 @@ import (
 // Source is one http_json collector.
 type Source struct {
 	name   string
-	cfg    config.HTTPJSON
+	cfg    config.HTTPJSONSource
 	client *fetch.Client
 }
 
-// Options are what New needs besides the configuration.
-type Options struct {
-	HTTP    *http.Client  // http.DefaultClient when nil
-	Backoff time.Duration // first retry wait; 1s when 0
-	Logger  *slog.Logger
+// New returns the source of the http_json collector c.
+func New(c config.Source, d kind.Deps) *Source {
+	return &Source{name: c.Name, cfg: *c.HTTPJSON, client: d.Client(c, c.HTTPJSON.Headers)}
 }
 
-// New returns the source of the collector name configured by cfg, which
-// config has validated.
-func New(name string, cfg config.HTTPJSON, opts Options) *Source {
-	retries := 3
-	if cfg.Retries != nil {
-		retries = *cfg.Retries
-	}
-	return &Source{name: name, cfg: cfg, client: &fetch.Client{
-		HTTP: opts.HTTP, Headers: cfg.Headers, Timeout: cfg.TimeoutDuration,
-		Retries: retries, Backoff: opts.Backoff, Logger: opts.Logger,
-	}}
-}
+// Plan asks the API for one period at a time: each is a run of its own.
+func (s *Source) Plan(periods []bizenv.Period) [][]bizenv.Period { return kind.Each(periods) }
 
 // Secrets returns what must never be written anywhere: the header values
 // and any password in the URL.
 func (s *Source) Secrets() []string { return fetch.Secrets(s.cfg.Headers, s.cfg.URL) }
 
-// Fetch gets every page for period p and checks each record with v. It
-// returns the batch of good observations, rejects and the raw pages; an
-// error means nothing should be stored.
-func (s *Source) Fetch(ctx context.Context, p bizenv.Period, v *ingest.Validator) (bizenv.Batch, error) {
+// Fetch gets every page for each period of j and checks each record with
+// j's validator. It returns the batch of good observations, rejects and
+// the raw pages; an error means nothing should be stored.
+func (s *Source) Fetch(ctx context.Context, j kind.Job) (bizenv.Batch, error) {
+	var all bizenv.Batch
+	for _, p := range j.Periods {
+		b, err := s.fetch(ctx, p, j.Validator)
+		if err != nil {
+			return bizenv.Batch{}, err
+		}
+		all.Observations = append(all.Observations, b.Observations...)
+		all.Rejects = append(all.Rejects, b.Rejects...)
+		all.Payloads = append(all.Payloads, b.Payloads...)
+	}
+	return all, nil
+}
+
+// fetch gets every page for period p.
+func (s *Source) fetch(ctx context.Context, p bizenv.Period, v *ingest.Validator) (bizenv.Batch, error) {
 	var sb strings.Builder
 	if err := s.cfg.URLTemplate.Execute(&sb, config.NewURLData(p)); err != nil {
 		return bizenv.Batch{}, fmt.Errorf("url template: %v", err)
@@ -68,7 +69,7 @@ func (s *Source) Fetch(ctx context.Context, p bizenv.Period, v *ingest.Validator
 	next := sb.String()
 	page := 0
 	if pg := s.cfg.Pagination; pg != nil && pg.Param != "" {
-		page = *pg.FirstPage
+		page = pg.FirstPage
 		next = withParam(next, pg.Param, page)
 	}
 	seen := map[string]bool{}

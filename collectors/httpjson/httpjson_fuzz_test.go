@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/bizenv/bizenv"
+	"github.com/bizenv/bizenv/collectors/kind"
 	"github.com/bizenv/bizenv/ingest"
 )
 
@@ -54,7 +55,7 @@ func FuzzJSONMapping(f *testing.F) {
 		mu.Unlock()
 		src := source(t, srv.URL, "")
 		v := ingest.NewValidator(cat, time.Date(2021, 10, 15, 0, 0, 0, 0, time.UTC))
-		b, err := src.Fetch(context.Background(), period, v)
+		b, err := src.Fetch(context.Background(), kind.Job{Periods: []bizenv.Period{period}, Validator: v})
 		if err != nil {
 			if len(b.Observations)+len(b.Rejects) > 0 {
 				t.Fatalf("an error (%v) with a batch", err)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/bizenv/bizenv"
 	"github.com/bizenv/bizenv/collectors/httpjson"
+	"github.com/bizenv/bizenv/collectors/kind"
 	"github.com/bizenv/bizenv/config"
 	"github.com/bizenv/bizenv/ingest"
 )
@@ -58,12 +59,12 @@ collectors:
 	if err != nil {
 		t.Fatal(err)
 	}
-	return httpjson.New("ywtb", *c.Collectors[0].HTTPJSON, httpjson.Options{Backoff: time.Millisecond})
+	return httpjson.New(c.Sources[0], kind.Deps{Backoff: time.Millisecond})
 }
 
 func fetch(s *httpjson.Source) (bizenv.Batch, error) {
 	v := ingest.NewValidator(bizenv.DefaultCatalog(), now)
-	return s.Fetch(context.Background(), bizenv.NewPeriod(2021, 9), v)
+	return s.Fetch(context.Background(), kind.Job{Periods: []bizenv.Period{bizenv.NewPeriod(2021, 9)}, Validator: v})
 }
 
 func summary(b bizenv.Batch) (obs, rejects string) {
@@ -168,7 +169,7 @@ collectors:
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := fetch(httpjson.New("claims", *c.Collectors[0].HTTPJSON, httpjson.Options{}))
+	b, err := fetch(httpjson.New(c.Sources[0], kind.Deps{}))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/bizenv/bizenv"
 	"github.com/bizenv/bizenv/collectors/httpjson"
+	"github.com/bizenv/bizenv/collectors/kind"
 	"github.com/bizenv/bizenv/config"
 	"github.com/bizenv/bizenv/ingest"
 )
@@ -67,8 +68,8 @@ collectors:
 			if err != nil {
 				t.Fatal(err)
 			}
-			s := httpjson.New("ywtb", *c.Collectors[0].HTTPJSON, httpjson.Options{Backoff: time.Millisecond})
-			_, err = s.Fetch(context.Background(), bizenv.NewPeriod(2021, 9), ingest.NewValidator(bizenv.DefaultCatalog(), now))
+			s := httpjson.New(c.Sources[0], kind.Deps{Backoff: time.Millisecond})
+			_, err = s.Fetch(context.Background(), kind.Job{Periods: []bizenv.Period{bizenv.NewPeriod(2021, 9)}, Validator: ingest.NewValidator(bizenv.DefaultCatalog(), now)})
 			if n := leaked.Load(); n != 0 {
 				t.Errorf("the other host was sent the key %d times", n)
 			}

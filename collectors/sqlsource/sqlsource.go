@@ -11,7 +11,6 @@ import (
 	"encoding/csv"
 	"encoding/hex"
 	"fmt"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -19,8 +18,10 @@ import (
 	"github.com/lib/pq"
 
 	"github.com/bizenv/bizenv"
+	"github.com/bizenv/bizenv/collectors/kind"
 	"github.com/bizenv/bizenv/config"
 	"github.com/bizenv/bizenv/ingest"
+	"github.com/bizenv/bizenv/internal/pgdsn"
 )
 
 // columns are the columns the query must return, in any order.
@@ -28,28 +29,29 @@ var columns = []string{"period", "entity", "indicator", "value"}
 
 // Source is one sql collector.
 type Source struct {
-	name string
-	cfg  config.SQL
+	name    string
+	cfg     config.SQLSource
+	timeout time.Duration // the statement timeout
 }
 
-// New returns the source of the collector name configured by cfg, which
-// config has validated.
-func New(name string, cfg config.SQL) *Source { return &Source{name: name, cfg: cfg} }
-
-// Secrets returns the DSN's password.
-func (s *Source) Secrets() []string {
-	if pw := Password(s.cfg.DSN); pw != "" {
-		return []string{pw}
-	}
-	return nil
+// New returns the source of the sql collector c.
+func New(c config.Source, _ kind.Deps) *Source {
+	return &Source{name: c.Name, cfg: *c.SQL, timeout: c.Timeout}
 }
 
-// Fetch runs the query and checks each row with v. The raw payload is the
-// result as CSV, header included.
-func (s *Source) Fetch(ctx context.Context, v *ingest.Validator) (bizenv.Batch, error) {
+// Plan makes one run: the rows name their periods.
+func (s *Source) Plan(periods []bizenv.Period) [][]bizenv.Period { return kind.InData(periods) }
+
+// Secrets returns the DSN's password, in the forms a message may quote.
+func (s *Source) Secrets() []string { return pgdsn.Secrets(s.cfg.DSN) }
+
+// Fetch runs the query and checks each row with j's validator. The raw
+// payload is the result as CSV, header included.
+func (s *Source) Fetch(ctx context.Context, j kind.Job) (bizenv.Batch, error) {
+	v := j.Validator
 	// The statement timeout bounds the query on the server; the context
 	// bounds connecting and reading on this side.
-	ctx, cancel := context.WithTimeout(ctx, s.cfg.TimeoutDuration+10*time.Second)
+	ctx, cancel := context.WithTimeout(ctx, s.timeout+10*time.Second)
 	defer cancel()
 	connector, err := pq.NewConnector(s.cfg.DSN)
 	if err != nil {
@@ -64,7 +66,7 @@ func (s *Source) Fetch(ctx context.Context, v *ingest.Validator) (bizenv.Batch, 
 		return bizenv.Batch{}, fmt.Errorf("connect: %s", s.scrub(err.Error()))
 	}
 	defer tx.Rollback()
-	ms := s.cfg.TimeoutDuration.Milliseconds()
+	ms := s.timeout.Milliseconds()
 	if _, err := tx.ExecContext(ctx, "SET LOCAL statement_timeout = "+strconv.FormatInt(max(ms, 1), 10)); err != nil {
 		return bizenv.Batch{}, fmt.Errorf("set statement_timeout: %s", s.scrub(err.Error()))
 	}
@@ -178,26 +180,4 @@ func (s *Source) scrub(msg string) string {
 		msg = strings.ReplaceAll(msg, sec, "xxxxx")
 	}
 	return msg
-}
-
-// Password returns the password in a postgres:// URL or a key=value DSN.
-func Password(dsn string) string {
-	if u, err := url.Parse(dsn); err == nil && u.User != nil && (u.Scheme == "postgres" || u.Scheme == "postgresql") {
-		pw, _ := u.User.Password()
-		if pw == "" {
-			pw = u.Query().Get("password")
-		}
-		return pw
-	}
-	if strings.Contains(dsn, "://") {
-		if u, err := url.Parse(dsn); err == nil {
-			return u.Query().Get("password")
-		}
-	}
-	for _, f := range strings.Fields(dsn) {
-		if k, v, ok := strings.Cut(f, "="); ok && k == "password" {
-			return strings.Trim(v, "'")
-		}
-	}
-	return ""
 }

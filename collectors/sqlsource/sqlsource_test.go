@@ -11,6 +11,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/bizenv/bizenv"
+	"github.com/bizenv/bizenv/collectors/kind"
 	"github.com/bizenv/bizenv/collectors/sqlsource"
 	"github.com/bizenv/bizenv/config"
 	"github.com/bizenv/bizenv/ingest"
@@ -54,11 +55,11 @@ collectors:
 	if err != nil {
 		t.Fatal(err)
 	}
-	return sqlsource.New("tax-credit", *c.Collectors[0].SQL)
+	return sqlsource.New(c.Sources[0], kind.Deps{})
 }
 
 func fetch(s *sqlsource.Source) (bizenv.Batch, error) {
-	return s.Fetch(context.Background(), ingest.NewValidator(bizenv.DefaultCatalog(), now))
+	return s.Fetch(context.Background(), kind.Job{Validator: ingest.NewValidator(bizenv.DefaultCatalog(), now)})
 }
 
 func TestQuery(t *testing.T) {

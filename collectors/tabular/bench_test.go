@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/bizenv/bizenv"
+	"github.com/bizenv/bizenv/collectors/kind"
 	"github.com/bizenv/bizenv/collectors/tabular"
 	"github.com/bizenv/bizenv/ingest"
 )
@@ -40,7 +41,7 @@ func BenchmarkStoredFolder(b *testing.B) {
 	v := ingest.NewValidator(cat, now)
 	allStored := func(context.Context, string) (bool, error) { return true, nil }
 	fetch := func(b *testing.B, src *tabular.Source) {
-		got, err := src.Fetch(context.Background(), cat, v, allStored)
+		got, err := src.Fetch(context.Background(), kind.Job{Catalog: cat, Validator: v, Stored: allStored})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -51,11 +52,11 @@ func BenchmarkStoredFolder(b *testing.B) {
 	b.Run("fresh", func(b *testing.B) {
 		b.ReportAllocs()
 		for range b.N {
-			fetch(b, tabular.New(col.Name, *col.Tabular, tabular.Options{}))
+			fetch(b, tabular.New(col, kind.Deps{}))
 		}
 	})
 	b.Run("again", func(b *testing.B) {
-		src := tabular.New(col.Name, *col.Tabular, tabular.Options{})
+		src := tabular.New(col, kind.Deps{})
 		fetch(b, src)
 		b.ReportAllocs()
 		b.ResetTimer()

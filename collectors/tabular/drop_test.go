@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/bizenv/bizenv"
+	"github.com/bizenv/bizenv/collectors/kind"
 	"github.com/bizenv/bizenv/collectors/tabular"
 	"github.com/bizenv/bizenv/ingest"
 )
@@ -85,8 +86,8 @@ func TestDropFolderBadEntries(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			col := parseConfig(t, fmt.Sprintf(longConfig, tc.pattern))
 			cat := bizenv.DefaultCatalog()
-			src := tabular.New(col.Name, *col.Tabular, tabular.Options{})
-			b, err := src.Fetch(context.Background(), cat, ingest.NewValidator(cat, now), neverStored)
+			src := tabular.New(col, kind.Deps{})
+			b, err := src.Fetch(context.Background(), kind.Job{Catalog: cat, Validator: ingest.NewValidator(cat, now), Stored: neverStored})
 			if err != nil {
 				t.Fatalf("got %v, want the good files read", err)
 			}
@@ -125,13 +126,13 @@ func TestDropFolderUnchangedFilesNotRead(t *testing.T) {
 	}
 	col := parseConfig(t, fmt.Sprintf(longConfig, dir+"/*.csv"))
 	cat := bizenv.DefaultCatalog()
-	src := tabular.New(col.Name, *col.Tabular, tabular.Options{})
+	src := tabular.New(col, kind.Deps{})
 	stored := map[string]bool{}
 	run := func(t *testing.T) bizenv.Batch {
 		t.Helper()
-		b, err := src.Fetch(context.Background(), cat, ingest.NewValidator(cat, now), func(_ context.Context, sum string) (bool, error) {
+		b, err := src.Fetch(context.Background(), kind.Job{Catalog: cat, Validator: ingest.NewValidator(cat, now), Stored: func(_ context.Context, sum string) (bool, error) {
 			return stored[sum], nil
-		})
+		}})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/bizenv/bizenv"
+	"github.com/bizenv/bizenv/collectors/kind"
 	"github.com/bizenv/bizenv/collectors/tabular"
 	"github.com/bizenv/bizenv/ingest"
 )
@@ -40,8 +41,8 @@ collectors:
       layout: long
 `, origin.URL))
 	cat := bizenv.DefaultCatalog()
-	src := tabular.New(col.Name, *col.Tabular, tabular.Options{Backoff: time.Millisecond})
-	_, err := src.Fetch(context.Background(), cat, ingest.NewValidator(cat, now), neverStored)
+	src := tabular.New(col, kind.Deps{Backoff: time.Millisecond})
+	_, err := src.Fetch(context.Background(), kind.Job{Catalog: cat, Validator: ingest.NewValidator(cat, now), Stored: neverStored})
 	if n := leaked.Load(); n != 0 {
 		t.Errorf("the other host was sent the key %d times", n)
 	}

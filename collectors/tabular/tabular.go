@@ -15,7 +15,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net/http"
 	"net/url"
 	"os"
 	"path"
@@ -28,6 +27,7 @@ import (
 
 	"github.com/bizenv/bizenv"
 	"github.com/bizenv/bizenv/collectors/internal/fetch"
+	"github.com/bizenv/bizenv/collectors/kind"
 	"github.com/bizenv/bizenv/config"
 	"github.com/bizenv/bizenv/ingest"
 )
@@ -35,7 +35,7 @@ import (
 // Source is one tabular collector.
 type Source struct {
 	name   string
-	cfg    config.Tabular
+	cfg    config.TabularSource
 	client *fetch.Client
 	logger *slog.Logger
 
@@ -55,32 +55,22 @@ type fileState struct {
 	unreadable error
 }
 
-// Options are what New needs besides the configuration.
-type Options struct {
-	HTTP    *http.Client
-	Backoff time.Duration
-	Logger  *slog.Logger
-}
-
-// New returns the source of the collector name configured by cfg, which
-// config has validated.
-func New(name string, cfg config.Tabular, opts Options) *Source {
-	logger := opts.Logger
+// New returns the source of the tabular collector c.
+func New(c config.Source, d kind.Deps) *Source {
+	logger := d.Logger
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return &Source{name: name, cfg: cfg, logger: logger, known: map[string]fileState{}, client: &fetch.Client{
-		HTTP: opts.HTTP, Headers: cfg.Headers, Timeout: cfg.TimeoutDuration, Retries: 3,
-		Backoff: opts.Backoff, MaxBytes: ingest.DefaultMaxBytes, Logger: opts.Logger,
-	}}
+	client := d.Client(c, c.Tabular.Headers)
+	client.MaxBytes = ingest.DefaultMaxBytes
+	return &Source{name: c.Name, cfg: *c.Tabular, logger: logger, known: map[string]fileState{}, client: client}
 }
+
+// Plan makes one run: the files name their periods.
+func (s *Source) Plan(periods []bizenv.Period) [][]bizenv.Period { return kind.InData(periods) }
 
 // Secrets returns the header values and any password in the URL.
 func (s *Source) Secrets() []string { return fetch.Secrets(s.cfg.Headers, s.cfg.URL) }
-
-// Stored reports whether a file with this content (hex SHA-256) was stored
-// by an earlier successful run of the collector.
-type Stored func(ctx context.Context, sha256 string) (bool, error)
 
 // file is one input file as read.
 type file struct {
@@ -90,17 +80,19 @@ type file struct {
 	sum     string
 }
 
-// Fetch reads the files that are new since the last successful run and
-// checks their records with v, mapping entity names with the configured
-// map; v takes any other entity or indicator by code, name_zh or alias. A file that cannot be
-// used is rejected as a whole, and the others are still read. Only the
-// content of files that were read as tables is kept: a file that the
-// configuration does not fit (no header row with the configured names, no
-// period in its name) is read again once the configuration is fixed, and
-// one that no configuration can read (not CSV or XLSX, too large, not a
-// regular file in the folder) is rejected on every run until it is
-// removed, without its content ever being stored.
-func (s *Source) Fetch(ctx context.Context, cat bizenv.Catalog, v *ingest.Validator, stored Stored) (bizenv.Batch, error) {
+// Fetch reads the files that are new since the last successful run (see
+// j.Stored) and checks their records with j's validator, mapping entity
+// names with the configured map; the validator takes any other entity or
+// indicator by code, name_zh or alias. A file that cannot be used is
+// rejected as a whole, and the others are still read. Only the content of
+// files that were read as tables is kept: a file that the configuration
+// does not fit (no header row with the configured names, no period in its
+// name) is read again once the configuration is fixed, and one that no
+// configuration can read (not CSV or XLSX, too large, not a regular file
+// in the folder) is rejected on every run until it is removed, without its
+// content ever being stored.
+func (s *Source) Fetch(ctx context.Context, j kind.Job) (bizenv.Batch, error) {
+	v, stored := j.Validator, j.Stored
 	var b bizenv.Batch
 	seen := map[string]bool{}
 	// skip says whether a file with content sum need not be read.
@@ -351,7 +343,7 @@ func (s *Source) parse(f file, v *ingest.Validator) ([]bizenv.Observation, []biz
 	}
 	entity := func(name string) string {
 		name = strings.TrimSpace(name)
-		if code, ok := s.cfg.Entity.Map[name]; ok {
+		if code, ok := s.cfg.EntityMap[name]; ok {
 			return code
 		}
 		return name // a code, name_zh or alias, which v resolves
@@ -372,7 +364,7 @@ func (s *Source) parse(f file, v *ingest.Validator) ([]bizenv.Observation, []biz
 		}
 	}
 
-	if s.cfg.Layout == "long" {
+	if !s.cfg.Wide {
 		head, cols, err := ingest.FindLongHeader(t)
 		if err != nil {
 			return nil, nil, err
@@ -393,7 +385,7 @@ func (s *Source) parse(f file, v *ingest.Validator) ([]bizenv.Observation, []biz
 
 	period := ""
 	switch {
-	case s.cfg.Period.Value != "":
+	case !s.cfg.FixedPeriod.IsZero():
 		period = s.cfg.FixedPeriod.String()
 	case s.cfg.FilenameRE != nil:
 		p, err := periodFromName(s.cfg.FilenameRE, f.base)
@@ -402,9 +394,9 @@ func (s *Source) parse(f file, v *ingest.Validator) ([]bizenv.Observation, []biz
 		}
 		period = p.String()
 	}
-	want := []string{s.cfg.Entity.Column}
-	if s.cfg.Period.Column != "" {
-		want = append(want, s.cfg.Period.Column)
+	want := []string{s.cfg.EntityColumn}
+	if s.cfg.PeriodColumn != "" {
+		want = append(want, s.cfg.PeriodColumn)
 	}
 	headers := make([]string, 0, len(s.cfg.Columns))
 	for h := range s.cfg.Columns {
@@ -423,10 +415,10 @@ func (s *Source) parse(f file, v *ingest.Validator) ([]bizenv.Observation, []biz
 			continue
 		}
 		p := period
-		if s.cfg.Period.Column != "" {
-			p = r.Cell(cols[s.cfg.Period.Column])
+		if s.cfg.PeriodColumn != "" {
+			p = r.Cell(cols[s.cfg.PeriodColumn])
 		}
-		e := entity(r.Cell(cols[s.cfg.Entity.Column]))
+		e := entity(r.Cell(cols[s.cfg.EntityColumn]))
 		for _, h := range headers {
 			check(ingest.Record{
 				Line: r.Line, Raw: r.Raw,

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/bizenv/bizenv"
+	"github.com/bizenv/bizenv/collectors/kind"
 	"github.com/bizenv/bizenv/collectors/tabular"
 	"github.com/bizenv/bizenv/config"
 	"github.com/bizenv/bizenv/ingest"
@@ -20,23 +21,23 @@ import (
 // now is after every period the fixtures hold.
 var now = time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
 
-func parseConfig(t testing.TB, yml string) config.Collector {
+func parseConfig(t testing.TB, yml string) config.Source {
 	t.Helper()
 	c, err := config.Parse("test.yml", []byte(yml), func(string) string { return "s3cret" })
 	if err != nil {
 		t.Fatal(err)
 	}
-	return c.Collectors[0]
+	return c.Sources[0]
 }
 
-// neverStored is a Stored for a collector that has stored nothing yet.
+// neverStored is a kind.Job.Stored for a collector that has stored nothing yet.
 func neverStored(context.Context, string) (bool, error) { return false, nil }
 
-func fetch(t *testing.T, col config.Collector, stored tabular.Stored) bizenv.Batch {
+func fetch(t *testing.T, col config.Source, stored func(context.Context, string) (bool, error)) bizenv.Batch {
 	t.Helper()
 	cat := bizenv.DefaultCatalog()
-	src := tabular.New(col.Name, *col.Tabular, tabular.Options{Backoff: time.Millisecond})
-	b, err := src.Fetch(context.Background(), cat, ingest.NewValidator(cat, now), stored)
+	src := tabular.New(col, kind.Deps{Backoff: time.Millisecond})
+	b, err := src.Fetch(context.Background(), kind.Job{Catalog: cat, Validator: ingest.NewValidator(cat, now), Stored: stored})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -313,11 +314,11 @@ func TestUnreadableFileNotKept(t *testing.T) {
 		t.Fatal(err)
 	}
 	col := parseConfig(t, fmt.Sprintf(noticeConfig, dir+"/*.xlsx"))
-	src := tabular.New(col.Name, *col.Tabular, tabular.Options{})
+	src := tabular.New(col, kind.Deps{})
 	cat := bizenv.DefaultCatalog()
 	for _, run := range []string{"first run", "second run"} {
 		t.Run(run, func(t *testing.T) {
-			b, err := src.Fetch(context.Background(), cat, ingest.NewValidator(cat, now), neverStored)
+			b, err := src.Fetch(context.Background(), kind.Job{Catalog: cat, Validator: ingest.NewValidator(cat, now), Stored: neverStored})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/bizenv/bizenv"
+	"github.com/bizenv/bizenv/collectors/worldbank"
 	"github.com/bizenv/bizenv/ingest"
 )
 
@@ -26,7 +27,7 @@ func TestRedirectToAnotherHostRefused(t *testing.T) {
 	}))
 	defer origin.Close()
 	s := source(t, origin.URL+"/v2", "{IC.REG.DURS: wb_bizstart_days}")
-	_, err := s.Fetch(context.Background(), 2019, 2020, ingest.NewValidator(catalog(bizenv.Annual), now))
+	_, err := s.FetchRange(context.Background(), worldbank.Range{From: 2019, To: 2020}, ingest.NewValidator(catalog(bizenv.Annual), now))
 	if n := asked.Load(); n != 0 {
 		t.Errorf("the other host was asked %d times", n)
 	}

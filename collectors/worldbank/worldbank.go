@@ -8,17 +8,16 @@ import (
 	"encoding/hex"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"net/url"
 	"regexp"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/tidwall/gjson"
 
 	"github.com/bizenv/bizenv"
 	"github.com/bizenv/bizenv/collectors/internal/fetch"
+	"github.com/bizenv/bizenv/collectors/kind"
 	"github.com/bizenv/bizenv/config"
 	"github.com/bizenv/bizenv/ingest"
 )
@@ -33,27 +32,34 @@ const maxPages = 1000
 // Source is one worldbank collector.
 type Source struct {
 	name   string
-	cfg    config.WorldBank
+	cfg    config.WorldBankSource
 	client *fetch.Client
 	logger *slog.Logger
 }
 
-// Options are what New needs besides the configuration.
-type Options struct {
-	HTTP    *http.Client
-	Backoff time.Duration
-	Logger  *slog.Logger
+// New returns the source of the worldbank collector c.
+func New(c config.Source, d kind.Deps) *Source {
+	logger := d.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	return &Source{name: c.Name, cfg: *c.WorldBank, logger: logger, client: d.Client(c, nil)}
 }
 
-// New returns the source of the collector name configured by cfg, which
-// config has validated.
-func New(name string, cfg config.WorldBank, opts Options) *Source {
-	if opts.Logger == nil {
-		opts.Logger = slog.New(slog.DiscardHandler)
+// Plan makes one run of all the periods asked for: the API is asked for a
+// range of years at once.
+func (s *Source) Plan(periods []bizenv.Period) [][]bizenv.Period { return kind.All(periods) }
+
+// Secrets is empty: the API takes no key.
+func (s *Source) Secrets() []string { return nil }
+
+// Fetch checks that the catalog can take the configured indicators, then
+// gets the range of j (see RangeFor).
+func (s *Source) Fetch(ctx context.Context, j kind.Job) (bizenv.Batch, error) {
+	if err := s.CheckCatalog(j.Catalog); err != nil {
+		return bizenv.Batch{}, err
 	}
-	return &Source{name: name, cfg: cfg, logger: opts.Logger, client: &fetch.Client{
-		HTTP: opts.HTTP, Timeout: cfg.TimeoutDuration, Retries: 3, Backoff: opts.Backoff, Logger: opts.Logger,
-	}}
+	return s.FetchRange(ctx, s.RangeFor(j.Periods, j.Scheduled), j.Validator)
 }
 
 // Range is what a fetch asks the bank for: the years From to To, or, when
@@ -125,12 +131,6 @@ func (s *Source) CheckCatalog(cat bizenv.Catalog) error {
 		}
 	}
 	return nil
-}
-
-// Fetch gets every page of every configured indicator for the years from
-// to to, and checks each value with v.
-func (s *Source) Fetch(ctx context.Context, from, to int, v *ingest.Validator) (bizenv.Batch, error) {
-	return s.FetchRange(ctx, Range{From: from, To: to}, v)
 }
 
 // FetchRange gets every page of every configured indicator for r, and

@@ -6,12 +6,14 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/bizenv/bizenv"
+	"github.com/bizenv/bizenv/collectors/kind"
 	"github.com/bizenv/bizenv/collectors/worldbank"
 	"github.com/bizenv/bizenv/config"
 	"github.com/bizenv/bizenv/ingest"
@@ -67,7 +69,7 @@ collectors:
 	if err != nil {
 		t.Fatal(err)
 	}
-	return worldbank.New("worldbank-china", *c.Collectors[0].WorldBank, worldbank.Options{Backoff: time.Millisecond})
+	return worldbank.New(c.Sources[0], kind.Deps{Backoff: time.Millisecond})
 }
 
 func TestFetch(t *testing.T) {
@@ -76,11 +78,10 @@ func TestFetch(t *testing.T) {
 	defer srv.Close()
 	src := source(t, srv.URL+"/v2", "{IC.REG.DURS: wb_bizstart_days, IC.REG.PROC: wb_bizstart_procedures}")
 	cat := catalog(bizenv.Annual)
-	if err := src.CheckCatalog(cat); err != nil {
-		t.Fatal(err)
+	if got, want := src.Plan([]bizenv.Period{bizenv.NewPeriod(2021, 9)}), [][]bizenv.Period{{bizenv.NewPeriod(2021, 9)}}; !reflect.DeepEqual(got, want) {
+		t.Errorf("plan: got %v, want %v", got, want)
 	}
-	from, to := src.Years([]bizenv.Period{bizenv.NewPeriod(2021, 9)})
-	batch, err := src.Fetch(context.Background(), from, to, ingest.NewValidator(cat, now))
+	batch, err := src.Fetch(context.Background(), kind.Job{Periods: []bizenv.Period{bizenv.NewPeriod(2021, 9)}, Catalog: cat, Validator: ingest.NewValidator(cat, now)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -182,7 +183,7 @@ func TestErrors(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			src := source(t, srv.URL+"/"+tc.name, "{IC.REG.DURS: wb_bizstart_days}")
-			_, err := src.Fetch(context.Background(), 2019, 2020, ingest.NewValidator(catalog(bizenv.Annual), now))
+			_, err := src.FetchRange(context.Background(), worldbank.Range{From: 2019, To: 2020}, ingest.NewValidator(catalog(bizenv.Annual), now))
 			want := fmt.Sprintf("GET %s/%s/country/CHN/indicator/IC.REG.DURS?date=2019%%3A2020&format=json&page=1&per_page=1000: %s", srv.URL, tc.name, tc.want)
 			if err == nil || err.Error() != want {
 				t.Errorf("got  %v\nwant %s", err, want)

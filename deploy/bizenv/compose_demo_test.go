@@ -61,6 +61,12 @@ func TestComposeDemo(t *testing.T) {
 	if imp.Image != p.Services["bizenv"].Image {
 		t.Errorf("demo-import runs %s, bizenv %s", imp.Image, p.Services["bizenv"].Image)
 	}
+	if got := imp.DependsOn["demo-catalog"].Condition; got != types.ServiceConditionCompletedSuccessfully {
+		t.Errorf("demo-import waits for demo-catalog %q, want %q (items.csv needs the demo catalog)", got, types.ServiceConditionCompletedSuccessfully)
+	}
+	if cat := p.Services["demo-catalog"]; len(cat.Command) != 3 || cat.Command[0] != "catalog" || cat.Command[1] != "apply" {
+		t.Errorf("demo-catalog command %v, want catalog apply FILE", cat.Command)
+	}
 	if len(imp.Command) < 2 || imp.Command[0] != "import" {
 		t.Fatalf("demo-import command %v", imp.Command)
 	}

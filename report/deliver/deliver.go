@@ -17,11 +17,10 @@ import (
 	"sync"
 	"time"
 
-	"github.com/robfig/cron/v3"
-
 	"github.com/bizenv/bizenv"
 	"github.com/bizenv/bizenv/config"
 	"github.com/bizenv/bizenv/report"
+	"github.com/bizenv/bizenv/schedule"
 )
 
 // Store is what delivery reads and records.
@@ -88,7 +87,7 @@ type Deliverer struct {
 type Options struct {
 	Entities []string
 	BaseURL  string
-	Attempts int           // per channel per run; 3 when 0
+	Attempts int           // per channel per run; config.DefaultReportAttempts when 0
 	Backoff  time.Duration // before the first retry, doubled each time
 	Owner    string        // recorded on claims: host name, pod name
 	Logger   *slog.Logger
@@ -97,30 +96,31 @@ type Options struct {
 // New returns a Deliverer for channels.
 func New(store Store, channels []Channel, o Options) *Deliverer {
 	if o.Attempts <= 0 {
-		o.Attempts = 3
+		o.Attempts = config.DefaultReportAttempts
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
 	if len(o.Entities) == 0 {
-		o.Entities = []string{"wuhan-edz"}
+		o.Entities = []string{config.DefaultReportEntity}
 	}
 	return &Deliverer{store: store, channels: channels, entities: o.Entities, baseURL: o.BaseURL,
 		attempts: o.Attempts, backoff: o.Backoff, owner: o.Owner, logger: o.Logger, stale: time.Hour}
 }
 
-// FromConfig returns a Deliverer for the report section of a config.
-func FromConfig(store Store, c *config.Report, owner string, logger *slog.Logger) *Deliverer {
+// FromConfig returns a Deliverer for the report section of a config, as
+// validated.
+func FromConfig(store Store, c *config.Delivery, owner string, logger *slog.Logger) *Deliverer {
 	var chans []Channel
 	for _, ch := range c.Channels {
 		var s Sender
 		switch {
-		case ch.WeCom != nil:
-			s = &WeCom{URL: ch.WeCom.WebhookURL}
-		case ch.DingTalk != nil:
-			s = &DingTalk{URL: ch.DingTalk.WebhookURL, Secret: ch.DingTalk.Secret}
+		case ch.SMTP != nil:
+			s = &Email{Config: *ch.SMTP}
+		case ch.Kind == "dingtalk":
+			s = &DingTalk{URL: ch.WebhookURL, Secret: ch.Secret}
 		default:
-			s = &Email{Config: *ch.Email}
+			s = &WeCom{URL: ch.WebhookURL}
 		}
 		chans = append(chans, Channel{Name: ch.Name, Sender: s})
 	}
@@ -272,28 +272,20 @@ func (d *Deliverer) Run(ctx context.Context, now time.Time, loc *time.Location) 
 	return errors.Join(errs...)
 }
 
-// Schedule adds Run to a new cron in loc (CRON_TZ= in schedule overrides
-// it). Start it, and Stop it on shutdown.
-func (d *Deliverer) Schedule(schedule string, loc *time.Location) (*cron.Cron, error) {
-	l := cronLogger{d.logger}
-	c := cron.New(cron.WithLocation(loc), cron.WithLogger(l),
-		cron.WithChain(cron.SkipIfStillRunning(l), cron.Recover(l)))
-	_, err := c.AddFunc(schedule, func() {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Hour)
+// Schedule adds Run to s on the cron line spec (CRON_TZ= overrides the
+// schedule's zone), checking at each time in loc. A run is cancelled when s
+// stops and its grace is over; the claims it could not send are recorded as
+// failed and left for the next run.
+func (d *Deliverer) Schedule(s *schedule.Schedule, spec string, loc *time.Location) (schedule.ID, error) {
+	id, err := s.Add(spec, func(ctx context.Context) {
+		ctx, cancel := context.WithTimeout(ctx, time.Hour)
 		defer cancel()
 		if err := d.Run(ctx, time.Now(), loc); err != nil {
 			d.logger.Error("report delivery", "err", err)
 		}
 	})
 	if err != nil {
-		return nil, fmt.Errorf("report schedule %q: %w", schedule, err)
+		return 0, fmt.Errorf("report %w", err)
 	}
-	return c, nil
-}
-
-type cronLogger struct{ l *slog.Logger }
-
-func (c cronLogger) Info(msg string, kv ...any) { c.l.Debug(msg, kv...) }
-func (c cronLogger) Error(err error, msg string, kv ...any) {
-	c.l.Error(msg, append(kv, "err", err)...)
+	return id, nil
 }

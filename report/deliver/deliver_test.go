@@ -189,7 +189,7 @@ func (s *smtpServer) mails() []string {
 func emailSender(s *smtpServer) *deliver.Email {
 	host, port, _ := net.SplitHostPort(s.addr)
 	p, _ := strconv.Atoi(port)
-	return &deliver.Email{Config: config.Email{Host: host, Port: p, From: "bizenv@example.org",
+	return &deliver.Email{Config: config.SMTP{Host: host, Port: p, From: "bizenv@example.org",
 		To: []string{"manager@example.org", "deputy@example.org"}, StartTLS: "auto", Timeout: 5 * time.Second}}
 }
 

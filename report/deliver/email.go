@@ -22,7 +22,7 @@ import (
 
 // Email sends the HTML report as the body of a mail with the CSV attached.
 type Email struct {
-	Config config.Email
+	Config config.SMTP
 	// TLSConfig is used for STARTTLS; one naming Config.Host when nil.
 	TLSConfig *tls.Config
 	Now       func() time.Time
@@ -35,7 +35,7 @@ func (e *Email) Send(ctx context.Context, m Message) error {
 	c := e.Config
 	timeout := c.Timeout
 	if timeout <= 0 {
-		timeout = 30 * time.Second
+		timeout = config.DefaultSMTPTimeout
 	}
 	msg, err := e.compose(m)
 	if err != nil {

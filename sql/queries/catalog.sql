@@ -1,34 +1,46 @@
 -- name: UpsertIndicator
 -- A user's catalog; the row is the user's from now on.
-INSERT INTO indicators (code, name_zh, name_en, unit, direction, category, target, description, owner, frequency, origin)
-VALUES (:code, :name_zh, :name_en, :unit, :direction, :category, :target, :description, :owner, :frequency, 'user')
+INSERT INTO indicators (code, name_zh, name_en, unit, direction, category, target, description, owner, frequency,
+                        compare, part_of, max_points, alert_min_change, origin)
+VALUES (:code, :name_zh, :name_en, :unit, :direction, :category, :target, :description, :owner, :frequency,
+        :compare, NULLIF(:part_of, ''), :max_points, :alert_min_change, 'user')
 ON CONFLICT (code) DO UPDATE SET
     name_zh = EXCLUDED.name_zh, name_en = EXCLUDED.name_en, unit = EXCLUDED.unit,
     direction = EXCLUDED.direction, category = EXCLUDED.category, target = EXCLUDED.target,
     description = EXCLUDED.description, owner = EXCLUDED.owner, frequency = EXCLUDED.frequency,
+    compare = EXCLUDED.compare, part_of = EXCLUDED.part_of, max_points = EXCLUDED.max_points,
+    alert_min_change = EXCLUDED.alert_min_change,
     origin = EXCLUDED.origin, updated_at = now()
 WHERE (indicators.name_zh, indicators.name_en, indicators.unit, indicators.direction, indicators.category,
-       indicators.target, indicators.description, indicators.owner, indicators.frequency, indicators.origin)
+       indicators.target, indicators.description, indicators.owner, indicators.frequency,
+       indicators.compare, indicators.part_of, indicators.max_points, indicators.alert_min_change, indicators.origin)
       IS DISTINCT FROM
       (EXCLUDED.name_zh, EXCLUDED.name_en, EXCLUDED.unit, EXCLUDED.direction, EXCLUDED.category,
-       EXCLUDED.target, EXCLUDED.description, EXCLUDED.owner, EXCLUDED.frequency, EXCLUDED.origin)
+       EXCLUDED.target, EXCLUDED.description, EXCLUDED.owner, EXCLUDED.frequency,
+       EXCLUDED.compare, EXCLUDED.part_of, EXCLUDED.max_points, EXCLUDED.alert_min_change, EXCLUDED.origin)
 
 -- name: UpsertDefaultIndicator
 -- The embedded default catalog adds a missing row and follows a release's
 -- changes on rows no user has set, never on a user's row.
-INSERT INTO indicators (code, name_zh, name_en, unit, direction, category, target, description, owner, frequency, origin)
-VALUES (:code, :name_zh, :name_en, :unit, :direction, :category, :target, :description, :owner, :frequency, 'default')
+INSERT INTO indicators (code, name_zh, name_en, unit, direction, category, target, description, owner, frequency,
+                        compare, part_of, max_points, alert_min_change, origin)
+VALUES (:code, :name_zh, :name_en, :unit, :direction, :category, :target, :description, :owner, :frequency,
+        :compare, NULLIF(:part_of, ''), :max_points, :alert_min_change, 'default')
 ON CONFLICT (code) DO UPDATE SET
     name_zh = EXCLUDED.name_zh, name_en = EXCLUDED.name_en, unit = EXCLUDED.unit,
     direction = EXCLUDED.direction, category = EXCLUDED.category, target = EXCLUDED.target,
     description = EXCLUDED.description, owner = EXCLUDED.owner, frequency = EXCLUDED.frequency,
+    compare = EXCLUDED.compare, part_of = EXCLUDED.part_of, max_points = EXCLUDED.max_points,
+    alert_min_change = EXCLUDED.alert_min_change,
     updated_at = now()
 WHERE indicators.origin = 'default'
   AND (indicators.name_zh, indicators.name_en, indicators.unit, indicators.direction, indicators.category,
-       indicators.target, indicators.description, indicators.owner, indicators.frequency)
+       indicators.target, indicators.description, indicators.owner, indicators.frequency,
+       indicators.compare, indicators.part_of, indicators.max_points, indicators.alert_min_change)
       IS DISTINCT FROM
       (EXCLUDED.name_zh, EXCLUDED.name_en, EXCLUDED.unit, EXCLUDED.direction, EXCLUDED.category,
-       EXCLUDED.target, EXCLUDED.description, EXCLUDED.owner, EXCLUDED.frequency)
+       EXCLUDED.target, EXCLUDED.description, EXCLUDED.owner, EXCLUDED.frequency,
+       EXCLUDED.compare, EXCLUDED.part_of, EXCLUDED.max_points, EXCLUDED.alert_min_change)
 
 -- name: UpsertEntity
 -- A user's catalog; the row is the user's from now on.
@@ -54,7 +66,8 @@ WHERE entities.origin = 'default'
       (EXCLUDED.name_zh, EXCLUDED.name_en, EXCLUDED.kind, EXCLUDED.parent, EXCLUDED.benchmark)
 
 -- name: Indicators
-SELECT code, name_zh, name_en, unit, direction, category, target, description, owner, frequency
+SELECT code, name_zh, name_en, unit, direction, category, target, description, owner, frequency,
+       compare, COALESCE(part_of, '') AS part_of, max_points, alert_min_change
 FROM indicators ORDER BY code
 
 -- name: Entities

@@ -28,7 +28,9 @@ SET LOCAL jit = off
 WITH RECURSIVE latest AS (
     SELECT i.code AS indicator, e.code AS entity, e.benchmark,
            CASE i.direction WHEN 'higher_better' THEN 1 WHEN 'lower_better' THEN -1 ELSE 0 END AS sign,
-           CASE i.frequency WHEN 'annual' THEN 12 ELSE 1 END AS step,
+           -- compare: year_ago judges a month against the same month a
+           -- year earlier (year-to-date series restart every January).
+           CASE WHEN i.frequency = 'annual' OR i.compare = 'year_ago' THEN 12 ELSE 1 END AS step,
            o.period, o.value
     FROM indicators i
     CROSS JOIN entities e

@@ -29,13 +29,16 @@ import (
 )
 
 // Files are the demo data files under deploy/demo, in the order
-// `make run` imports them.
-var Files = []string{"seed-report.csv", "synthetic.csv", "units.csv"}
+// `make run` imports them. items.csv needs CatalogFile applied first.
+var Files = []string{"seed-report.csv", "synthetic.csv", "units.csv", "items.csv"}
 
-// UnitsCatalog is the demo's catalog file of synthetic units, applied
-// before Files; Ledger is its rectification ledger, imported after them.
+// UnitsCatalog is the demo's catalog file of synthetic units and
+// CatalogFile the one of the city assessment's synthetic items, both
+// applied before Files; Ledger is its rectification ledger, imported after
+// them.
 const (
 	UnitsCatalog = "units.yaml"
+	CatalogFile  = "catalog.yaml"
 	Ledger       = "actions.csv"
 )
 
@@ -89,17 +92,19 @@ func Seed(t testing.TB, db *postgres.DB) {
 	t.Helper()
 	ctx := t.Context()
 	dir := filepath.Join(ModuleRoot(t), "deploy", "demo")
-	units, err := os.Open(filepath.Join(dir, UnitsCatalog))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer units.Close()
-	extra, err := bizenv.ParseCatalog(UnitsCatalog, units)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := db.ApplyCatalog(ctx, extra); err != nil {
-		t.Fatal(err)
+	for _, name := range []string{UnitsCatalog, CatalogFile} {
+		f, err := os.Open(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		extra, err := bizenv.ParseCatalog(name, f)
+		f.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := db.ApplyCatalog(ctx, extra); err != nil {
+			t.Fatalf("apply %s: %v", name, err)
+		}
 	}
 	cat, err := db.Catalog(ctx)
 	if err != nil {

@@ -13,7 +13,7 @@
 //	go run ./deploy/demo/gen
 package main
 
-//go:generate go run . -seed ../seed-report.csv -out ../synthetic.csv
+//go:generate go run . -seed ../seed-report.csv -out ../synthetic.csv -catalog ../catalog.yaml -items ../items.csv
 
 import (
 	"bytes"
@@ -85,29 +85,52 @@ type key struct{ period, entity, indicator string }
 func main() {
 	seedPath := flag.String("seed", "deploy/demo/seed-report.csv", "the seed file of real figures to build around")
 	outPath := flag.String("out", "deploy/demo/synthetic.csv", "the file to write")
+	catalogPath := flag.String("catalog", "deploy/demo/catalog.yaml", "the demo's catalog file, which declares the city assessment's items")
+	itemsPath := flag.String("items", "deploy/demo/items.csv", "the file to write the city assessment's item scores to")
 	flag.Parse()
-	out, err := generateFile(*seedPath)
+	out, items, err := generateFiles(*seedPath, *catalogPath)
 	if err != nil {
 		log.Fatal(err)
 	}
 	if err := os.WriteFile(*outPath, out, 0o644); err != nil {
 		log.Fatal(err)
 	}
+	if err := os.WriteFile(*itemsPath, items, 0o644); err != nil {
+		log.Fatal(err)
+	}
 }
 
-// generateFile reads the seed file and returns the synthetic CSV.
-func generateFile(seedPath string) ([]byte, error) {
+// generateFiles returns the synthetic CSV and the CSV of the city
+// assessment's items, declared in the demo catalog at catalogPath.
+func generateFiles(seedPath, catalogPath string) (synthetic, items []byte, err error) {
 	f, err := os.Open(seedPath)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer f.Close()
 	cat := bizenv.DefaultCatalog()
 	seed, err := readSeed(f, cat)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", seedPath, err)
+		return nil, nil, fmt.Errorf("%s: %w", seedPath, err)
 	}
-	return generate(cat, seed)
+	c, err := os.Open(catalogPath)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer c.Close()
+	demo, err := bizenv.ParseCatalog(catalogPath, c)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := demo.ValidateItems(cat); err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", catalogPath, err)
+	}
+	g, synthetic, err := build(cat, seed)
+	if err != nil {
+		return nil, nil, err
+	}
+	items, err = g.cityItems(demo)
+	return synthetic, items, err
 }
 
 // readSeed reads a long-format CSV into values in stored units.
@@ -215,15 +238,15 @@ type gen struct {
 	notes map[string]string
 }
 
-// generate builds every series and renders the CSV.
-func generate(cat bizenv.Catalog, seed map[key]float64) ([]byte, error) {
+// build generates every synthetic series and renders synthetic.csv.
+func build(cat bizenv.Catalog, seed map[key]float64) (*gen, []byte, error) {
 	g := &gen{cat: cat, seed: seed, vals: map[string]map[string][]float64{}, avgDec: map[string]int{}, notes: map[string]string{}}
 	if err := g.assessment(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	for _, s := range levels {
 		if err := g.level(s); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	for _, s := range steppeds {
@@ -231,16 +254,17 @@ func generate(cat bizenv.Catalog, seed map[key]float64) ([]byte, error) {
 	}
 	g.overdue()
 	if err := g.taxloan(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := g.sme(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	g.averages()
 	if err := g.check(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return g.render()
+	out, err := g.render()
+	return g, out, err
 }
 
 // ---- curves ----

@@ -14,6 +14,8 @@ import (
 const (
 	seedFile      = "../seed-report.csv"
 	syntheticFile = "../synthetic.csv"
+	catalogFile   = "../catalog.yaml"
+	itemsFile     = "../items.csv"
 )
 
 type row struct {
@@ -81,7 +83,7 @@ func readLong(t *testing.T, path string) []row {
 }
 
 func TestSyntheticUpToDate(t *testing.T) {
-	got, err := generateFile(seedFile)
+	got, gotItems, err := generateFiles(seedFile, catalogFile)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,8 +94,15 @@ func TestSyntheticUpToDate(t *testing.T) {
 	if !bytes.Equal(got, want) {
 		t.Fatalf("deploy/demo/synthetic.csv is not what the generator writes: run go run ./deploy/demo/gen (or go generate ./deploy/demo/gen)")
 	}
-	again, _ := generateFile(seedFile)
-	if !bytes.Equal(got, again) {
+	wantItems, err := os.ReadFile(itemsFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(gotItems, wantItems) {
+		t.Fatalf("deploy/demo/items.csv is not what the generator writes: run go run ./deploy/demo/gen (or go generate ./deploy/demo/gen)")
+	}
+	again, againItems, _ := generateFiles(seedFile, catalogFile)
+	if !bytes.Equal(got, again) || !bytes.Equal(gotItems, againItems) {
 		t.Fatal("the generator is not deterministic")
 	}
 }

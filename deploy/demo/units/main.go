@@ -1,7 +1,9 @@
 // Command units writes the demo's units: the district's 43 assessed units
-// (SPEC section 11) and their monthly assessment scores and ranks. The 12
-// departments the seed report names are in the default catalog; the other
-// 31 are synthetic, and so is every score. It is deterministic (fixed seed):
+// (SPEC section 11) and their monthly assessment scores, ranks and item
+// scores (SPEC section 10: the items of unit_assessment_score, whose sum the
+// score is). The 12 departments the seed report names are in the default
+// catalog; the other 31 are synthetic, and so is every score. It is
+// deterministic (fixed seeds):
 //
 //	go run ./deploy/demo/units
 //
@@ -16,6 +18,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
+	"slices"
 	"sort"
 	"strconv"
 
@@ -34,6 +37,73 @@ const (
 )
 
 var first = bizenv.NewPeriod(2020, 1)
+
+// The assessment gained three items in July 2021 (SPEC section 10); before
+// then a unit's score is the sum of the other four, and its maximum the
+// sum of their max_points.
+var (
+	extraItemsFrom = bizenv.NewPeriod(2021, 7)
+	extraItems     = []string{"unit_item_third_party", "unit_item_policy_payout", "unit_item_inspection"}
+)
+
+// scoredItem is one item of unit_assessment_score, its maximum in
+// hundredths of a point.
+type scoredItem struct {
+	code string
+	max  int
+}
+
+// itemsIn lists the items assessed in period p, as the default catalog
+// declares them.
+func itemsIn(p bizenv.Period) []scoredItem {
+	var out []scoredItem
+	for _, ind := range bizenv.DefaultCatalog().Indicators {
+		if ind.PartOf != "unit_assessment_score" || ind.MaxPoints == nil {
+			continue
+		}
+		if p.Before(extraItemsFrom) && slices.Contains(extraItems, ind.Code) {
+			continue
+		}
+		out = append(out, scoredItem{ind.Code, int(math.Round(*ind.MaxPoints * 100))})
+	}
+	return out
+}
+
+// hundredths writes a number of hundredths of a point as points.
+func hundredths(n int) string { return strconv.FormatFloat(float64(n)/100, 'f', -1, 64) }
+
+// split divides a score (hundredths) among items: each near the score's
+// share of its maximum, then the rounding remainder spread over items with
+// room, so that the items add up to the score exactly.
+func split(score int, items []scoredItem, r *rand.Rand) []int {
+	total := 0
+	for _, it := range items {
+		total += it.max
+	}
+	share := float64(score) / float64(total)
+	points := make([]int, len(items))
+	sum := 0
+	for i, it := range items {
+		f := math.Max(0, math.Min(1, share+r.NormFloat64()*0.04))
+		points[i] = int(math.Round(f * float64(it.max)))
+		sum += points[i]
+	}
+	for d := score - sum; d != 0; {
+		for i, it := range items {
+			switch {
+			case d > 0 && points[i] < it.max:
+				step := min(d, it.max-points[i])
+				points[i] += step
+				d -= step
+			case d < 0 && points[i] > 0:
+				step := min(-d, points[i])
+				points[i] -= step
+				d += step
+			}
+		}
+	}
+	return points
+}
 
 const months = 24
 
@@ -91,6 +161,8 @@ func generate() (catalogYAML, scoresCSV []byte) {
 	}
 
 	r := rand.New(rand.NewPCG(43, 2021))
+	// The items draw from a generator of their own.
+	ri := rand.New(rand.NewPCG(10, 2021))
 	level := make([]float64, len(us))
 	for i := range us {
 		level[i] = 80 + r.Float64()*12
@@ -99,13 +171,20 @@ func generate() (catalogYAML, scoresCSV []byte) {
 	s.WriteString("period,entity,indicator,value,source,note\n")
 	for m := range months {
 		p := first.AddMonths(m)
-		score := make([]float64, len(us))
+		items := itemsIn(p)
+		maxScore := 0
+		for _, it := range items {
+			maxScore += it.max
+		}
+		// A unit's level is out of 100; before July 2021 the four items
+		// are worth maxScore (80) and the score is scaled to them.
+		score := make([]int, len(us))
 		for i, u := range us {
 			v := level[i] + 0.15*float64(m) + r.NormFloat64()*1.5
 			if u.code == laggard && m >= months-2 {
 				v = 70 - float64(m-months+2) // last of all, two months running
 			}
-			score[i] = math.Round(math.Min(100, v)*100) / 100
+			score[i] = int(math.Round(math.Min(100, v) * float64(maxScore) / 100))
 		}
 		order := make([]int, len(us))
 		for i := range order {
@@ -120,8 +199,11 @@ func generate() (catalogYAML, scoresCSV []byte) {
 			}
 		}
 		for i, u := range us {
-			fmt.Fprintf(&s, "%s,%s,unit_assessment_score,%s,synthetic-demo,合成演示数据\n", p, u.code, strconv.FormatFloat(score[i], 'f', -1, 64))
+			fmt.Fprintf(&s, "%s,%s,unit_assessment_score,%s,synthetic-demo,合成演示数据\n", p, u.code, hundredths(score[i]))
 			fmt.Fprintf(&s, "%s,%s,unit_assessment_rank,%d,synthetic-demo,合成演示数据\n", p, u.code, rank[i])
+			for j, pts := range split(score[i], items, ri) {
+				fmt.Fprintf(&s, "%s,%s,%s,%s,synthetic-demo,合成演示数据：分项得分，各分项之和为单位营商环境考核得分\n", p, u.code, items[j].code, hundredths(pts))
+			}
 		}
 	}
 	return c.Bytes(), s.Bytes()

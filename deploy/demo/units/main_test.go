@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"math"
 	"os"
 	"strings"
 	"testing"
@@ -46,7 +47,8 @@ func TestUnitsFiles(t *testing.T) {
 	if err != nil || len(rejects) > 0 {
 		t.Fatalf("got %v, rejects %v", err, rejects)
 	}
-	if got, want := len(obs), 43*2*months; got != want {
+	// Score and rank every month; four items a month, seven from 2021-07.
+	if got, want := len(obs), 43*(2*months+4*months+3*(months-18)); got != want {
 		t.Errorf("observations: got %d, want %d", got, want)
 	}
 	last := map[bizenv.Period]float64{}
@@ -58,6 +60,70 @@ func TestUnitsFiles(t *testing.T) {
 	for _, m := range []int{months - 2, months - 1} {
 		if got := last[first.AddMonths(m)]; got != 43 {
 			t.Errorf("%s in %s: rank %v, want 43 (last)", laggard, first.AddMonths(m), got)
+		}
+	}
+}
+
+// Every unit's items add up to its stored unit_assessment_score in every
+// month, each within its max_points: the four items until 2021-06, the
+// seven from 2021-07, labelled synthetic.
+func TestUnitItemsAddUpToTheScore(t *testing.T) {
+	_, content := generate()
+	tab, err := ingest.ReadTable("units.csv", bytes.NewReader(content), ingest.ReadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	extra, _ := generate()
+	units, err := bizenv.ParseCatalog("units.yaml", bytes.NewReader(extra))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cat := bizenv.DefaultCatalog()
+	cat.Entities = append(cat.Entities, units.Entities...)
+	obs, rejects, err := ingest.ParseLong(tab, cat, first.AddMonths(months).Time())
+	if err != nil || len(rejects) > 0 {
+		t.Fatalf("got %v, rejects %v", err, rejects)
+	}
+	maxPoints := map[string]float64{}
+	for _, ind := range cat.Indicators {
+		if ind.PartOf == "unit_assessment_score" {
+			maxPoints[ind.Code] = *ind.MaxPoints
+		}
+	}
+	type key struct {
+		entity string
+		period bizenv.Period
+	}
+	scores, sums, counts := map[key]float64{}, map[key]float64{}, map[key]int{}
+	for _, o := range obs {
+		k := key{o.Entity, o.Period}
+		switch max, item := maxPoints[o.Indicator]; {
+		case o.Indicator == "unit_assessment_score":
+			scores[k] = o.Value
+		case item:
+			if o.Value < 0 || o.Value > max {
+				t.Errorf("%s %s %s: %v points, want 0..%v", o.Period, o.Entity, o.Indicator, o.Value, max)
+			}
+			if !strings.Contains(o.Note, "合成") || o.Source != "synthetic-demo" {
+				t.Errorf("%s %s %s: source %q note %q, want labelled synthetic", o.Period, o.Entity, o.Indicator, o.Source, o.Note)
+			}
+			sums[k] += o.Value
+			counts[k]++
+		}
+	}
+	if got, want := len(scores), 43*months; got != want {
+		t.Fatalf("got %d unit months with a score, want %d", got, want)
+	}
+	for k, score := range scores {
+		if math.Abs(sums[k]-score) > 1e-6 {
+			t.Errorf("%s %s: items add up to %v, score %v", k.period, k.entity, sums[k], score)
+		}
+		want := 4
+		if !k.period.Before(bizenv.NewPeriod(2021, 7)) {
+			want = 7
+		}
+		if counts[k] != want {
+			t.Errorf("%s %s: %d items, want %d", k.period, k.entity, counts[k], want)
 		}
 	}
 }

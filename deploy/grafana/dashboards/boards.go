@@ -3,6 +3,7 @@
 package dashboards
 
 import (
+	"github.com/grafana/grafana-foundation-sdk/go/barchart"
 	"github.com/grafana/grafana-foundation-sdk/go/bargauge"
 	"github.com/grafana/grafana-foundation-sdk/go/common"
 	"github.com/grafana/grafana-foundation-sdk/go/dashboard"
@@ -171,6 +172,71 @@ func collectorVariable() *dashboard.QueryVariableBuilder {
 		Refresh(dashboard.VariableRefreshOnDashboardLoad).Sort(dashboard.VariableSortAlphabeticalAsc)
 }
 
+// compositeVariable selects a composite score: an indicator that other
+// indicators are part_of (SPEC section 10).
+func compositeVariable() *dashboard.QueryVariableBuilder {
+	q := `SELECT c.name_zh AS __text, c.code AS __value FROM indicators c WHERE c.code IN (SELECT part_of FROM indicators) ORDER BY c.code`
+	text, value := "全市营商环境考核得分", "city_assessment_score"
+	return dashboard.NewQueryVariableBuilder("composite").Label("考核得分").
+		Datasource(pgRef()).Query(dashboard.StringOrMap{String: &q}).Definition(q).
+		Current(dashboard.VariableOption{Text: dashboard.StringOrArrayOfString{String: &text}, Value: dashboard.StringOrArrayOfString{String: &value}}).
+		Refresh(dashboard.VariableRefreshOnDashboardLoad).Sort(dashboard.VariableSortDisabled)
+}
+
+// SelectedMark ends the name of the selected entity's series in the rank
+// chart, so that a static override (by regexp) can draw that line apart
+// from its peers'; the other districts' lines stay thin and grey.
+const SelectedMark = "（所选）"
+
+// breakdownSQL is the selected composite's items for $entity in the last
+// month of the range that has item data: this month's change against the
+// month before and the points lost (max_points - value), worst change
+// first, as SPEC section 10's breakdown orders them.
+const breakdownSQL = `WITH month AS (
+    SELECT max(o.period) AS period
+    FROM observations o
+    JOIN indicators i ON i.code = o.indicator
+    WHERE i.part_of = '$composite' AND o.entity = '$entity' AND $__timeFilter(o.period)
+)
+SELECT i.name_zh AS "分项", to_char(cur.period, 'YYYY-MM') AS "月份",
+       round((cur.value - prev.value)::numeric, 2) AS "较上月变化",
+       round((i.max_points - cur.value)::numeric, 2) AS "失分"
+FROM indicators i
+JOIN observations cur ON cur.indicator = i.code AND cur.entity = '$entity' AND cur.period = (SELECT period FROM month)
+LEFT JOIN observations prev ON prev.indicator = i.code AND prev.entity = '$entity'
+     AND prev.period = (cur.period - interval '1 month')::date
+WHERE i.part_of = '$composite'
+ORDER BY 3 NULLS LAST, 1`
+
+// peerRankSQL is the rank of every peer of $entity (same kind and parent)
+// on each selected, non-neutral indicator, in that indicator's last month
+// of the range with values from two peers or more: best = 1 by direction,
+// ties sharing a rank, as bizenv_indicator_peer_rank counts (SPEC 6).
+// Grafana's groupingToMatrix turns the rows into entities x indicators.
+const peerRankSQL = `WITH peers AS (
+    SELECT e.code, e.name_zh
+    FROM entities e
+    JOIN entities me ON me.code = '$entity'
+    WHERE e.kind = me.kind AND e.parent IS NOT DISTINCT FROM me.parent
+), latest AS (
+    SELECT DISTINCT ON (o.indicator) o.indicator, o.period
+    FROM observations o
+    JOIN peers p ON p.code = o.entity
+    WHERE o.indicator IN ($indicator) AND $__timeFilter(o.period)
+    GROUP BY o.indicator, o.period
+    HAVING count(*) >= 2
+    ORDER BY o.indicator, o.period DESC
+)
+SELECT p.name_zh AS "单位", i.name_zh AS "指标",
+       rank() OVER (PARTITION BY o.indicator
+                    ORDER BY CASE i.direction WHEN 'lower_better' THEN o.value ELSE -o.value END) AS "名次"
+FROM observations o
+JOIN latest l ON l.indicator = o.indicator AND l.period = o.period
+JOIN peers p ON p.code = o.entity
+JOIN indicators i ON i.code = o.indicator
+WHERE i.direction <> 'neutral'
+ORDER BY 2, 3, 1`
+
 // base is what every board shares: tags, the last two years in China's time
 // zone, the entity and indicator variables and links to the other boards.
 func base() *dashboard.DashboardBuilder {
@@ -203,6 +269,25 @@ func overview() *dashboard.DashboardBuilder {
 			WithTarget(promNow("A", `max without (instance, pod) (bizenv_indicator_value{entity="$entity", indicator="city_assessment_score"})`, "本区")).
 			WithTarget(promNow("B", `max without (instance, pod) (bizenv_indicator_value{entity="wuhan-avg", indicator="city_assessment_score"})`, "全市平均")).
 			TextMode(common.BigValueTextModeValueAndName)).
+		WithVariable(compositeVariable()).
+		WithRow(dashboard.NewRowBuilder("排名为什么变：得分分解与同级名次")).
+		WithPanel(barchart.NewPanelBuilder().Title("得分分解：各分项较上月变化与失分（$composite）").Height(10).Span(12).
+			Description("所选考核得分的各分项（part_of），取所选时段内最后一个有分项数据的月份：较上月变化（负数为丢分）与失分（满分减得分）。分项按较上月变化排列，最差在前。").
+			Datasource(pgRef()).Orientation(common.VizOrientationHorizontal).XField("分项").
+			ShowValue(common.VisibilityModeAlways).Decimals(2).
+			Legend(common.NewVizLegendOptionsBuilder().DisplayMode(common.LegendDisplayModeList).Placement(common.LegendPlacementBottom).ShowLegend(true)).
+			WithTarget(sqlTable("A", breakdownSQL)).
+			OverrideByName("较上月变化", []dashboard.DynamicConfigValue{{Id: "color", Value: map[string]any{"mode": "fixed", "fixedColor": "blue"}}}).
+			OverrideByName("失分", []dashboard.DynamicConfigValue{{Id: "color", Value: map[string]any{"mode": "fixed", "fixedColor": "red"}}})).
+		WithPanel(tablePanel("同级名次热力图（单位 × 指标，$indicator）").Height(10).Span(12).
+			Description("所选单位与同级（同类、同上级）各单位在各项指标上的名次，第1名最好，按指标方向排序，并列同名次；每项指标取所选时段内最后一个至少两家有数据的月份。中性指标不排名。").
+			Datasource(pgRef()).Decimals(0).
+			Thresholds(thresholds("green", 6.0, "yellow", 11.0, "red")).
+			WithTarget(sqlTable("A", peerRankSQL)).
+			WithTransformation(dashboard.DataTransformerConfig{Id: "groupingToMatrix", Options: map[string]any{
+				"rowField": "单位", "columnField": "指标", "valueField": "名次", "emptyValue": "null",
+			}}).
+			OverrideByFieldType("number", []dashboard.DynamicConfigValue{{Id: "custom.cellOptions", Value: map[string]any{"type": "color-background"}}})).
 		WithRow(dashboard.NewRowBuilder("关键指标：对比全市平均与目标")).
 		WithPanel(tablePanel("指标现状（$indicator）").Span(24).Height(12).
 			Description("最新一期的值、上一期、较全市平均（正数为优于平均）、目标与是否达标、连续下滑月数。比率以百分数、金额以万元表示（见计量单位列）。").
@@ -248,7 +333,8 @@ func overview() *dashboard.DashboardBuilder {
 func rankTrend() *dashboard.DashboardBuilder {
 	// Peers: entities of the same kind under the same parent as $entity.
 	peers := func(indicator string) string {
-		return `SELECT o.period::timestamptz AS "time", e.name_zh AS metric, o.value
+		return `SELECT o.period::timestamptz AS "time",
+       CASE WHEN e.code = me.code THEN e.name_zh || '` + SelectedMark + `' ELSE e.name_zh END AS metric, o.value
 FROM observations o
 JOIN entities e ON e.code = o.entity
 JOIN entities me ON me.code = '$entity'
@@ -260,6 +346,14 @@ ORDER BY 1, 2`
 	return base().
 		Description("本区与同级各区的月度排名与得分（PostgreSQL 历史数据，含修订）。").
 		WithPanel(rankPanel("全市营商环境考核排名：本区与同级各区").Span(24).Height(12).
+			Description("所选单位的线（名称后标“"+SelectedMark+"”）加粗标红，同级各区为细灰线。").
+			ColorScheme(dashboard.NewFieldColorBuilder().Mode(dashboard.FieldColorModeIdFixed).FixedColor("#a0a0a0")).
+			LineWidth(1).PointSize(3).
+			OverrideByRegexp(".*"+SelectedMark+"$", []dashboard.DynamicConfigValue{
+				{Id: "color", Value: map[string]any{"mode": "fixed", "fixedColor": "red"}},
+				{Id: "custom.lineWidth", Value: 4},
+				{Id: "custom.pointSize", Value: 8},
+			}).
 			Datasource(pgRef()).WithTarget(sqlSeries("A", peers("city_assessment_rank")))).
 		WithPanel(seriesPanel("全市营商环境考核得分：本区与全市平均", "none").Decimals(2).
 			Datasource(pgRef()).WithTarget(sqlSeries("A", `SELECT o.period::timestamptz AS "time", e.name_zh AS metric, o.value

@@ -3,6 +3,8 @@ package dashboards_test
 import (
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"sort"
@@ -123,6 +125,13 @@ func queryText(target map[string]any) string {
 // catalogCodes lists the default catalog's codes with their Chinese names.
 func catalogCodes() (indicators, entities map[string]string, units map[string]string) {
 	c := bizenv.DefaultCatalog()
+	// The demo's catalog file adds the city assessment's synthetic items.
+	if f, err := os.Open(filepath.Join("..", "..", "demo", demotest.CatalogFile)); err == nil {
+		if demo, err := bizenv.ParseCatalog(demotest.CatalogFile, f); err == nil {
+			c.Indicators = append(c.Indicators, demo.Indicators...)
+		}
+		f.Close()
+	}
 	indicators, entities, units = map[string]string{}, map[string]string{}, map[string]string{}
 	for _, ind := range c.Indicators {
 		indicators[ind.Code] = ind.NameZH
@@ -142,6 +151,17 @@ func TestCodeVariablesShowNames(t *testing.T) {
 	indicators, entities, _ := catalogCodes()
 	db := pgtest.New(t)
 	demotest.Seed(t, db)
+	// The demo's catalog file adds its synthetic assessment items.
+	cat, err := db.Catalog(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ind := range cat.Indicators {
+		indicators[ind.Code] = ind.NameZH
+	}
+	for _, e := range cat.Entities {
+		entities[e.Code] = e.NameZH
+	}
 	seen := 0
 	for uid, d := range boardJSON(t) {
 		for _, v := range asSlice(dig(d, "templating", "list")) {

@@ -61,7 +61,7 @@ func TestExpandMacrosLeavesNoneInDashboards(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	vars := map[string]string{"entity": "wuhan-edz", "indicator": "ywtb_full_online", "collector": "ywtb", "owner": "edz-dev-reform"}
+	vars := map[string]string{"entity": "wuhan-edz", "indicator": "ywtb_full_online", "collector": "ywtb", "owner": "edz-dev-reform", "composite": "city_assessment_score"}
 	from, to := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
 	for _, q := range qs {
 		t.Run(q.String(), func(t *testing.T) {

@@ -34,8 +34,8 @@ func variableSets() map[string]map[string]string {
 	// The responsible units with ledger actions in the demo.
 	owners := "edz-dev-reform,edz-admin-approval,demo-dept-18"
 	return map[string]map[string]string{
-		"one indicator":  {"entity": "wuhan-edz", "indicator": "city_assessment_rank", "collector": collectors, "owner": owners},
-		"all indicators": {"entity": "wuhan-edz", "indicator": strings.Join(all, ","), "collector": collectors, "owner": owners},
+		"one indicator":  {"entity": "wuhan-edz", "indicator": "city_assessment_rank", "collector": collectors, "owner": owners, "composite": "city_assessment_score"},
+		"all indicators": {"entity": "wuhan-edz", "indicator": strings.Join(all, ","), "collector": collectors, "owner": owners, "composite": "city_assessment_score"},
 	}
 }
 
@@ -132,7 +132,7 @@ func TestSQLRankTrendHasTheDistrictsMonths(t *testing.T) {
 	peers := make(map[any]bool)
 	for _, r := range rows {
 		peers[string(asBytes(r["metric"]))] = true
-		if string(asBytes(r["metric"])) != name {
+		if string(asBytes(r["metric"])) != name+dashboards.SelectedMark {
 			continue
 		}
 		months = append(months, r["time"].(time.Time).UTC().Format("2006-01"))

@@ -1,0 +1,45 @@
+package api
+
+import (
+	"cmp"
+	"net/http"
+
+	"github.com/bizenv/bizenv"
+	"github.com/bizenv/bizenv/report"
+)
+
+// handleBreakdown serves why a composite score moved (SPEC section 10):
+// indicator defaults to the city assessment score, entity to the report's
+// default entity.
+func (s *Server) handleBreakdown(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	if q.Get("period") == "" {
+		s.error(w, r, invalid("period is required"))
+		return
+	}
+	period, err := optPeriod(q.Get("period"), bizenv.Period{}, "period")
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	indicator := cmp.Or(q.Get("indicator"), report.ScoreIndicator)
+	entity := q.Get("entity")
+	if entity == "" {
+		cat, err := s.cfg.Store.Catalog(r.Context())
+		if err != nil {
+			s.error(w, r, err)
+			return
+		}
+		var ok bool
+		if entity, ok = report.DefaultEntity(cat); !ok {
+			s.error(w, r, invalid("no district in the catalog: give entity="))
+			return
+		}
+	}
+	b, err := report.BuildBreakdown(r.Context(), s.cfg.Store, indicator, entity, period)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, b)
+}
