@@ -49,8 +49,14 @@ type Config struct {
 	// MaxRecords bounds the records of one POST /observations
 	// (DefaultMaxRecords when 0).
 	MaxRecords int
-	Logger     *slog.Logger
-	// Now is the clock for validation (time.Now when nil).
+	// ReportEntity is the entity a report is for when the request names
+	// none (the config's, see config.Config.ReportEntity); the first
+	// district of the catalog when it is empty or not in the catalog.
+	ReportEntity string
+	Logger       *slog.Logger
+	// Now is the clock for validation, in the configured time zone: the
+	// month it falls in there is the latest a record may have (time.Now,
+	// in the host's zone, when nil).
 	Now func() time.Time
 }
 

@@ -31,7 +31,7 @@ func (s *Server) handleBreakdown(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		var ok bool
-		if entity, ok = report.DefaultEntity(cat); !ok {
+		if entity, ok = report.DefaultEntity(cat, s.cfg.ReportEntity); !ok {
 			s.error(w, r, invalid("no district in the catalog: give entity="))
 			return
 		}

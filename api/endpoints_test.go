@@ -12,6 +12,7 @@ import (
 
 	"github.com/bizenv/bizenv"
 	"github.com/bizenv/bizenv/api"
+	"github.com/bizenv/bizenv/postgres/pgtest"
 )
 
 func TestCatalog(t *testing.T) {
@@ -183,7 +184,7 @@ func itoa(n int) string { return strconv.Itoa(n) }
 
 func TestCollectors(t *testing.T) {
 	e := newEnv(t)
-	e.db.MustExec(`INSERT INTO runs (kind, name, started_at, finished_at, outcome, inserted) VALUES
+	pgtest.SQL(e.t, e.db).MustExec(`INSERT INTO runs (kind, name, started_at, finished_at, outcome, inserted) VALUES
 		('collector', 'ywtb', '2020-11-02 08:00+08', '2020-11-02 08:01+08', 'success', 30),
 		('collector', 'ywtb', '2020-12-02 08:00+08', '2020-12-02 08:01+08', 'failure', 0),
 		('collector', 'city-assessment', '2020-12-01 09:00+08', '2020-12-01 09:00+08', 'partial', 14),
@@ -519,6 +520,28 @@ func TestImport(t *testing.T) {
 }
 
 func itoa64(n int64) string { return strconv.FormatInt(n, 10) }
+
+// TestMonthlyReportDefaultEntity: a report request that names no entity is
+// for the configured one, or the catalog's first district without one.
+func TestMonthlyReportDefaultEntity(t *testing.T) {
+	for _, tc := range []struct{ name, configured, want string }{
+		{"configured", "wuhan-jiangan", "wuhan-jiangan"},
+		// The store lists the catalog by code.
+		{"not configured", "", "wuhan-caidian"},
+		{"not in the catalog", "nowhere", "wuhan-caidian"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t, func(c *api.Config) { c.ReportEntity = tc.configured })
+			e.seed(obs{"period": "2020-11", "entity": "wuhan-edz", "indicator": "city_assessment_rank", "value": 15},
+				obs{"period": "2020-11", "entity": "wuhan-jiangan", "indicator": "city_assessment_rank", "value": 1},
+				obs{"period": "2020-11", "entity": "wuhan-caidian", "indicator": "city_assessment_rank", "value": 2})
+			status, body := e.get("/api/v1/reports/monthly?period=2020-11")
+			if got := decode[struct{ Entity string }](t, body); status != 200 || got.Entity != tc.want {
+				t.Errorf("got %d %+v, want the report of %s", status, got, tc.want)
+			}
+		})
+	}
+}
 
 func TestMonthlyReport(t *testing.T) {
 	e := newEnv(t)

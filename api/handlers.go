@@ -249,7 +249,7 @@ func (s *Server) handleMonthlyReport(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	out, err := report.Render(r.Context(), s.cfg.Store, report.Request{Period: period, Entity: q.Get("entity"), Format: q.Get("format")})
+	out, err := report.Render(r.Context(), s.cfg.Store, report.Request{Period: period, Entity: q.Get("entity"), DefaultEntity: s.cfg.ReportEntity, Format: q.Get("format")})
 	if err != nil {
 		s.error(w, r, err)
 		return

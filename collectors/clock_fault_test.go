@@ -12,6 +12,7 @@ import (
 
 	"github.com/bizenv/bizenv"
 	"github.com/bizenv/bizenv/collectors"
+	"github.com/bizenv/bizenv/postgres/pgtest"
 )
 
 // TestClockPeriod runs a collector at instants around month ends, in the
@@ -64,7 +65,7 @@ func TestClockPeriod(t *testing.T) {
 				t.Errorf("asked the source for %q, want [%s]", asked, tc.want)
 			}
 			var stored []string
-			if err := db.Select(&stored, `SELECT to_char(period, 'YYYY-MM') FROM observations`); err != nil {
+			if err := pgtest.SQL(t, db).Select(&stored, `SELECT to_char(period, 'YYYY-MM') FROM observations`); err != nil {
 				t.Fatal(err)
 			}
 			if len(stored) != 1 || stored[0] != tc.want {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -71,12 +70,7 @@ func parse(t *testing.T, yml string) *config.Config {
 // openDB opens another pool on dsn, as another process would.
 func openDB(t *testing.T, dsn string) *postgres.DB {
 	t.Helper()
-	db, err := postgres.Open(context.Background(), dsn, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db
+	return pgtest.Open(t, dsn)
 }
 
 func newDB(t *testing.T) (*postgres.DB, string) {
@@ -92,7 +86,7 @@ func newDB(t *testing.T) (*postgres.DB, string) {
 func count(t *testing.T, db *postgres.DB, query string, args ...any) int {
 	t.Helper()
 	var n int
-	if err := db.Get(&n, query, args...); err != nil {
+	if err := pgtest.SQL(t, db).Get(&n, query, args...); err != nil {
 		t.Fatal(err)
 	}
 	return n
@@ -109,7 +103,7 @@ type storedRun struct {
 func runs(t *testing.T, db *postgres.DB) []storedRun {
 	t.Helper()
 	var rs []storedRun
-	if err := db.Select(&rs, "SELECT name, actor, outcome, error, inserted, updated, unchanged, rejected FROM runs WHERE kind = 'collector' ORDER BY id"); err != nil {
+	if err := pgtest.SQL(t, db).Select(&rs, "SELECT name, actor, outcome, error, inserted, updated, unchanged, rejected FROM runs WHERE kind = 'collector' ORDER BY id"); err != nil {
 		t.Fatal(err)
 	}
 	return rs
@@ -165,7 +159,7 @@ func TestNoticeStoredOnce(t *testing.T) {
 			t.Errorf("got %d inserted, %d rejected, %s; want 31 inserted, 0 rejected, success", got.Inserted, got.Rejected, got.Outcome)
 		}
 		var v float64
-		if err := db.Get(&v, "SELECT value FROM observations WHERE indicator = 'city_assessment_rank' AND entity = 'wuhan-edz' AND period = '2021-09-01'"); err != nil {
+		if err := pgtest.SQL(t, db).Get(&v, "SELECT value FROM observations WHERE indicator = 'city_assessment_rank' AND entity = 'wuhan-edz' AND period = '2021-09-01'"); err != nil {
 			t.Fatal(err)
 		}
 		if v != 5 {
@@ -413,7 +407,7 @@ func TestFailedFetchStoresNothing(t *testing.T) {
 	})
 	t.Run("no secret in the record or the log", func(t *testing.T) {
 		var errs string
-		if err := db.Get(&errs, "SELECT string_agg(error, ' ') FROM runs"); err != nil {
+		if err := pgtest.SQL(t, db).Get(&errs, "SELECT string_agg(error, ' ') FROM runs"); err != nil {
 			t.Fatal(err)
 		}
 		for what, text := range map[string]string{"runs.error": errs, "log": logs.String()} {

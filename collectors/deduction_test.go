@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/bizenv/bizenv/collectors"
+	"github.com/bizenv/bizenv/postgres/pgtest"
 )
 
 // storedItems lists the stored values of the unit assessment's items.
@@ -69,7 +70,7 @@ collectors:
 	want := "wuhan-edz unit_item_city_review 27.5\nwuhan-edz unit_item_daily_work 9\n" +
 		"wuhan-hanyang unit_item_daily_work 10\n" +
 		"wuhan-jiangan unit_item_city_review 30\nwuhan-jiangan unit_item_daily_work 7"
-	if got := storedItems(t, db); got != want {
+	if got := storedItems(t, pgtest.SQL(t, db)); got != want {
 		t.Errorf("stored:\n%s\nwant\n%s", got, want)
 	}
 	if len(res) != 1 || len(res[0].Rejects) != 1 {
@@ -105,7 +106,7 @@ collectors:
 		t.Fatal(err)
 	}
 	want := "wuhan-edz unit_item_city_review 26\nwuhan-edz unit_item_key_indicators 16"
-	if got := storedItems(t, db); got != want {
+	if got := storedItems(t, pgtest.SQL(t, db)); got != want {
 		t.Errorf("stored:\n%s\nwant\n%s", got, want)
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/bizenv/bizenv/collectors"
 	"github.com/bizenv/bizenv/ingest"
 	"github.com/bizenv/bizenv/postgres"
+	"github.com/bizenv/bizenv/postgres/pgtest"
 )
 
 // A drop folder with a link to a secrets file outside it, a dangling link
@@ -60,7 +61,7 @@ func TestDropFolderBadEntriesStored(t *testing.T) {
 				t.Errorf("got %+v, %s; want %+v, partial", got.Counts, got.Outcome, want)
 			}
 			var got []string
-			if err := db.Select(&got, "SELECT file || ': ' || reason FROM rejects WHERE run_id = $1 ORDER BY id", res[0].Run.ID); err != nil {
+			if err := pgtest.SQL(t, db).Select(&got, "SELECT file || ': ' || reason FROM rejects WHERE run_id = $1 ORDER BY id", res[0].Run.ID); err != nil {
 				t.Fatal(err)
 			}
 			if strings.Join(got, "\n") != wantRejects {

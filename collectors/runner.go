@@ -232,7 +232,7 @@ func (r *Runner) fetch(ctx context.Context, name string, src kind.Source, period
 		Periods:   periods,
 		Scheduled: scheduled,
 		Catalog:   cat,
-		Validator: ingest.NewValidator(cat, r.now()),
+		Validator: ingest.NewValidator(cat, r.now().In(r.loc)),
 		Stored: func(ctx context.Context, sum string) (bool, error) {
 			return r.store.PayloadStored(ctx, name, sum)
 		},

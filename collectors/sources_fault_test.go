@@ -20,6 +20,7 @@ import (
 	"github.com/bizenv/bizenv"
 	"github.com/bizenv/bizenv/collectors"
 	"github.com/bizenv/bizenv/postgres"
+	"github.com/bizenv/bizenv/postgres/pgtest"
 )
 
 // heapPeak samples the heap in use until stop is called and returns the
@@ -61,7 +62,7 @@ func heapPeak() (stop func() (peak, allocated uint64)) {
 func storedState(t *testing.T, db *postgres.DB) string {
 	t.Helper()
 	var s string
-	err := db.Get(&s, `SELECT count(*) || ' ' || coalesce(md5(string_agg(
+	err := pgtest.SQL(t, db).Get(&s, `SELECT count(*) || ' ' || coalesce(md5(string_agg(
 			format('%s|%s|%s|%s|%s|%s', indicator, entity, period, value, revision, collected_at),
 			',' ORDER BY indicator, entity, period, revision)), '')
 		FROM observation_history`)

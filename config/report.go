@@ -10,13 +10,17 @@ import (
 	"github.com/robfig/cron/v3"
 )
 
+// DefaultEntity is the entity a report is for when none is named and the
+// report section lists none: the district bizenv watches first.
+const DefaultEntity = "wuhan-edz"
+
 // Report is the monthly report's delivery: when it goes out, for which
 // entities, through which channels.
 type Report struct {
 	// Schedule is a cron line (CRON_TZ= allowed; else the config's zone).
 	// Each run sends the last closed month in that zone.
 	Schedule string   `yaml:"schedule"`
-	Entities []string `yaml:"entities"` // default DefaultReportEntity
+	Entities []string `yaml:"entities"` // default DefaultEntity
 	// BaseURL is where this server is reached; messages link the full
 	// report there. Optional.
 	BaseURL string `yaml:"base_url"`
@@ -78,7 +82,6 @@ func (c Channel) Kind() string {
 
 // Defaults of the report delivery, written here once.
 const (
-	DefaultReportEntity   = "wuhan-edz"
 	DefaultReportAttempts = 3
 	DefaultReportBackoff  = 30 * time.Second
 	DefaultSMTPPort       = 587
@@ -118,6 +121,15 @@ type SMTP struct {
 	Timeout  time.Duration
 }
 
+// ReportEntity returns the entity a report is for when none is named: the
+// first of report.entities, or DefaultEntity without a report section.
+func (c *Config) ReportEntity() string {
+	if c.Report != nil && len(c.Report.Entities) > 0 {
+		return c.Report.Entities[0]
+	}
+	return DefaultEntity
+}
+
 func (c *Config) validateReport() error {
 	r := c.Report
 	if r == nil {
@@ -132,7 +144,7 @@ func (c *Config) validateReport() error {
 		return fmt.Errorf("report: schedule %q: %v", r.Schedule, err)
 	}
 	if len(d.Entities) == 0 {
-		d.Entities = []string{DefaultReportEntity}
+		d.Entities = []string{DefaultEntity}
 	}
 	if r.BaseURL != "" {
 		if u, err := url.Parse(r.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {

@@ -92,3 +92,23 @@ func TestReportConfigErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestReportEntity: a report named for no entity is for the first entity
+// the report section lists, else config.DefaultEntity.
+func TestReportEntity(t *testing.T) {
+	for _, tc := range []struct{ name, text, want string }{
+		{"no report section", "timezone: Asia/Shanghai\n", config.DefaultEntity},
+		{"entities unset", "report:\n  schedule: \"0 9 3 * *\"\n  channels: [{name: w, wecom: {webhook_url: \"https://x/send\"}}]\n", config.DefaultEntity},
+		{"entities listed", "report:\n  schedule: \"0 9 3 * *\"\n  entities: [wuhan-jiangan, wuhan-edz]\n  channels: [{name: w, wecom: {webhook_url: \"https://x/send\"}}]\n", "wuhan-jiangan"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := config.Parse("test.yml", []byte(tc.text), getenv(nil))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := c.ReportEntity(); got != tc.want {
+				t.Errorf("got %s, want %s", got, tc.want)
+			}
+		})
+	}
+}

@@ -11,8 +11,9 @@ import (
 // Defaults of the collectors' settings, written here once: validation
 // fills them in, and the collectors never guess.
 const (
-	// DefaultTimezone is the zone of schedules and "the last closed month"
-	// when the file names none.
+	// DefaultTimezone is the zone of schedules, "the last closed month" and
+	// "the current month" when the file names none, or when a command runs
+	// without one.
 	DefaultTimezone = "Asia/Shanghai"
 	// DefaultTimeout bounds each request of tabular (url), http_json and
 	// worldbank.

@@ -21,6 +21,9 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 // now is 2021-10-15 in China: October 2021 is the current month.
 var now = time.Date(2021, 10, 15, 4, 0, 0, 0, time.UTC)
 
+// china is the configured time zone of most tests.
+var china = time.FixedZone("CST", 8*60*60)
+
 // parseLong reads CSV text in the long format or fails the test.
 func parseLong(t *testing.T, name, text string) ([]bizenv.Observation, []bizenv.Reject) {
 	t.Helper()
@@ -153,11 +156,11 @@ func TestParseLongAccepts(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			// A collector passes now in any zone; 2021-09-30T17:00Z is
-			// already October in China.
+			// A collector passes now in the configured zone, China's here;
+			// 2021-09-30T17:00Z is already October there.
 			table := readCSV(t, "in.csv", tt.text, ingest.ReadOptions{})
 			lateSeptemberUTC := time.Date(2021, 9, 30, 17, 0, 0, 0, time.UTC)
-			obs, rejects, err := ingest.ParseLong(table, bizenv.DefaultCatalog(), lateSeptemberUTC)
+			obs, rejects, err := ingest.ParseLong(table, bizenv.DefaultCatalog(), lateSeptemberUTC.In(china))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -174,7 +177,7 @@ func TestParseLongAccepts(t *testing.T) {
 func TestParseLongFutureAtMonthEndInChina(t *testing.T) {
 	table := readCSV(t, "in.csv", "period,entity,indicator,value\n2021-10,wuhan-edz,city_assessment_rank,2\n", ingest.ReadOptions{})
 	// 2021-09-30T15:59Z is 23:59 on 30 September in China.
-	_, rejects, err := ingest.ParseLong(table, bizenv.DefaultCatalog(), time.Date(2021, 9, 30, 15, 59, 0, 0, time.UTC))
+	_, rejects, err := ingest.ParseLong(table, bizenv.DefaultCatalog(), time.Date(2021, 9, 30, 15, 59, 0, 0, time.UTC).In(china))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -352,6 +355,33 @@ func TestValidatorWholeNumbers(t *testing.T) {
 				t.Errorf("Check = %v, %+v; want accepted", ok, reject)
 			case tc.reason != "" && (ok || reject == nil || reject.Reason != tc.reason):
 				t.Errorf("Check = %v, %+v; want rejected: %s", ok, reject, tc.reason)
+			}
+		})
+	}
+}
+
+// TestValidatorMonthInConfiguredZone: the current month is read in the
+// time zone now is given in, the configured one, not always China's.
+func TestValidatorMonthInConfiguredZone(t *testing.T) {
+	instant := time.Date(2021, 9, 30, 16, 30, 0, 0, time.UTC) // 1 October 00:30 in China
+	record := ingest.Record{File: "in.csv", Line: 2, Period: "2021-10", Entity: "wuhan-edz", Indicator: "city_assessment_rank", Value: "2"}
+	for _, tc := range []struct {
+		name   string
+		zone   *time.Location
+		reject string
+	}{
+		{"China", china, ""},
+		{"UTC", time.UTC, "period 2021-10 is in the future"},
+		{"New York", time.FixedZone("EDT", -4*60*60), "period 2021-10 is in the future"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			v := ingest.NewValidator(bizenv.DefaultCatalog(), instant.In(tc.zone))
+			_, ok, reject := v.Check(record)
+			switch {
+			case tc.reject == "" && !ok:
+				t.Errorf("got %+v, want 2021-10 accepted", reject)
+			case tc.reject != "" && (reject == nil || reject.Reason != tc.reject):
+				t.Errorf("got ok %v, reject %+v; want %q", ok, reject, tc.reject)
 			}
 		})
 	}

@@ -25,7 +25,7 @@ type Validator struct {
 	entities   map[string]int32 // code -> index, for compact keys
 	names      *bizenv.Names    // name_zh and aliases -> codes
 	averages   map[string]bool  // codes of entities that average others
-	current    bizenv.Period    // the month now falls in, in China
+	current    bizenv.Period    // the month now falls in, in now's time zone
 	seen       map[observationKey]firstSeen
 	files      []string // files of seen records, by index
 	baseOf     string   // the file whose base name base is
@@ -52,17 +52,16 @@ type firstSeen struct {
 }
 
 // NewValidator returns a Validator for the indicators and entities of cat.
-// Periods after the month that contains now in China (Asia/Shanghai) are
-// in the future; for annual indicators, years after the current one.
+// Periods after the month that contains now are in the future; for annual
+// indicators, years after the current one. The month is read in now's
+// location: pass now in the configured time zone (config's timezone), so
+// that a month begins when it begins in the offices.
 func NewValidator(cat bizenv.Catalog, now time.Time) *Validator {
-	// China has kept UTC+8 without daylight saving since 1991; a fixed zone
-	// needs no tzdata on the host.
-	china := time.FixedZone("Asia/Shanghai", 8*60*60)
 	v := &Validator{
 		indicators: make(map[string]indicatorEntry, len(cat.Indicators)),
 		entities:   make(map[string]int32, len(cat.Entities)),
 		averages:   map[string]bool{},
-		current:    bizenv.PeriodOf(now.In(china)),
+		current:    bizenv.PeriodOf(now),
 		seen:       map[observationKey]firstSeen{},
 		names:      cat.Names(),
 	}

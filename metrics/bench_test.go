@@ -2,6 +2,9 @@ package metrics_test
 
 import (
 	"context"
+	"net/http"
+	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -38,22 +41,39 @@ func benchDB(b *testing.B) *postgres.DB {
 	if _, err := db.Store(context.Background(), bizenv.Batch{Kind: bizenv.RunImport, Name: "import", Actor: "bench", Observations: o}); err != nil {
 		b.Fatal(err)
 	}
-	if _, err := db.Exec("ANALYZE"); err != nil {
+	if _, err := pgtest.SQL(b, db).Exec("ANALYZE"); err != nil {
 		b.Fatal(err)
 	}
 	return db
 }
 
-// BenchmarkCollect measures one scrape: the snapshot read from PostgreSQL
-// and the metrics made from it, gathered as promhttp would.
-func BenchmarkCollect(b *testing.B) {
-	db := benchDB(b)
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(metrics.New(db, discard()))
+// everyScrapeAWrite is a store whose data version moves on every scrape,
+// so that each one reads and renders the data again.
+type everyScrapeAWrite struct {
+	db      *postgres.DB
+	version int64
+}
+
+func (s *everyScrapeAWrite) Snapshot(ctx context.Context) (*bizenv.Snapshot, error) {
+	return s.db.Snapshot(ctx)
+}
+
+func (s *everyScrapeAWrite) DataVersion(context.Context) (int64, error) {
+	s.version++
+	return s.version, nil
+}
+
+// BenchmarkScrapeAfterWrite measures one scrape after a write: the snapshot
+// read from PostgreSQL and the exposition rendered from it, as /metrics
+// serves it.
+func BenchmarkScrapeAfterWrite(b *testing.B) {
+	h := metrics.NewHandler(&everyScrapeAWrite{db: benchDB(b)}, prometheus.NewRegistry(), discard())
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := reg.Gather(); err != nil {
-			b.Fatal(err)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+		if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), "bizenv_scrape_success 1") {
+			b.Fatalf("scrape failed: %d", rec.Code)
 		}
 	}
 }

@@ -6,8 +6,8 @@ import (
 	"testing"
 
 	"github.com/bizenv/bizenv"
-	"github.com/bizenv/bizenv/metrics"
 	"github.com/bizenv/bizenv/postgres/pgtest"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // A year-to-date series (compare: year_ago) restarts every January: its
@@ -39,7 +39,7 @@ indicators:
 		obs("ytd_new_firms", "wuhan-hanyang", "2020-12", 900),
 		obs("ytd_new_firms", "wuhan-hanyang", "2021-01", 90),
 	)
-	compare(t, metrics.New(db, discard()), `
+	compare(t, newHandler(db, prometheus.NewRegistry()), `
 # HELP bizenv_indicator_previous_value Value of the period before the latest: the month before, or the year before for annual indicators. Absent if that period has no value.
 # TYPE bizenv_indicator_previous_value gauge
 bizenv_indicator_previous_value{entity="wuhan-edz",indicator="ytd_new_firms"} 100

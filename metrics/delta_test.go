@@ -128,10 +128,10 @@ func TestHandlerRendersOnlyWhatChanged(t *testing.T) {
 	}
 	store(t, db, seed...)
 	src := &recordingSource{DB: db}
-	h := metrics.NewHandler(src, metrics.New(src, discard()), prometheus.NewRegistry(), discard())
+	h := metrics.NewHandler(src, prometheus.NewRegistry(), discard())
 	// fresh renders everything from the database as it is now.
 	fresh := func() []string {
-		full := metrics.NewHandler(db, metrics.New(db, discard()), prometheus.NewRegistry(), discard())
+		full := metrics.NewHandler(db, prometheus.NewRegistry(), discard())
 		return dataSamples(t, full, "")
 	}
 	check := func(t *testing.T, wantPartial bool, wantChanged []string) {
@@ -185,13 +185,13 @@ func TestHandlerRendersOnlyWhatChanged(t *testing.T) {
 		check(t, true, want)
 	})
 	t.Run("a deleted observation", func(t *testing.T) {
-		if _, err := db.Exec(`DELETE FROM observations WHERE entity = 'wuhan' AND indicator = 'city_assessment_rank'`); err != nil {
+		if _, err := pgtest.SQL(t, db).Exec(`DELETE FROM observations WHERE entity = 'wuhan' AND indicator = 'city_assessment_rank'`); err != nil {
 			t.Fatal(err)
 		}
 		check(t, true, []string{"wuhan"})
 	})
 	t.Run("a write that changed nothing reads no series", func(t *testing.T) {
-		if _, err := db.Exec(`UPDATE observations SET value = value WHERE false`); err != nil {
+		if _, err := pgtest.SQL(t, db).Exec(`UPDATE observations SET value = value WHERE false`); err != nil {
 			t.Fatal(err)
 		}
 		check(t, true, nil)
@@ -256,7 +256,8 @@ func TestHandlerFinishesARenderingLongerThanAScrape(t *testing.T) {
 	}
 	store(t, db, obs("city_assessment_rank", "wuhan-edz", "2021-06", 4))
 	src := &slowSource{DB: db, release: make(chan struct{})}
-	h := metrics.NewHandler(src, metrics.New(src, discard(), metrics.WithTimeout(20*time.Millisecond)), prometheus.NewRegistry(), discard())
+	h := metrics.NewHandler(src, prometheus.NewRegistry(), discard())
+	metrics.SetTimeout(h, 20*time.Millisecond)
 
 	got := handlerScrape(t, h, false)
 	if _, ok := got["bizenv_indicator_value"]; ok {

@@ -73,7 +73,7 @@ const RenderTimeout = 5 * time.Minute
 // bizenv_scrape_duration_seconds) is on every shard: it is that scrape's.
 type Handler struct {
 	src     DeltaSource
-	col     *Collector
+	defs    *definitions // the data's metric families
 	live    prometheus.Gatherer
 	logger  *slog.Logger
 	timeout time.Duration
@@ -141,15 +141,19 @@ func (s shard) has(b *block) bool { return s.n == 0 || b.hash%s.n == s.k }
 // process's own metrics.
 func (s shard) first() bool { return s.k == 0 }
 
-// NewHandler returns the /metrics handler for the data of src, rendered by
-// the metrics of c, followed by what live gathers. A src that is not a
-// DeltaSource is read whole after every write.
-func NewHandler(src VersionedSource, c *Collector, live prometheus.Gatherer, logger *slog.Logger) *Handler {
+// scrapeTimeout bounds how long one scrape waits for the data.
+const scrapeTimeout = 10 * time.Second
+
+// NewHandler returns the /metrics handler for the data of src, followed by
+// what live gathers; it logs the series it has to skip to logger. A src
+// that is not a DeltaSource is read whole after every write.
+func NewHandler(src VersionedSource, live prometheus.Gatherer, logger *slog.Logger) *Handler {
 	ds, ok := src.(DeltaSource)
 	if !ok {
 		ds = wholeSnapshots{src}
 	}
-	h := &Handler{src: ds, col: c, live: live, logger: logger, timeout: c.timeout, renderTimeout: RenderTimeout,
+	c := newDefinitions(logger)
+	h := &Handler{src: ds, defs: c, live: live, logger: logger, timeout: scrapeTimeout, renderTimeout: RenderTimeout,
 		health: prometheus.NewRegistry()}
 	h.scrapeSuccess = prometheus.NewGauge(prometheus.GaugeOpts{Namespace: namespace, Name: "scrape_success",
 		Help: "1 if this scrape read the database, else 0."})
@@ -346,7 +350,7 @@ func (h *Handler) update(ctx context.Context) (*exposition, error) {
 			}
 			r.entity = s.Entity
 		}
-		h.col.collectSeries(&r.emit, indicators, s)
+		h.defs.collectSeries(&r.emit, indicators, s)
 		return nil
 	})
 	if err == nil {
@@ -365,11 +369,11 @@ func (h *Handler) update(ctx context.Context) (*exposition, error) {
 		}
 	} else {
 		next.entities = make(map[string]*block, len(r.fresh))
-		h.col.collectCatalog(&r.emit, snap.Catalog)
+		h.defs.collectCatalog(&r.emit, snap.Catalog)
 		next.catalog = r.flush(0)
 	}
 	maps.Copy(next.entities, r.fresh)
-	h.col.collectCollectors(&r.emit, snap.Collectors)
+	h.defs.collectCollectors(&r.emit, snap.Collectors)
 	next.collectors = r.flush(0)
 	next.codes = slices.Sorted(maps.Keys(next.entities))
 	h.logger.Debug("rendered metrics", "version", snap.Version, "partial", snap.Partial, "entities", len(r.fresh))

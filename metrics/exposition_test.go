@@ -108,7 +108,7 @@ func TestHandlerRendersOncePerDataChange(t *testing.T) {
 	src := &countingSource{DB: db}
 	live := prometheus.NewRegistry()
 	live.MustRegister(metrics.NewBuildInfo("test", "abc"))
-	h := metrics.NewHandler(src, metrics.New(src, discard()), live, discard())
+	h := metrics.NewHandler(src, live, discard())
 
 	first := handlerScrape(t, h, false)
 	if got, want := gaugeOf(t, first, "bizenv_indicator_value", "indicator", "city_assessment_rank", "entity", "wuhan-edz"), 14.0; got != want {
@@ -162,7 +162,7 @@ func TestHandlerRendersOncePerDataChange(t *testing.T) {
 func TestHandlerWithoutAnyData(t *testing.T) {
 	src := &countingSource{DB: pgtest.New(t)}
 	src.down.Store(true)
-	h := metrics.NewHandler(src, metrics.New(src, discard()), prometheus.NewRegistry(), discard())
+	h := metrics.NewHandler(src, prometheus.NewRegistry(), discard())
 	got := handlerScrape(t, h, false)
 	if v := gaugeOf(t, got, "bizenv_data_stale"); v != 0 {
 		t.Errorf("bizenv_data_stale with nothing to serve: got %v, want 0", v)
@@ -187,7 +187,7 @@ func TestServedFiguresRounded(t *testing.T) {
 		obs("ywtb_case_volume", "wuhan-avg", "2020-11", 0.8833),
 		obs("taxloan_credit_amount", "wuhan-edz", "2020-11", 551052900.12),
 	)
-	h := metrics.NewHandler(db, metrics.New(db, discard()), prometheus.NewRegistry(), discard())
+	h := metrics.NewHandler(db, prometheus.NewRegistry(), discard())
 	req := httptest.NewRequest(http.MethodGet, "/metrics", nil)
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, req)

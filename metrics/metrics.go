@@ -1,9 +1,9 @@
 // Package metrics turns what bizenv has stored into Prometheus metrics: the
 // latest value of every series with its trend figures, the catalog as info
-// metrics and the health of the collectors. Every scrape reflects what was
-// committed before it began, by any process: Collector reads a snapshot per
-// scrape; Handler, which /metrics uses, checks the data version per scrape
-// and renders the exposition again only when it moved.
+// metrics and the health of the collectors, served by Handler on /metrics.
+// Every scrape reflects what was committed before it began, by any process:
+// Handler checks the data version per scrape and renders again only what
+// changed.
 package metrics
 
 import (
@@ -12,7 +12,6 @@ import (
 	"math"
 	"runtime"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -27,40 +26,25 @@ type Source interface {
 
 const namespace = "bizenv"
 
-// Collector is a prometheus.Collector that reads a Source on every scrape.
-// When the Source fails it serves the last snapshot it read, marked stale,
-// rather than nothing.
-type Collector struct {
-	src     Source
-	logger  *slog.Logger
-	timeout time.Duration
+// definitions are the metric families of the stored data, and how a
+// snapshot becomes their samples. Handler renders them.
+type definitions struct {
+	logger *slog.Logger
 
 	value, periodTimestamp, previous, change, improvement, declineStreak *prometheus.Desc
 	target, targetMet, vsBenchmark, indicatorInfo, entityInfo            *prometheus.Desc
 	frequencyMonths                                                      *prometheus.Desc
 	lastRun, lastSuccess, lastRunSuccess, runsTotal, recordsTotal        *prometheus.Desc
-	scrapeSuccess, scrapeDuration, dataStale                             *prometheus.Desc
 	peers                                                                peerDescs
 
 	// families holds the name, help and labels of every Desc, for Handler,
 	// which writes the exposition itself.
 	families map[*prometheus.Desc]family
-
-	mu   sync.Mutex
-	last *bizenv.Snapshot // the last snapshot read without error
 }
 
-// Option configures a Collector.
-type Option func(*Collector)
-
-// WithTimeout bounds how long one scrape waits for the Source (default 10s).
-func WithTimeout(d time.Duration) Option {
-	return func(c *Collector) { c.timeout = d }
-}
-
-// New returns a Collector that reads src on every scrape and logs the series
-// it has to skip to logger.
-func New(src Source, logger *slog.Logger, opts ...Option) *Collector {
+// newDefinitions returns the definitions, which log the series they have
+// to skip to logger.
+func newDefinitions(logger *slog.Logger) *definitions {
 	series := []string{"indicator", "entity"}
 	collector := []string{"collector"}
 	families := map[*prometheus.Desc]family{}
@@ -69,11 +53,9 @@ func New(src Source, logger *slog.Logger, opts ...Option) *Collector {
 		families[d] = family{name: namespace + "_" + name, help: help, labels: labels}
 		return d
 	}
-	c := &Collector{
+	c := &definitions{
 		families: families,
-		src:      src,
 		logger:   logger,
-		timeout:  10 * time.Second,
 
 		value:           desc("indicator_value", "Value of the latest period, in the indicator's unit.", series...),
 		periodTimestamp: desc("indicator_period_timestamp_seconds", "UTC start of the latest period with a value.", series...),
@@ -102,76 +84,16 @@ func New(src Source, logger *slog.Logger, opts ...Option) *Collector {
 		lastRunSuccess: desc("collector_last_run_success", "1 if the collector's newest finished run succeeded (partial counts as success), else 0.", collector...),
 		runsTotal:      desc("collector_runs_total", "Finished runs of the collector by result; partial runs count as success.", "collector", "result"),
 		recordsTotal:   desc("collector_records_total", "Records handled by the collector's runs, by outcome.", "collector", "outcome"),
-
-		scrapeSuccess:  desc("scrape_success", "1 if this scrape read the database, else 0."),
-		scrapeDuration: desc("scrape_duration_seconds", "Time this scrape spent reading the database."),
-		dataStale: desc("data_stale",
-			"1 if this scrape could not read the database and serves the last snapshot it read before, else 0."),
 	}
 	c.peers = newPeerDescs(desc)
 	families[c.runsTotal] = counterFamily(families[c.runsTotal])
 	families[c.recordsTotal] = counterFamily(families[c.recordsTotal])
-	for _, o := range opts {
-		o(c)
-	}
 	return c
 }
 
 func counterFamily(f family) family {
 	f.counter = true
 	return f
-}
-
-// Describe sends every metric's description.
-func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range append(c.dataDescs(), c.scrapeSuccess, c.scrapeDuration, c.dataStale) {
-		ch <- d
-	}
-}
-
-// Collect reads a snapshot and sends its metrics. It never fails the
-// scrape: a snapshot it cannot read is replaced by the last one it could,
-// and a series it cannot express is logged and left out.
-func (c *Collector) Collect(ch chan<- prometheus.Metric) {
-	start := time.Now()
-	ctx, cancel := context.WithTimeout(context.Background(), c.timeout)
-	snap, err := c.src.Snapshot(ctx)
-	cancel()
-	duration := time.Since(start).Seconds()
-
-	success, stale := 1.0, 0.0
-	c.mu.Lock()
-	if err != nil {
-		success = 0
-		if snap = c.last; snap != nil {
-			stale = 1
-		}
-	} else {
-		c.last = snap
-	}
-	c.mu.Unlock()
-	if err != nil {
-		c.logger.Error("read metrics snapshot", "err", err, "serving_stale", stale == 1)
-	}
-
-	ch <- prometheus.MustNewConstMetric(c.scrapeSuccess, prometheus.GaugeValue, success)
-	ch <- prometheus.MustNewConstMetric(c.scrapeDuration, prometheus.GaugeValue, duration)
-	ch <- prometheus.MustNewConstMetric(c.dataStale, prometheus.GaugeValue, stale)
-	if snap == nil {
-		return
-	}
-	c.collectSnapshot(ch, snap)
-}
-
-// collectSnapshot sends the metrics of the data in snap.
-func (c *Collector) collectSnapshot(ch chan<- prometheus.Metric, snap *bizenv.Snapshot) {
-	e := emitter{out: constMetrics{ch: ch, logger: c.logger}}
-	c.collectCatalog(&e, snap.Catalog)
-	indicators := indicatorsByCode(snap.Catalog)
-	for _, s := range snap.Series {
-		c.collectSeries(&e, indicators, s)
-	}
-	c.collectCollectors(&e, snap.Collectors)
 }
 
 // family is what the exposition says of a metric family.
@@ -184,7 +106,7 @@ type family struct {
 
 // dataDescs are the descriptions of the data metrics, without the scrape's
 // own health.
-func (c *Collector) dataDescs() []*prometheus.Desc {
+func (c *definitions) dataDescs() []*prometheus.Desc {
 	return append([]*prometheus.Desc{
 		c.value, c.periodTimestamp, c.previous, c.change, c.improvement, c.declineStreak,
 		c.target, c.targetMet, c.vsBenchmark, c.indicatorInfo, c.entityInfo, c.frequencyMonths,
@@ -192,7 +114,7 @@ func (c *Collector) dataDescs() []*prometheus.Desc {
 	}, c.peers.list()...)
 }
 
-func (c *Collector) collectCatalog(e *emitter, cat bizenv.Catalog) {
+func (c *definitions) collectCatalog(e *emitter, cat bizenv.Catalog) {
 	for _, i := range cat.Indicators {
 		e.gauge(c.indicatorInfo, 1, i.Code, i.NameZH, i.NameEN, i.Unit, string(i.Direction), i.Category)
 		e.gauge(c.frequencyMonths, float64(i.Frequency.Step()), i.Code)
@@ -213,7 +135,7 @@ func indicatorsByCode(cat bizenv.Catalog) map[string]bizenv.Indicator {
 
 // collectSeries sends the metrics of one series. Figures are rounded to
 // figureDigits significant digits (SPEC section 6).
-func (c *Collector) collectSeries(e *emitter, indicators map[string]bizenv.Indicator, s bizenv.SeriesStatus) {
+func (c *definitions) collectSeries(e *emitter, indicators map[string]bizenv.Indicator, s bizenv.SeriesStatus) {
 	ind, ok := indicators[s.Indicator]
 	if !ok {
 		c.logger.Warn("skip metrics of a series whose indicator is not in the catalog", "indicator", s.Indicator, "entity", s.Entity)
@@ -251,7 +173,7 @@ func (c *Collector) collectSeries(e *emitter, indicators map[string]bizenv.Indic
 	c.collectPeers(e, s)
 }
 
-func (c *Collector) collectCollectors(e *emitter, collectors []bizenv.CollectorStatus) {
+func (c *definitions) collectCollectors(e *emitter, collectors []bizenv.CollectorStatus) {
 	for _, r := range collectors {
 		if r.LastRun != nil {
 			success := 0.0
@@ -273,23 +195,9 @@ func (c *Collector) collectCollectors(e *emitter, collectors []bizenv.CollectorS
 	}
 }
 
-// emitter hands the metrics of the data to out: const metrics for a
-// registry, or the text Handler writes.
+// emitter hands the samples of the data to the renderer.
 type emitter struct {
-	out sampleSink
-}
-
-// sampleSink takes one sample of the family d.
-type sampleSink interface {
-	sample(d *prometheus.Desc, t prometheus.ValueType, v float64, labels []string)
-}
-
-// constMetrics sends const metrics, logging and skipping any it cannot make
-// (a label value that is not valid UTF-8, say) so one bad series never
-// fails the scrape.
-type constMetrics struct {
-	ch     chan<- prometheus.Metric
-	logger *slog.Logger
+	out *renderer
 }
 
 func (e *emitter) gauge(d *prometheus.Desc, v float64, labels ...string) {
@@ -302,15 +210,6 @@ func (e *emitter) counter(d *prometheus.Desc, v float64, labels ...string) {
 
 func (e *emitter) send(d *prometheus.Desc, t prometheus.ValueType, v float64, labels []string) {
 	e.out.sample(d, t, v, labels)
-}
-
-func (c constMetrics) sample(d *prometheus.Desc, t prometheus.ValueType, v float64, labels []string) {
-	m, err := prometheus.NewConstMetric(d, t, v, labels...)
-	if err != nil {
-		c.logger.Warn("skip metric", "desc", d.String(), "labels", labels, "err", err)
-		return
-	}
-	c.ch <- m
 }
 
 func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }

@@ -1,24 +1,24 @@
 package metrics_test
 
 import (
-	"bytes"
+	"bufio"
+	"compress/gzip"
 	"context"
 	"errors"
 	"flag"
 	"io"
 	"log/slog"
-	"math"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
-	"github.com/prometheus/client_golang/prometheus/testutil"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
@@ -54,11 +54,17 @@ var (
 		"bizenv_collector_runs_total",
 		"bizenv_collector_records_total",
 	}
-	// Everything but bizenv_scrape_duration_seconds, which varies.
+	// The scrape's own health but bizenv_scrape_duration_seconds, which varies.
 	healthMetrics = []string{"bizenv_scrape_success", "bizenv_data_stale"}
 )
 
 func discard() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+// newHandler is the /metrics handler serve builds, on src and the process
+// metrics of live.
+func newHandler(src metrics.VersionedSource, live prometheus.Gatherer) *metrics.Handler {
+	return metrics.NewHandler(src, live, discard())
+}
 
 func obs(ind, ent, period string, v float64) bizenv.Observation {
 	p, err := bizenv.ParsePeriod(period)
@@ -79,17 +85,106 @@ func store(t testing.TB, db *postgres.DB, o ...bizenv.Observation) {
 	}
 }
 
-// golden compares the named metrics c collects with testdata/name.prom,
-// rewriting the file first under -update.
-func golden(t *testing.T, c prometheus.Collector, name string, metricNames ...string) {
+// get asks h for /metrics over HTTP, as Prometheus does, plain or gzipped,
+// and returns the exposition.
+func get(t *testing.T, h http.Handler, gz bool) string {
 	t.Helper()
-	path := filepath.Join("testdata", name+".prom")
-	if *update {
-		got, err := testutil.CollectAndFormat(c, expfmt.TypeTextPlain, metricNames...)
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	req, err := http.NewRequestWithContext(context.Background(), http.MethodGet, srv.URL+"/metrics", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Accept", "text/plain; version=0.0.4")
+	if gz {
+		req.Header.Set("Accept-Encoding", "gzip")
+	} else {
+		req.Header.Set("Accept-Encoding", "identity")
+	}
+	resp, err := srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		b, _ := io.ReadAll(resp.Body)
+		t.Fatalf("GET /metrics: %s: %s", resp.Status, b)
+	}
+	if got, want := resp.Header.Get("Content-Type"), "text/plain; version=0.0.4; charset=utf-8"; got != want {
+		t.Errorf("Content-Type: got %q, want %q", got, want)
+	}
+	var body io.Reader = resp.Body
+	if gz {
+		if got := resp.Header.Get("Content-Encoding"); got != "gzip" {
+			t.Fatalf("Content-Encoding: got %q, want gzip", got)
+		}
+		zr, err := gzip.NewReader(resp.Body)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
+		body = zr
+	}
+	b, err := io.ReadAll(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// scrape asks h for /metrics twice, plain and gzipped, checks that both
+// say the same and parse, and returns the exposition with the lines of
+// bizenv_scrape_duration_seconds, which vary, left out.
+func scrape(t *testing.T, h http.Handler) string {
+	t.Helper()
+	plain, gzipped := steady(get(t, h, false)), steady(get(t, h, true))
+	if plain != gzipped {
+		t.Errorf("the gzipped exposition differs from the plain one:\nplain:\n%s\ngzipped:\n%s", plain, gzipped)
+	}
+	parse(t, plain)
+	return plain
+}
+
+func steady(exposition string) string {
+	return only(exposition, func(name string) bool { return name != "bizenv_scrape_duration_seconds" })
+}
+
+// only keeps the lines (HELP, TYPE and samples) of the families keep
+// takes.
+func only(exposition string, keep func(name string) bool) string {
+	var b strings.Builder
+	sc := bufio.NewScanner(strings.NewReader(exposition))
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		name := line
+		if rest, ok := strings.CutPrefix(line, "# "); ok {
+			if _, rest, ok = strings.Cut(rest, " "); ok {
+				name = rest
+			}
+			name, _, _ = strings.Cut(name, " ")
+		} else if i := strings.IndexAny(line, "{ "); i >= 0 {
+			name = line[:i]
+		}
+		if keep(name) {
+			b.WriteString(line)
+			b.WriteByte('\n')
+		}
+	}
+	return b.String()
+}
+
+func families(names ...string) func(string) bool {
+	return func(name string) bool { return slices.Contains(names, name) }
+}
+
+// golden compares the families named of what h serves with
+// testdata/name.prom, rewriting the file first under -update.
+func golden(t *testing.T, h http.Handler, name string, names ...string) {
+	t.Helper()
+	got := only(scrape(t, h), families(names...))
+	path := filepath.Join("testdata", name+".prom")
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -97,17 +192,53 @@ func golden(t *testing.T, c prometheus.Collector, name string, metricNames ...st
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := testutil.CollectAndCompare(c, bytes.NewReader(want), metricNames...); err != nil {
-		t.Errorf("%s: %v", path, err)
+	if got != string(want) {
+		t.Errorf("/metrics differs from %s (run go test ./metrics -update after checking):\ngot:\n%s\nwant:\n%s", path, got, want)
 	}
 }
 
-// compare compares the named metrics c collects with the exposition want.
-func compare(t *testing.T, c prometheus.Collector, want string, metricNames ...string) {
+// compare compares the families named of what h serves with want.
+// The order of the families and samples in want does not matter.
+func compare(t *testing.T, h http.Handler, want string, names ...string) {
 	t.Helper()
-	if err := testutil.CollectAndCompare(c, strings.NewReader(want), metricNames...); err != nil {
-		t.Error(err)
+	if got := only(scrape(t, h), families(names...)); normalize(got) != normalize(want) {
+		t.Errorf("got:\n%s\nwant:\n%s", got, want)
 	}
+}
+
+// normalize sorts the families of an exposition by name and the samples of
+// each family.
+func normalize(exposition string) string {
+	type block struct{ head, samples []string }
+	blocks := map[string]*block{}
+	for line := range strings.Lines(strings.TrimSpace(exposition)) {
+		line = strings.TrimSuffix(line, "\n")
+		name := line
+		if rest, ok := strings.CutPrefix(line, "# "); ok {
+			_, rest, _ = strings.Cut(rest, " ")
+			name, _, _ = strings.Cut(rest, " ")
+		} else if i := strings.IndexAny(line, "{ "); i >= 0 {
+			name = line[:i]
+		}
+		b := blocks[name]
+		if b == nil {
+			b = &block{}
+			blocks[name] = b
+		}
+		if strings.HasPrefix(line, "#") {
+			b.head = append(b.head, line)
+		} else {
+			b.samples = append(b.samples, line)
+		}
+	}
+	var out []string
+	for _, name := range slices.Sorted(maps.Keys(blocks)) {
+		b := blocks[name]
+		slices.Sort(b.samples)
+		out = append(out, b.head...)
+		out = append(out, b.samples...)
+	}
+	return strings.Join(out, "\n")
 }
 
 func TestSeriesFigures(t *testing.T) {
@@ -162,38 +293,29 @@ func TestSeriesFigures(t *testing.T) {
 		obs("bizstart_days", "wuhan-edz", "2020-04", 1),
 		obs("bizstart_days", "wuhan-jiangan", "2020-04", 2),
 	)
-	c := metrics.New(db, discard())
-	golden(t, c, "series", seriesMetrics...)
+	h := newHandler(db, prometheus.NewRegistry())
+	golden(t, h, "series", seriesMetrics...)
 	t.Run("no negative zero", func(t *testing.T) {
-		// The text format prints -0 as 0, the protobuf format does not.
-		reg := prometheus.NewPedanticRegistry()
-		reg.MustRegister(c)
-		families, err := reg.Gather()
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, mf := range families {
-			for _, m := range mf.GetMetric() {
-				if v := m.GetGauge().GetValue(); v == 0 && math.Signbit(v) {
-					t.Errorf("%s%v is -0", mf.GetName(), m.GetLabel())
-				}
+		for line := range strings.Lines(scrape(t, h)) {
+			if strings.HasSuffix(line, " -0\n") {
+				t.Errorf("%s is -0", strings.TrimSpace(line))
 			}
 		}
 	})
-	golden(t, c, "catalog", catalogMetrics...)
-	compare(t, c, `
+	golden(t, h, "catalog", catalogMetrics...)
+	compare(t, h, `
+# HELP bizenv_data_stale 1 if this scrape could not read the database and serves the last data it read before, else 0.
+# TYPE bizenv_data_stale gauge
+bizenv_data_stale 0
 # HELP bizenv_scrape_success 1 if this scrape read the database, else 0.
 # TYPE bizenv_scrape_success gauge
 bizenv_scrape_success 1
-# HELP bizenv_data_stale 1 if this scrape could not read the database and serves the last snapshot it read before, else 0.
-# TYPE bizenv_data_stale gauge
-bizenv_data_stale 0
 `, healthMetrics...)
 }
 
 func TestCollectorHealth(t *testing.T) {
 	db := pgtest.New(t)
-	_, err := db.Exec(`INSERT INTO runs (kind, name, started_at, finished_at, outcome, inserted, updated, unchanged, rejected) VALUES
+	_, err := pgtest.SQL(t, db).Exec(`INSERT INTO runs (kind, name, started_at, finished_at, outcome, inserted, updated, unchanged, rejected) VALUES
 		('collector', 'ywtb', '2024-01-01 08:00:00Z', '2024-01-01 08:01:00Z', 'success', 10, 0, 0, 0),
 		('collector', 'ywtb', '2024-01-02 08:00:00Z', '2024-01-02 08:02:00.5Z', 'partial', 2, 1, 0, 3),
 		('collector', 'ywtb', '2024-01-03 08:00:00Z', '2024-01-03 08:00:30Z', 'failure', 0, 0, 0, 0),
@@ -205,78 +327,72 @@ func TestCollectorHealth(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	golden(t, metrics.New(db, discard()), "collectors", collectorMetrics...)
+	golden(t, newHandler(db, prometheus.NewRegistry()), "collectors", collectorMetrics...)
 }
 
 // A write through another pool, as by another process, shows on the next
-// scrape: nothing is cached.
+// scrape.
 func TestScrapeSeesOtherWriters(t *testing.T) {
 	ctx := context.Background()
 	dsn := pgtest.DSN(t)
-	open := func() *postgres.DB {
-		db, err := postgres.Open(ctx, dsn, discard())
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { db.Close() })
-		return db
-	}
-	reader, writer := open(), open()
+	reader, writer := pgtest.Open(t, dsn), pgtest.Open(t, dsn)
 	if err := reader.ApplyCatalog(ctx, bizenv.DefaultCatalog()); err != nil {
 		t.Fatal(err)
 	}
-	c := metrics.New(reader, discard())
-	if n := testutil.CollectAndCount(c, "bizenv_indicator_value"); n != 0 {
-		t.Fatalf("before the write: got %d values, want 0", n)
-	}
+	h := newHandler(reader, prometheus.NewRegistry())
+	compare(t, h, "", "bizenv_indicator_value")
 	store(t, writer, obs("city_assessment_rank", "wuhan-edz", "2021-03", 4))
-	compare(t, c, `
+	compare(t, h, `
 # HELP bizenv_indicator_value Value of the latest period, in the indicator's unit.
 # TYPE bizenv_indicator_value gauge
 bizenv_indicator_value{entity="wuhan-edz",indicator="city_assessment_rank"} 4
 `, "bizenv_indicator_value")
 	store(t, writer, obs("city_assessment_rank", "wuhan-edz", "2021-04", 6))
-	compare(t, c, `
-# HELP bizenv_indicator_value Value of the latest period, in the indicator's unit.
-# TYPE bizenv_indicator_value gauge
-bizenv_indicator_value{entity="wuhan-edz",indicator="city_assessment_rank"} 6
+	compare(t, h, `
 # HELP bizenv_indicator_decline_streak Consecutive periods, ending at the latest, in which the indicator declined; a missing period or a non-decline ends it. Always 0 for neutral indicators.
 # TYPE bizenv_indicator_decline_streak gauge
 bizenv_indicator_decline_streak{entity="wuhan-edz",indicator="city_assessment_rank"} 1
+# HELP bizenv_indicator_value Value of the latest period, in the indicator's unit.
+# TYPE bizenv_indicator_value gauge
+bizenv_indicator_value{entity="wuhan-edz",indicator="city_assessment_rank"} 6
 `, "bizenv_indicator_value", "bizenv_indicator_decline_streak")
 }
 
-// With the database gone, a scrape serves the last snapshot it read,
-// marked stale, rather than nothing.
+// With the database gone, a scrape serves the last data it read, marked
+// stale, rather than nothing.
 func TestStaleSnapshot(t *testing.T) {
 	db := pgtest.New(t)
 	store(t, db, obs("city_assessment_score", "wuhan-edz", "2021-03", 88))
-	c := metrics.New(db, discard(), metrics.WithTimeout(5*time.Second))
+	h := newHandler(db, prometheus.NewRegistry())
 	names := append([]string{"bizenv_indicator_value"}, healthMetrics...)
-	golden(t, c, "fresh", names...)
+	golden(t, h, "fresh", names...)
 	db.Close()
-	golden(t, c, "stale", names...)
+	golden(t, h, "stale", names...)
 }
 
-// failingSource never reads a snapshot.
+// failingSource never reads anything.
 type failingSource struct{}
 
 func (failingSource) Snapshot(context.Context) (*bizenv.Snapshot, error) {
 	return nil, errors.New("connection refused")
 }
 
+func (failingSource) DataVersion(context.Context) (int64, error) {
+	return 0, errors.New("connection refused")
+}
+
 func TestNoSnapshotYet(t *testing.T) {
-	c := metrics.New(failingSource{}, discard())
-	compare(t, c, `
+	h := newHandler(failingSource{}, prometheus.NewRegistry())
+	got := scrape(t, h)
+	want := `# HELP bizenv_data_stale 1 if this scrape could not read the database and serves the last data it read before, else 0.
+# TYPE bizenv_data_stale gauge
+bizenv_data_stale 0
 # HELP bizenv_scrape_success 1 if this scrape read the database, else 0.
 # TYPE bizenv_scrape_success gauge
 bizenv_scrape_success 0
-# HELP bizenv_data_stale 1 if this scrape could not read the database and serves the last snapshot it read before, else 0.
-# TYPE bizenv_data_stale gauge
-bizenv_data_stale 0
-`, healthMetrics...)
-	if n := testutil.CollectAndCount(c); n != 3 {
-		t.Errorf("got %d metrics, want 3: success, duration and stale", n)
+`
+	if got != want {
+		t.Errorf("got:\n%s\nwant only the scrape's health:\n%s", got, want)
 	}
 }
 
@@ -289,9 +405,15 @@ func (hangingSource) Snapshot(ctx context.Context) (*bizenv.Snapshot, error) {
 	return nil, ctx.Err()
 }
 
+func (hangingSource) DataVersion(ctx context.Context) (int64, error) {
+	<-ctx.Done()
+	return 0, ctx.Err()
+}
+
 func TestScrapeTimeout(t *testing.T) {
-	c := metrics.New(hangingSource{}, discard(), metrics.WithTimeout(10*time.Millisecond))
-	compare(t, c, `
+	h := newHandler(hangingSource{}, prometheus.NewRegistry())
+	metrics.SetTimeout(h, 10*time.Millisecond)
+	compare(t, h, `
 # HELP bizenv_scrape_success 1 if this scrape read the database, else 0.
 # TYPE bizenv_scrape_success gauge
 bizenv_scrape_success 0
@@ -303,6 +425,8 @@ bizenv_scrape_success 0
 type snapshotSource struct{ s *bizenv.Snapshot }
 
 func (s snapshotSource) Snapshot(context.Context) (*bizenv.Snapshot, error) { return s.s, nil }
+
+func (s snapshotSource) DataVersion(context.Context) (int64, error) { return s.s.Version, nil }
 
 func TestHostileLabelValues(t *testing.T) {
 	db := pgtest.New(t)
@@ -320,13 +444,22 @@ func TestHostileLabelValues(t *testing.T) {
 	}
 
 	t.Run("quotes and newlines are escaped", func(t *testing.T) {
-		families := scrape(t, metrics.New(db, discard()))
+		h := newHandler(db, prometheus.NewRegistry())
+		exposition := scrape(t, h)
+		want := `bizenv_entity_info{benchmark="wuhan-avg",entity="wuhan-hostile",kind="district",name_en="} 1\\nbizenv_fake{x=\"",name_zh="他说\"好\"\n第二行\\"} 1`
+		if !slices.Contains(strings.Split(exposition, "\n"), want) {
+			t.Errorf("/metrics lacks\n%s\nin\n%s", want, only(exposition, families("bizenv_entity_info")))
+		}
+		families := parse(t, exposition)
 		info := find(families["bizenv_entity_info"], "entity", "wuhan-hostile")
 		if info == nil {
 			t.Fatal("no bizenv_entity_info for wuhan-hostile")
 		}
 		if got, want := label(info, "name_zh"), "他说\"好\"\n第二行\\"; got != want {
 			t.Errorf("name_zh: got %q, want %q", got, want)
+		}
+		if got, want := label(info, "name_en"), `} 1\nbizenv_fake{x="`; got != want {
+			t.Errorf("name_en: got %q, want %q", got, want)
 		}
 		if _, ok := families["bizenv_fake"]; ok {
 			t.Error("a label value injected a metric")
@@ -341,7 +474,7 @@ func TestHostileLabelValues(t *testing.T) {
 				bad.Catalog.Entities[i].NameZH = "坏\xff\xfe"
 			}
 		}
-		families := scrape(t, metrics.New(snapshotSource{&bad}, discard()))
+		families := parse(t, scrape(t, newHandler(snapshotSource{&bad}, prometheus.NewRegistry())))
 		if find(families["bizenv_entity_info"], "entity", "wuhan-hostile") != nil {
 			t.Error("bizenv_entity_info with invalid UTF-8 was exposed")
 		}
@@ -357,29 +490,10 @@ func TestHostileLabelValues(t *testing.T) {
 	})
 }
 
-// scrape serves c over HTTP as the CLI does and parses the exposition.
-func scrape(t *testing.T, c prometheus.Collector) map[string]*dto.MetricFamily {
+func parse(t *testing.T, exposition string) map[string]*dto.MetricFamily {
 	t.Helper()
-	reg := prometheus.NewPedanticRegistry()
-	reg.MustRegister(c)
-	srv := httptest.NewServer(promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
-	defer srv.Close()
-	req, err := http.NewRequestWithContext(context.Background(), http.MethodGet, srv.URL, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Accept", "text/plain; version=0.0.4")
-	resp, err := srv.Client().Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		b, _ := io.ReadAll(resp.Body)
-		t.Fatalf("GET /metrics: %s: %s", resp.Status, b)
-	}
 	parser := expfmt.NewTextParser(model.UTF8Validation)
-	families, err := parser.TextToMetricFamilies(resp.Body)
+	families, err := parser.TextToMetricFamilies(strings.NewReader(exposition))
 	if err != nil {
 		t.Fatalf("parse exposition: %v", err)
 	}
@@ -404,9 +518,12 @@ func label(m *dto.Metric, name string) string {
 	return ""
 }
 
+// TestBuildInfo: the process's own metrics, of the registry /metrics
+// gathers live, are served with the data's.
 func TestBuildInfo(t *testing.T) {
-	c := metrics.NewBuildInfo("1.2.3", "abc123")
-	families := scrape(t, c)
+	live := prometheus.NewRegistry()
+	live.MustRegister(metrics.NewBuildInfo("1.2.3", "abc123"))
+	families := parse(t, scrape(t, newHandler(failingSource{}, live)))
 	m := families["bizenv_build_info"].GetMetric()
 	if len(m) != 1 {
 		t.Fatalf("got %d bizenv_build_info series, want 1", len(m))

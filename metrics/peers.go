@@ -38,7 +38,7 @@ func (p peerDescs) list() []*prometheus.Desc {
 // collectPeers sends the peer rank families of a series that has at least
 // two peers with a value; SnapshotPeerRanks leaves neutral indicators and
 // entities without peers at PeerCount 0.
-func (c *Collector) collectPeers(e *emitter, s bizenv.SeriesStatus) {
+func (c *definitions) collectPeers(e *emitter, s bizenv.SeriesStatus) {
 	if s.PeerCount < 2 {
 		return
 	}

@@ -2,6 +2,7 @@ package metrics_test
 
 import (
 	"context"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -10,7 +11,6 @@ import (
 
 	"github.com/bizenv/bizenv"
 	"github.com/bizenv/bizenv/metrics"
-	"github.com/bizenv/bizenv/postgres"
 	"github.com/bizenv/bizenv/postgres/pgtest"
 )
 
@@ -75,7 +75,7 @@ entities:
 		obs("sme_loan_demand_amount", "wuhan-edz", "2020-04", 100),
 		obs("sme_loan_demand_amount", "wuhan-jiangan", "2020-04", 200),
 	)
-	c := metrics.New(db, discard())
+	c := newHandler(db, prometheus.NewRegistry())
 	want := `
 # HELP bizenv_indicator_peer_rank Rank of the entity's latest value among its peers (same parent and kind) for the same period, best = 1, by direction; ties share a rank. Absent when fewer than two peers have a value, and for neutral indicators.
 # TYPE bizenv_indicator_peer_rank gauge
@@ -129,7 +129,7 @@ bizenv_indicator_last_place_streak{entity="wuhan-jiangan",indicator="ywtb_one_wi
 	compare(t, c, want, peerMetrics...)
 
 	t.Run("served by the handler", func(t *testing.T) {
-		body := scrapeHandler(t, db, c)
+		body := scrapeHandler(t, c)
 		for _, line := range strings.Split(strings.TrimSpace(want), "\n") {
 			if !strings.HasPrefix(line, "#") && !strings.Contains(body, line) {
 				t.Errorf("/metrics lacks %s", line)
@@ -150,7 +150,7 @@ func TestAlertMinChange(t *testing.T) {
 	if err := db.ApplyCatalog(context.Background(), c); err != nil {
 		t.Fatal(err)
 	}
-	body := scrapeHandler(t, db, metrics.New(db, discard()))
+	body := scrapeHandler(t, newHandler(db, prometheus.NewRegistry()))
 	for _, want := range []string{
 		`bizenv_indicator_alert_min_change{indicator="ywtb_one_window"} 0.0004`,
 		`bizenv_indicator_alert_min_change{indicator="ywtb_case_volume"} 0`,
@@ -162,9 +162,8 @@ func TestAlertMinChange(t *testing.T) {
 }
 
 // scrapeHandler scrapes /metrics as served, in the text format.
-func scrapeHandler(t *testing.T, db *postgres.DB, c *metrics.Collector) string {
+func scrapeHandler(t *testing.T, h http.Handler) string {
 	t.Helper()
-	h := metrics.NewHandler(db, c, prometheus.NewRegistry(), discard())
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
 	if rec.Code != 200 {
@@ -182,7 +181,7 @@ func TestPeerRanksFollowAPeersWrite(t *testing.T) {
 		obs("bizstart_days", "wuhan-jiangan", "2020-04", 1),
 		obs("bizstart_days", "wuhan-hanyang", "2020-04", 2),
 	)
-	h := metrics.NewHandler(db, metrics.New(db, discard()), prometheus.NewRegistry(), discard())
+	h := metrics.NewHandler(db, prometheus.NewRegistry(), discard())
 	scrape := func() string {
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))

@@ -49,7 +49,7 @@ func BenchmarkRender(b *testing.B) {
 		}
 	}
 	src := &renderSource{snap: snap}
-	h := metrics.NewHandler(src, metrics.New(src, discard()), prometheus.NewRegistry(), discard())
+	h := metrics.NewHandler(src, prometheus.NewRegistry(), discard())
 	b.ReportAllocs()
 	for b.Loop() {
 		rec := httptest.NewRecorder()

@@ -107,7 +107,7 @@ func (s *ActionStore) Actions(ctx context.Context, f bizenv.ActionFilter) ([]biz
 	}
 	today := s.Today()
 	var rows []actionRow
-	err := s.db.SelectContext(ctx, &rows, s.db.Query("ListActions"), f.Owner, f.Entity, string(f.Status), f.Overdue, today.Time())
+	err := s.db.pool.SelectContext(ctx, &rows, s.db.Query("ListActions"), f.Owner, f.Entity, string(f.Status), f.Overdue, today.Time())
 	if err != nil {
 		return nil, fmt.Errorf("read actions: %w", err)
 	}
@@ -121,7 +121,7 @@ func (s *ActionStore) Actions(ctx context.Context, f bizenv.ActionFilter) ([]biz
 // Action returns one action with its notes and history.
 func (s *ActionStore) Action(ctx context.Context, id string) (bizenv.Action, error) {
 	var r actionRow
-	err := s.db.GetContext(ctx, &r, s.db.Query("GetAction"), id)
+	err := s.db.pool.GetContext(ctx, &r, s.db.Query("GetAction"), id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return bizenv.Action{}, bizenv.Errorf(bizenv.ENOTFOUND, "no action %q", id)
 	} else if err != nil {
@@ -133,7 +133,7 @@ func (s *ActionStore) Action(ctx context.Context, id string) (bizenv.Action, err
 		Author string    `db:"author"`
 		Text   string    `db:"text"`
 	}
-	if err := s.db.SelectContext(ctx, &notes, s.db.Query("ActionNotes"), id); err != nil {
+	if err := s.db.pool.SelectContext(ctx, &notes, s.db.Query("ActionNotes"), id); err != nil {
 		return a, fmt.Errorf("read notes of action %s: %w", id, err)
 	}
 	for _, n := range notes {
@@ -148,7 +148,7 @@ func (s *ActionStore) Action(ctx context.Context, id string) (bizenv.Action, err
 		ReplacedBy string         `db:"replaced_by"`
 		ReplacedAt time.Time      `db:"replaced_at"`
 	}
-	if err := s.db.SelectContext(ctx, &revs, s.db.Query("ActionRevisions"), id); err != nil {
+	if err := s.db.pool.SelectContext(ctx, &revs, s.db.Query("ActionRevisions"), id); err != nil {
 		return a, fmt.Errorf("read history of action %s: %w", id, err)
 	}
 	for _, r := range revs {
@@ -180,7 +180,7 @@ func (s *ActionStore) CreateAction(ctx context.Context, a bizenv.Action, actor s
 	if err := s.checkAction(ctx, a); err != nil {
 		return bizenv.Action{}, err
 	}
-	_, err := s.db.NamedExecContext(ctx, s.db.Query("InsertAction"), toRow(a, actor, s.now()))
+	_, err := s.db.pool.NamedExecContext(ctx, s.db.Query("InsertAction"), toRow(a, actor, s.now()))
 	var pqErr *pq.Error
 	if errors.As(err, &pqErr) && pqErr.Code == "23505" {
 		return bizenv.Action{}, bizenv.Errorf(bizenv.ECONFLICT, "action %s exists already", a.ID)
@@ -363,14 +363,14 @@ func (s *ActionStore) ImportActions(ctx context.Context, in bizenv.ActionImport)
 // in China.
 func (s *ActionStore) ActionCounts(ctx context.Context) ([]bizenv.ActionCount, error) {
 	var out []bizenv.ActionCount
-	if err := s.db.SelectContext(ctx, &out, s.db.Query("ActionCounts"), s.Today().Time()); err != nil {
+	if err := s.db.pool.SelectContext(ctx, &out, s.db.Query("ActionCounts"), s.Today().Time()); err != nil {
 		return nil, fmt.Errorf("count actions: %w", err)
 	}
 	return out, nil
 }
 
 func (s *ActionStore) inTx(ctx context.Context, fn func(*sqlx.Tx) error) error {
-	tx, err := s.db.BeginTxx(ctx, nil)
+	tx, err := s.db.pool.BeginTxx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}

@@ -188,7 +188,7 @@ func TestReadonlyRoleLedger(t *testing.T) {
 		{`INSERT INTO action_notes (action, noted, author, text) VALUES ('X', '2021-01-01', 'a', 'b')`, true},
 	} {
 		t.Run(tc.query, func(t *testing.T) {
-			tx, err := db.BeginTxx(ctx, nil)
+			tx, err := pgtest.SQL(t, db).BeginTxx(ctx, nil)
 			if err != nil {
 				t.Fatal(err)
 			}

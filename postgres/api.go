@@ -13,7 +13,7 @@ import (
 // Series returns one indicator's values for one entity from from to to,
 // both included, oldest first.
 func (db *DB) Series(ctx context.Context, indicator, entity string, from, to bizenv.Period) ([]bizenv.Point, error) {
-	rows, err := db.QueryContext(ctx, db.Query("Series"), indicator, entity, from.Time(), to.Time())
+	rows, err := db.pool.QueryContext(ctx, db.Query("Series"), indicator, entity, from.Time(), to.Time())
 	if err != nil {
 		return nil, fmt.Errorf("read series: %w", err)
 	}
@@ -46,7 +46,7 @@ func (db *DB) History(ctx context.Context, entities []string, from, to bizenv.Pe
 }
 
 func (db *DB) observations(ctx context.Context, query string, args ...any) ([]bizenv.Observation, error) {
-	rows, err := db.QueryContext(ctx, db.Query(query), args...)
+	rows, err := db.pool.QueryContext(ctx, db.Query(query), args...)
 	if err != nil {
 		return nil, fmt.Errorf("read observations: %w", err)
 	}
@@ -69,7 +69,7 @@ func (db *DB) observations(ctx context.Context, query string, args ...any) ([]bi
 // Collectors returns every collector that has recorded a run, by name: the
 // figures /metrics and the API show of it, read by one query.
 func (db *DB) Collectors(ctx context.Context) ([]bizenv.CollectorStatus, error) {
-	out, err := db.snapshotCollectors(ctx, db.DB)
+	out, err := db.snapshotCollectors(ctx, db.pool)
 	if err != nil {
 		return nil, fmt.Errorf("read collectors: %w", err)
 	}
@@ -79,7 +79,7 @@ func (db *DB) Collectors(ctx context.Context) ([]bizenv.CollectorStatus, error) 
 // CollectorRuns returns the newest limit runs of the named collector.
 func (db *DB) CollectorRuns(ctx context.Context, name string, limit int) ([]bizenv.Run, error) {
 	out := []bizenv.Run{}
-	if err := db.SelectContext(ctx, &out, db.Query("CollectorRuns"), name, limit); err != nil {
+	if err := db.pool.SelectContext(ctx, &out, db.Query("CollectorRuns"), name, limit); err != nil {
 		return nil, fmt.Errorf("read runs of %s: %w", name, err)
 	}
 	return out, nil
@@ -89,7 +89,7 @@ func (db *DB) CollectorRuns(ctx context.Context, name string, limit int) ([]bize
 // ("" for any file).
 func (db *DB) Rejects(ctx context.Context, run int64, file string, limit int) ([]bizenv.StoredReject, error) {
 	out := []bizenv.StoredReject{}
-	if err := db.SelectContext(ctx, &out, db.Query("Rejects"), run, file, limit); err != nil {
+	if err := db.pool.SelectContext(ctx, &out, db.Query("Rejects"), run, file, limit); err != nil {
 		return nil, fmt.Errorf("read rejects: %w", err)
 	}
 	return out, nil

@@ -55,7 +55,7 @@ func (db *DB) applyCatalog(ctx context.Context, c bizenv.Catalog, upsertIndicato
 	users := map[[2]string]bool{} // the records a user's catalog set
 	if asDefault {
 		var rows []struct{ Kind, Code string }
-		if err := db.SelectContext(ctx, &rows, db.Query("UserCatalogCodes")); err != nil {
+		if err := db.pool.SelectContext(ctx, &rows, db.Query("UserCatalogCodes")); err != nil {
 			return fmt.Errorf("catalog: %w", err)
 		}
 		for _, r := range rows {
@@ -67,7 +67,7 @@ func (db *DB) applyCatalog(ctx context.Context, c bizenv.Catalog, upsertIndicato
 	if err := stored.Merge(c).CheckNames(); err != nil {
 		return bizenv.Errorf(bizenv.EINVALID, "catalog: %v", err)
 	}
-	tx, err := db.BeginTxx(ctx, nil)
+	tx, err := db.pool.BeginTxx(ctx, nil)
 	if err != nil {
 		return err
 	}
@@ -105,14 +105,14 @@ func (db *DB) applyCatalog(ctx context.Context, c bizenv.Catalog, upsertIndicato
 // Catalog returns every stored indicator and entity, ordered by code.
 func (db *DB) Catalog(ctx context.Context) (bizenv.Catalog, error) {
 	var c bizenv.Catalog
-	if err := db.SelectContext(ctx, &c.Indicators, db.Query("Indicators")); err != nil {
+	if err := db.pool.SelectContext(ctx, &c.Indicators, db.Query("Indicators")); err != nil {
 		return c, fmt.Errorf("read indicators: %w", err)
 	}
-	if err := db.SelectContext(ctx, &c.Entities, db.Query("Entities")); err != nil {
+	if err := db.pool.SelectContext(ctx, &c.Entities, db.Query("Entities")); err != nil {
 		return c, fmt.Errorf("read entities: %w", err)
 	}
 	var aliases []struct{ Kind, Code, Alias string }
-	if err := db.SelectContext(ctx, &aliases, db.Query("Aliases")); err != nil {
+	if err := db.pool.SelectContext(ctx, &aliases, db.Query("Aliases")); err != nil {
 		return c, fmt.Errorf("read aliases: %w", err)
 	}
 	byKey := map[[2]string][]string{}

@@ -16,7 +16,7 @@ import (
 // the connection. The lock also goes when the session ends, so a process
 // that dies does not keep it.
 func (db *DB) LockCollector(ctx context.Context, name string) (unlock func(), ok bool, err error) {
-	conn, err := db.Connx(ctx)
+	conn, err := db.pool.Connx(ctx)
 	if err != nil {
 		return nil, false, fmt.Errorf("lock collector %s: %w", name, err)
 	}
@@ -49,7 +49,7 @@ func (db *DB) LockCollector(ctx context.Context, name string) (unlock func(), ok
 // stored by a successful (or partly successful) run of the collector.
 func (db *DB) PayloadStored(ctx context.Context, collector, sum string) (bool, error) {
 	var ok bool
-	if err := db.GetContext(ctx, &ok, db.Query("PayloadStored"), sum, bizenv.RunCollector, collector); err != nil {
+	if err := db.pool.GetContext(ctx, &ok, db.Query("PayloadStored"), sum, bizenv.RunCollector, collector); err != nil {
 		return false, fmt.Errorf("look up payload: %w", err)
 	}
 	return ok, nil

@@ -36,7 +36,7 @@ func (db *DB) Snapshot(ctx context.Context) (*bizenv.Snapshot, error) {
 // entities written after it, and of the entities benchmarked on those (their
 // vs_benchmark follows the benchmark's value): a Partial snapshot.
 func (db *DB) SnapshotSince(ctx context.Context, since int64, fn func(*bizenv.Snapshot, bizenv.SeriesStatus) error) (*bizenv.Snapshot, error) {
-	tx, err := db.BeginTxx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
+	tx, err := db.pool.BeginTxx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
 	if err != nil {
 		return nil, fmt.Errorf("snapshot: begin: %w", err)
 	}
@@ -104,7 +104,7 @@ func withDependents(changed []string, entities []bizenv.Entity) []string {
 // /metrics shows changes.
 func (db *DB) DataVersion(ctx context.Context) (int64, error) {
 	var v int64
-	if err := db.GetContext(ctx, &v, db.Query("DataVersion")); err != nil {
+	if err := db.pool.GetContext(ctx, &v, db.Query("DataVersion")); err != nil {
 		return 0, fmt.Errorf("read data version: %w", err)
 	}
 	return v, nil

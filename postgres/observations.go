@@ -51,7 +51,7 @@ func (db *DB) StartRun(ctx context.Context, kind, name, actor string) (bizenv.Ru
 func (db *DB) FailRun(ctx context.Context, run bizenv.Run, cause error) (bizenv.Run, error) {
 	defer db.finishRun(run.ID)
 	var r bizenv.Run
-	err := db.GetContext(ctx, &r, db.Query("FinishRun"), run.ID, bizenv.OutcomeFailure, cause.Error(), 0, 0, 0, 0)
+	err := db.pool.GetContext(ctx, &r, db.Query("FinishRun"), run.ID, bizenv.OutcomeFailure, cause.Error(), 0, 0, 0, 0)
 	if err != nil {
 		return run, fmt.Errorf("record run %d failure: %w", run.ID, err)
 	}
@@ -342,7 +342,7 @@ func (db *DB) copyRejects(ctx context.Context, tx *sqlx.Tx, runID int64, rejects
 }
 
 func (db *DB) inTx(ctx context.Context, fn func(*sqlx.Tx) error) error {
-	tx, err := db.BeginTxx(ctx, nil)
+	tx, err := db.pool.BeginTxx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}

@@ -24,7 +24,7 @@ import (
 
 // DB is a connection pool to bizenv's database with its named queries.
 type DB struct {
-	*sqlx.DB
+	pool    *sqlx.DB
 	queries map[string]string
 	logger  *slog.Logger
 	now     func() time.Time
@@ -59,7 +59,7 @@ func open(ctx context.Context, dsn string, logger *slog.Logger, fsys fs.FS) (*DB
 		sdb.Close()
 		return nil, err
 	}
-	db := &DB{DB: sdb, queries: q, logger: logger, now: time.Now}
+	db := &DB{pool: sdb, queries: q, logger: logger, now: time.Now}
 	if err := db.checkMigrated(ctx); err != nil {
 		sdb.Close()
 		return nil, err
@@ -67,19 +67,16 @@ func open(ctx context.Context, dsn string, logger *slog.Logger, fsys fs.FS) (*DB
 	return db, nil
 }
 
-// NewDB wraps an open pool, for tests that made their own.
-func NewDB(sdb *sqlx.DB, logger *slog.Logger) (*DB, error) {
-	q, err := LoadQueries(bizenvsql.Queries)
-	if err != nil {
-		return nil, err
-	}
-	return &DB{DB: sdb, queries: q, logger: logger, now: time.Now}, nil
-}
+// Close closes the pool.
+func (db *DB) Close() error { return db.pool.Close() }
+
+// Ping checks that the database answers.
+func (db *DB) Ping(ctx context.Context) error { return db.pool.PingContext(ctx) }
 
 // Migrate applies every pending migration, then checks the named queries
 // against the schema.
 func (db *DB) Migrate(ctx context.Context) error {
-	if err := Migrate(ctx, db.DB); err != nil {
+	if err := Migrate(ctx, db.pool); err != nil {
 		return err
 	}
 	return db.checkQueries(ctx)
@@ -114,7 +111,7 @@ var (
 func (db *DB) checkQueries(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	tx, err := db.BeginTxx(ctx, nil)
+	tx, err := db.pool.BeginTxx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("check queries: %w", err)
 	}
@@ -171,12 +168,12 @@ func (db *DB) Pending(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	p, err := goose.NewProvider(goose.DialectPostgres, db.DB.DB, migrations)
+	p, err := goose.NewProvider(goose.DialectPostgres, db.pool.DB, migrations)
 	if err != nil {
 		return 0, err
 	}
 	var migrated bool
-	if err := db.GetContext(ctx, &migrated, db.Query("HasSchema")); err != nil {
+	if err := db.pool.GetContext(ctx, &migrated, db.Query("HasSchema")); err != nil {
 		return 0, fmt.Errorf("schema version: %w", err)
 	}
 	if !migrated {

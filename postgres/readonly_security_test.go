@@ -29,7 +29,7 @@ func TestReadonlyRole(t *testing.T) {
 		{"create table", `CREATE TABLE mine (x int)`, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			tx, err := db.BeginTxx(ctx, nil)
+			tx, err := pgtest.SQL(t, db).BeginTxx(ctx, nil)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -18,17 +18,17 @@ import (
 // retried). Exactly one caller wins each claim, whatever the number of
 // replicas.
 func (db *DB) ClaimDelivery(ctx context.Context, k bizenv.DeliveryKey, owner string, stale time.Duration, fingerprint string) (claimed, correction bool, _ error) {
-	err := db.GetContext(ctx, &correction, db.Query("ClaimDelivery"), k.Period.Time(), k.Entity, k.Channel, owner, fingerprint)
+	err := db.pool.GetContext(ctx, &correction, db.Query("ClaimDelivery"), k.Period.Time(), k.Entity, k.Channel, owner, fingerprint)
 	if err == nil {
 		return true, correction, nil
 	}
 	if !errors.Is(err, sql.ErrNoRows) {
 		return false, false, fmt.Errorf("claim delivery %s: %w", k.Channel, err)
 	}
-	if _, err := db.ExecContext(ctx, db.Query("AdoptDeliveredFingerprint"), k.Period.Time(), k.Entity, k.Channel, fingerprint); err != nil {
+	if _, err := db.pool.ExecContext(ctx, db.Query("AdoptDeliveredFingerprint"), k.Period.Time(), k.Entity, k.Channel, fingerprint); err != nil {
 		return false, false, fmt.Errorf("claim delivery %s: %w", k.Channel, err)
 	}
-	err = db.GetContext(ctx, &correction, db.Query("ReclaimDelivery"), k.Period.Time(), k.Entity, k.Channel, owner,
+	err = db.pool.GetContext(ctx, &correction, db.Query("ReclaimDelivery"), k.Period.Time(), k.Entity, k.Channel, owner,
 		fmt.Sprintf("%d seconds", int(stale.Seconds())), fingerprint)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
@@ -43,7 +43,7 @@ func (db *DB) ClaimDelivery(ctx context.Context, k bizenv.DeliveryKey, owner str
 // since, oldest first.
 func (db *DB) DeliveredPeriods(ctx context.Context, since bizenv.Period) ([]bizenv.Period, error) {
 	var ts []time.Time
-	if err := db.SelectContext(ctx, &ts, db.Query("DeliveredPeriods"), since.Time()); err != nil {
+	if err := db.pool.SelectContext(ctx, &ts, db.Query("DeliveredPeriods"), since.Time()); err != nil {
 		return nil, fmt.Errorf("read delivered periods: %w", err)
 	}
 	out := make([]bizenv.Period, 0, len(ts))
@@ -62,7 +62,7 @@ func (db *DB) RecordDeliveryAttempt(ctx context.Context, k bizenv.DeliveryKey, s
 			msg = "failed"
 		}
 	}
-	if _, err := db.ExecContext(ctx, db.Query("DeliveryAttempt"), k.Period.Time(), k.Entity, k.Channel, msg); err != nil {
+	if _, err := db.pool.ExecContext(ctx, db.Query("DeliveryAttempt"), k.Period.Time(), k.Entity, k.Channel, msg); err != nil {
 		return fmt.Errorf("record delivery %s: %w", k.Channel, err)
 	}
 	return nil
@@ -70,51 +70,16 @@ func (db *DB) RecordDeliveryAttempt(ctx context.Context, k bizenv.DeliveryKey, s
 
 // FailDelivery gives up k's claim, leaving it for the next schedule.
 func (db *DB) FailDelivery(ctx context.Context, k bizenv.DeliveryKey) error {
-	if _, err := db.ExecContext(ctx, db.Query("FailDelivery"), k.Period.Time(), k.Entity, k.Channel); err != nil {
+	if _, err := db.pool.ExecContext(ctx, db.Query("FailDelivery"), k.Period.Time(), k.Entity, k.Channel); err != nil {
 		return fmt.Errorf("record delivery %s: %w", k.Channel, err)
 	}
 	return nil
 }
 
-// Delivery is one recorded delivery.
-type Delivery struct {
-	bizenv.DeliveryKey
-	Status    string
-	Attempts  int
-	Failures  int
-	ClaimedBy string
-	SentAt    *time.Time
-	Error     string
-	// Corrections counts the corrections delivered after the first send.
-	Corrections int
-}
-
-// Deliveries returns every recorded delivery.
-func (db *DB) Deliveries(ctx context.Context) ([]Delivery, error) {
-	rows, err := db.QueryContext(ctx, db.Query("Deliveries"))
-	if err != nil {
-		return nil, fmt.Errorf("read deliveries: %w", err)
-	}
-	defer rows.Close()
-	var out []Delivery
-	for rows.Next() {
-		var (
-			d Delivery
-			t time.Time
-		)
-		if err := rows.Scan(&t, &d.Entity, &d.Channel, &d.Status, &d.Attempts, &d.Failures, &d.ClaimedBy, &d.SentAt, &d.Error, &d.Corrections); err != nil {
-			return nil, fmt.Errorf("read deliveries: %w", err)
-		}
-		d.Period = bizenv.NewPeriod(t.Year(), t.Month())
-		out = append(out, d)
-	}
-	return out, rows.Err()
-}
-
 // DeliveryTotals returns the counts of every channel.
 func (db *DB) DeliveryTotals(ctx context.Context) ([]bizenv.DeliveryTotal, error) {
 	var out []bizenv.DeliveryTotal
-	if err := db.SelectContext(ctx, &out, db.Query("DeliveryTotals")); err != nil {
+	if err := db.pool.SelectContext(ctx, &out, db.Query("DeliveryTotals")); err != nil {
 		return nil, fmt.Errorf("read delivery totals: %w", err)
 	}
 	return out, nil

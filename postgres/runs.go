@@ -46,7 +46,7 @@ func (db *DB) startRun(ctx context.Context, kind, name, actor string) (bizenv.Ru
 		// Not fatal: the new run does not depend on old ones.
 		db.logger.Warn("fail dead runs", "err", err)
 	}
-	conn, err := db.Connx(ctx)
+	conn, err := db.pool.Connx(ctx)
 	if err != nil {
 		return r, fmt.Errorf("record run start: %w", err)
 	}
@@ -115,7 +115,7 @@ func discard(conn *sqlx.Conn) {
 // gone, and returns their ids.
 func (db *DB) FailDeadRuns(ctx context.Context) ([]int64, error) {
 	var ids []int64
-	if err := db.SelectContext(ctx, &ids, db.Query("FailDeadRuns")); err != nil {
+	if err := db.pool.SelectContext(ctx, &ids, db.Query("FailDeadRuns")); err != nil {
 		return nil, fmt.Errorf("fail dead runs: %w", err)
 	}
 	if len(ids) > 0 {

@@ -33,7 +33,7 @@ func TestStoreRefusesNonFiniteValues(t *testing.T) {
 				t.Errorf("error: got %v, want %q", err, tc.want)
 			}
 			var n int
-			if err := db.Get(&n, `SELECT count(*) FROM observation_history`); err != nil {
+			if err := pgtest.SQL(t, db).Get(&n, `SELECT count(*) FROM observation_history`); err != nil {
 				t.Fatal(err)
 			}
 			if n != 0 {

@@ -29,7 +29,7 @@ type revision struct {
 func revisions(t *testing.T, db *postgres.DB, ind, ent, period string) []revision {
 	t.Helper()
 	var got []revision
-	err := db.Select(&got, `SELECT revision, value, run_id, changed_by FROM observation_history
+	err := pgtest.SQL(t, db).Select(&got, `SELECT revision, value, run_id, changed_by FROM observation_history
 		WHERE indicator = $1 AND entity = $2 AND period = $3::date ORDER BY revision`, ind, ent, period+"-01")
 	if err != nil {
 		t.Fatal(err)
@@ -85,7 +85,7 @@ func TestStoreKeepsEveryRevision(t *testing.T) {
 		}
 	}
 	var current float64
-	if err := db.Get(&current, `SELECT value FROM observations WHERE indicator = 'city_assessment_rank' AND entity = 'wuhan-edz' AND period = '2020-07-01'`); err != nil {
+	if err := pgtest.SQL(t, db).Get(&current, `SELECT value FROM observations WHERE indicator = 'city_assessment_rank' AND entity = 'wuhan-edz' AND period = '2020-07-01'`); err != nil {
 		t.Fatal(err)
 	}
 	if current != 10 {
@@ -167,7 +167,7 @@ func TestStoreUnknownCodes(t *testing.T) {
 		t.Fatalf("error code: got %q (%v), want %q", got, err, want)
 	}
 	var outcome string
-	if err := db.Get(&outcome, "SELECT outcome FROM runs WHERE id = $1", run.ID); err != nil {
+	if err := pgtest.SQL(t, db).Get(&outcome, "SELECT outcome FROM runs WHERE id = $1", run.ID); err != nil {
 		t.Fatal(err)
 	}
 	if outcome != bizenv.OutcomeFailure {
@@ -211,7 +211,7 @@ func TestCatalogRoundTrip(t *testing.T) {
 func count(t *testing.T, db *postgres.DB, q string, args ...any) int {
 	t.Helper()
 	var n int
-	if err := db.Get(&n, q, args...); err != nil {
+	if err := pgtest.SQL(t, db).Get(&n, q, args...); err != nil {
 		t.Fatal(err)
 	}
 	return n

@@ -65,7 +65,7 @@ func (db *DB) Verify(ctx context.Context, opts VerifyOptions) (Verification, err
 		opts.RunningAfter = DefaultRunningAfter
 	}
 	var v Verification
-	tx, err := db.BeginTxx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
+	tx, err := db.pool.BeginTxx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
 	if err != nil {
 		return v, fmt.Errorf("verify: %w", err)
 	}

@@ -204,7 +204,7 @@ func TestVerifyRunsLeftRunning(t *testing.T) {
 	ctx := context.Background()
 	db, _, _ := verifiedHistory(t)
 	var dead int64
-	if err := db.Get(&dead, `INSERT INTO runs (kind, name, started_at) VALUES ('import', 'import', '2021-01-01T00:00:00Z') RETURNING id`); err != nil {
+	if err := pgtest.SQL(t, db).Get(&dead, `INSERT INTO runs (kind, name, started_at) VALUES ('import', 'import', '2021-01-01T00:00:00Z') RETURNING id`); err != nil {
 		t.Fatal(err)
 	}
 	// A run in progress in this process holds its lock: not dead, but old
@@ -226,7 +226,7 @@ func TestVerifyRunsLeftRunning(t *testing.T) {
 			t.Errorf("violations: %q", v.Violations)
 		}
 		var liveStart time.Time
-		if err := db.Get(&liveStart, `SELECT started_at FROM runs WHERE id = $1`, live.ID); err != nil {
+		if err := pgtest.SQL(t, db).Get(&liveStart, `SELECT started_at FROM runs WHERE id = $1`, live.ID); err != nil {
 			t.Fatal(err)
 		}
 		want := []string{
@@ -260,7 +260,7 @@ func TestVerifyRunsLeftRunning(t *testing.T) {
 			t.Errorf("failed runs: got %v, want %v", got, want)
 		}
 		var outcome, msg string
-		if err := db.QueryRow(`SELECT outcome, error FROM runs WHERE id = $1`, dead).Scan(&outcome, &msg); err != nil {
+		if err := pgtest.SQL(t, db).QueryRow(`SELECT outcome, error FROM runs WHERE id = $1`, dead).Scan(&outcome, &msg); err != nil {
 			t.Fatal(err)
 		}
 		if got, want := outcome+": "+msg, "failure: interrupted: the process stopped before the run finished"; got != want {
@@ -272,7 +272,7 @@ func TestVerifyRunsLeftRunning(t *testing.T) {
 			t.Fatal(err)
 		}
 		var held int
-		if err := db.Get(&held, `SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = 1651079794`); err != nil {
+		if err := pgtest.SQL(t, db).Get(&held, `SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = 1651079794`); err != nil {
 			t.Fatal(err)
 		}
 		if held != 0 {
@@ -290,7 +290,7 @@ func TestVerifyRunsLeftRunning(t *testing.T) {
 
 func mustExec(t *testing.T, db *postgres.DB, query string, args ...any) {
 	t.Helper()
-	if _, err := db.Exec(query, args...); err != nil {
+	if _, err := pgtest.SQL(t, db).Exec(query, args...); err != nil {
 		t.Fatalf("%s: %v", query, err)
 	}
 }

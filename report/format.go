@@ -26,7 +26,10 @@ const (
 type Request struct {
 	Period bizenv.Period
 	Entity string // code, name_zh or alias; "" for DefaultEntity
-	Format string // FormatJSON ("" too), FormatHTML or FormatCSV
+	// DefaultEntity is the entity preferred when Entity is "" (config's
+	// report entity), see DefaultEntity.
+	DefaultEntity string
+	Format        string // FormatJSON ("" too), FormatHTML or FormatCSV
 }
 
 // Rendered is one report written in the format asked for.
@@ -67,7 +70,7 @@ func Render(ctx context.Context, s Store, req Request) (*Rendered, error) {
 	entity := req.Entity
 	if entity == "" {
 		var ok bool
-		if entity, ok = DefaultEntity(cat); !ok {
+		if entity, ok = DefaultEntity(cat, req.DefaultEntity); !ok {
 			return nil, bizenv.Errorf(bizenv.EINVALID, "no district in the catalog: name an entity")
 		}
 	} else {

@@ -26,7 +26,7 @@ func TestRender(t *testing.T) {
 	ctx := context.Background()
 	for _, format := range []string{"", report.FormatJSON, report.FormatHTML, report.FormatCSV} {
 		t.Run("format "+format, func(t *testing.T) {
-			got, err := report.Render(ctx, db, report.Request{Period: period(t, "2020-11"), Format: format})
+			got, err := report.Render(ctx, db, report.Request{Period: period(t, "2020-11"), DefaultEntity: "wuhan-edz", Format: format})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -67,7 +67,7 @@ func TestRender(t *testing.T) {
 	}{
 		{"unknown format", report.Request{Period: period(t, "2020-11"), Format: "pdf"}, bizenv.EINVALID, `format "pdf": want json, html or csv`, false},
 		{"unknown entity", report.Request{Period: period(t, "2020-11"), Entity: "nowhere"}, bizenv.ENOTFOUND, `unknown entity "nowhere"`, false},
-		{"no data", report.Request{Period: period(t, "2022-05")}, bizenv.ENOTFOUND, "no data for wuhan-edz in 2022-05", true},
+		{"no data", report.Request{Period: period(t, "2022-05"), DefaultEntity: "wuhan-edz"}, bizenv.ENOTFOUND, "no data for wuhan-edz in 2022-05", true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := report.Render(ctx, db, tc.req)

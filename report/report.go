@@ -225,11 +225,12 @@ func better(a, b float64, ind bizenv.Indicator) (float64, string) {
 	return round(d), ind.Unit
 }
 
-// DefaultEntity is the entity a report is for when none is named: the
-// district wuhan-edz when the catalog has it, else the first district.
-func DefaultEntity(cat bizenv.Catalog) (string, bool) {
-	if _, ok := cat.Entity("wuhan-edz"); ok {
-		return "wuhan-edz", true
+// DefaultEntity is the entity a report is for when none is named:
+// preferred, the configured one, when the catalog has it, else the first
+// district.
+func DefaultEntity(cat bizenv.Catalog, preferred string) (string, bool) {
+	if _, ok := cat.Entity(preferred); ok && preferred != "" {
+		return preferred, true
 	}
 	for _, e := range cat.Entities {
 		if e.Kind == "district" {

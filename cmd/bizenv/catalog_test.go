@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"strings"
 	"testing"
 
@@ -18,12 +16,7 @@ const userCatalog = `indicators:
 // store opens dsn directly, to read what the commands left behind.
 func store(t *testing.T, dsn string) *postgres.DB {
 	t.Helper()
-	db, err := postgres.Open(context.Background(), dsn, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db
+	return pgtest.Open(t, dsn)
 }
 
 func claimRateTarget(t *testing.T, db *postgres.DB) float64 {
@@ -127,10 +120,10 @@ func TestDefaultCatalogAddsWhatIsMissing(t *testing.T) {
 		t.Fatalf("catalog apply: %v\n%s", r.err, r.stderr)
 	}
 	// A default row a newer release would correct, and one it would add.
-	if _, err := db.Exec(`UPDATE indicators SET name_en = 'outdated' WHERE code = 'bad_review_fix_rate'`); err != nil {
+	if _, err := pgtest.SQL(t, db).Exec(`UPDATE indicators SET name_en = 'outdated' WHERE code = 'bad_review_fix_rate'`); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.Exec(`DELETE FROM indicators WHERE code = 'review_push_rate'`); err != nil {
+	if _, err := pgtest.SQL(t, db).Exec(`DELETE FROM indicators WHERE code = 'review_push_rate'`); err != nil {
 		t.Fatal(err)
 	}
 	if r := runBizenv(t, dsn, "migrate"); r.err != nil {
@@ -160,7 +153,7 @@ func TestDefaultCatalogAddsWhatIsMissing(t *testing.T) {
 func TestReadCommandOnUnmigratedDatabase(t *testing.T) {
 	dsn := pgtest.DSN(t)
 	db := store(t, dsn)
-	if _, err := db.Exec(`DROP SCHEMA public CASCADE; CREATE SCHEMA public`); err != nil {
+	if _, err := pgtest.SQL(t, db).Exec(`DROP SCHEMA public CASCADE; CREATE SCHEMA public`); err != nil {
 		t.Fatal(err)
 	}
 	for _, args := range [][]string{{"report", "--period", "2021-10"}, {"catalog", "show"}, {"verify"}} {
@@ -170,7 +163,7 @@ func TestReadCommandOnUnmigratedDatabase(t *testing.T) {
 		}
 	}
 	var tables int
-	if err := db.Get(&tables, `SELECT count(*) FROM pg_tables WHERE schemaname = 'public'`); err != nil {
+	if err := pgtest.SQL(t, db).Get(&tables, `SELECT count(*) FROM pg_tables WHERE schemaname = 'public'`); err != nil {
 		t.Fatal(err)
 	}
 	if tables != 0 {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/bizenv/bizenv"
+	"github.com/bizenv/bizenv/config"
 	"github.com/bizenv/bizenv/ingest"
 )
 
@@ -68,9 +69,14 @@ func runImport(ctx context.Context, env *environment, args []string) error {
 		return files.err
 	}
 	batch := bizenv.Batch{Kind: bizenv.RunImport, Name: "import", Actor: *actor, AllowPartial: *allowPartial, DryRun: *dryRun}
+	// Without a config file, months begin in the default time zone.
+	loc, err := time.LoadLocation(config.DefaultTimezone)
+	if err != nil {
+		return err
+	}
 	// A file over the size limits is one more reject here (ETOOLARGE): the
 	// command reports every file's problems, the API refuses the request.
-	if err := ingest.ReadFiles(ctx, db, time.Now(), files.tables, &batch); err != nil && bizenv.ErrorCode(err) != bizenv.ETOOLARGE {
+	if err := ingest.ReadFiles(ctx, db, time.Now().In(loc), files.tables, &batch); err != nil && bizenv.ErrorCode(err) != bizenv.ETOOLARGE {
 		return err
 	}
 

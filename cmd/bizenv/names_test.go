@@ -94,7 +94,7 @@ func history(t *testing.T, dsn string) string {
 		Revision                                           int
 		Value                                              float64
 	}
-	err := db.SelectContext(t.Context(), &rows, `SELECT indicator, entity, period::text AS period, revision, value,
+	err := pgtest.SQL(t, db).SelectContext(t.Context(), &rows, `SELECT indicator, entity, period::text AS period, revision, value,
 		source, note, changed_by AS changedby FROM observation_history ORDER BY indicator, entity, period, revision`)
 	if err != nil {
 		t.Fatal(err)
@@ -263,7 +263,7 @@ func TestDefaultAliasYieldsToUser(t *testing.T) {
 		t.Fatalf("migrate: %v\n%s", r.err, r.stderr)
 	}
 	// The release before had no 光谷.
-	if _, err := db.Exec(`DELETE FROM catalog_aliases WHERE kind = 'entity' AND code = 'wuhan-ehitech' AND alias = '光谷'`); err != nil {
+	if _, err := pgtest.SQL(t, db).Exec(`DELETE FROM catalog_aliases WHERE kind = 'entity' AND code = 'wuhan-ehitech' AND alias = '光谷'`); err != nil {
 		t.Fatal(err)
 	}
 	own := writeFile(t, "own.yml", `entities:

@@ -46,7 +46,7 @@ func runReport(ctx context.Context, env *environment, args []string) error {
 		return err
 	}
 	defer db.Close()
-	r, err := report.Render(ctx, db, report.Request{Period: p, Entity: *entity, Format: *format})
+	r, err := report.Render(ctx, db, report.Request{Period: p, Entity: *entity, DefaultEntity: config.DefaultEntity, Format: *format})
 	if err != nil {
 		if ee := (report.EntityError{}); errors.As(err, &ee) {
 			// A code, name_zh or alias: --entity 经开区.

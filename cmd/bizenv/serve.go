@@ -102,6 +102,8 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 		Collectors:   runner,
 		Actions:      actions,
 		MaxBodyBytes: cfg.API.MaxBodyBytes,
+		ReportEntity: cfg.ReportEntity(),
+		Now:          func() time.Time { return time.Now().In(cfg.Location) },
 		Logger:       apiLogger,
 	}), logger)
 
@@ -150,14 +152,14 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 func newHandler(db *database, reg *prometheus.Registry, apiHandler http.Handler, logger *slog.Logger) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/api/v1/", apiHandler)
-	mux.Handle("GET /metrics", metrics.NewHandler(db, metrics.New(db, logger), reg, logger))
+	mux.Handle("GET /metrics", metrics.NewHandler(db, reg, logger))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintln(w, "ok")
 	})
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
 		defer cancel()
-		if err := db.PingContext(ctx); err != nil {
+		if err := db.Ping(ctx); err != nil {
 			http.Error(w, "database unreachable", http.StatusServiceUnavailable)
 			return
 		}

@@ -94,10 +94,12 @@ func run(ctx context.Context, bin string, districts, rounds, scrapes int) error 
 	if err := tdb.ApplyCatalog(ctx, cat); err != nil {
 		return err
 	}
-	tdb.MustExec("CREATE TABLE plain (period text, entity text, indicator text, value text, source text, note text)")
-	tdb.MustExec(`CREATE TABLE keyed (period text, entity text, indicator text, value text, source text, note text,
-		PRIMARY KEY (indicator, entity, period))`)
 	tdb.Close()
+	plain := sqlx.MustOpen("postgres", cluster.DSN("bench_template"))
+	plain.MustExec("CREATE TABLE plain (period text, entity text, indicator text, value text, source text, note text)")
+	plain.MustExec(`CREATE TABLE keyed (period text, entity text, indicator text, value text, source text, note text,
+		PRIMARY KEY (indicator, entity, period))`)
+	plain.Close()
 
 	csvPath := filepath.Join(work, "bench.csv")
 	rows, err := writeCSV(csvPath, cat)

@@ -63,6 +63,9 @@ func national(ctx context.Context, bin string, units, indicators, months, scrape
 	if err := db.ApplyCatalog(ctx, cat); err != nil {
 		return err
 	}
+	// Plain SQL, for what the store has no method for.
+	plain := sqlx.MustOpen("postgres", dsn)
+	defer plain.Close()
 
 	first := bizenv.NewPeriod(2023, 1)
 	files, rows, err := writeNational(work, cat, first, months)
@@ -87,7 +90,7 @@ func national(ctx context.Context, bin string, units, indicators, months, scrape
 	row("first month's file", took[0], fmt.Sprintf("%d rows, %.0f rows/s", perFile, float64(perFile)/took[0].Seconds()))
 	row("last month's file", took[len(took)-1], fmt.Sprintf("%d rows, %.0f rows/s", perFile, float64(perFile)/took[len(took)-1].Seconds()))
 	row("all files", total, fmt.Sprintf("%d rows, %.0f rows/s", rows, float64(rows)/total.Seconds()))
-	db.MustExec("VACUUM ANALYZE")
+	plain.MustExec("VACUUM ANALYZE")
 	fmt.Println()
 
 	url, pid, stop, err := startBizenv(ctx, bin, dsn)
@@ -115,7 +118,7 @@ func national(ctx context.Context, bin string, units, indicators, months, scrape
 		return err
 	}
 	row("steady scrape", steady, perSeries(steady, series))
-	one, _, err := scrapeAfter(url, db.DB, fmt.Sprintf(`UPDATE observations SET value = value + 1
+	one, _, err := scrapeAfter(url, plain, fmt.Sprintf(`UPDATE observations SET value = value + 1
 		WHERE indicator = 'nat_i01' AND entity = 'u%04d' AND period = '%s'`, units/2, first.AddMonths(months-1).Date()))
 	if err != nil {
 		return err
@@ -136,13 +139,13 @@ func national(ctx context.Context, bin string, units, indicators, months, scrape
 	fmt.Printf("  %-55s %9.1f MiB  %6.0f bytes/series (peak %.1f MiB)\n", "resident memory of bizenv serve", mib(rss), float64(rss)/float64(series), mib(hwm))
 	fmt.Println()
 
-	return panelQueries(ctx, db, cat, units, first.AddMonths(months-1), panelRuns)
+	return panelQueries(ctx, plain, cat, units, first.AddMonths(months-1), panelRuns)
 }
 
 // panelQueries runs every Grafana SQL panel's query as bizenv_readonly,
 // with the macros filled in for the 12 months up to last, for a different
 // unit and indicator each run, and prints the p95 of each.
-func panelQueries(ctx context.Context, db *postgres.DB, cat bizenv.Catalog, units int, last bizenv.Period, runs int) error {
+func panelQueries(ctx context.Context, db *sqlx.DB, cat bizenv.Catalog, units int, last bizenv.Period, runs int) error {
 	qs, err := dashboards.SQLQueries()
 	if err != nil {
 		return err
@@ -188,7 +191,7 @@ func panelQueries(ctx context.Context, db *postgres.DB, cat bizenv.Catalog, unit
 
 // readOnlyRows runs sql as bizenv_readonly, the role Grafana's data source
 // logs in through, and counts its rows.
-func readOnlyRows(ctx context.Context, db *postgres.DB, sql string) (int, error) {
+func readOnlyRows(ctx context.Context, db *sqlx.DB, sql string) (int, error) {
 	tx, err := db.BeginTxx(ctx, nil)
 	if err != nil {
 		return 0, err

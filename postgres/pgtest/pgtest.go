@@ -101,10 +101,12 @@ func start() error {
 	if err := postgres.Migrate(ctx, tdb); err != nil {
 		return err
 	}
-	store, err := postgres.NewDB(tdb, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	store, err := postgres.Open(ctx, withDatabase(admin, template), slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		return err
 	}
+	// A template must have no session left when it is cloned.
+	defer store.Close()
 	return store.ApplyDefaultCatalog(ctx, bizenv.DefaultCatalog())
 }
 
@@ -137,17 +139,69 @@ func DSN(t testing.TB) string {
 // catalog applied.
 func New(t testing.TB) *postgres.DB {
 	t.Helper()
-	dsn := DSN(t)
-	ctx := context.Background()
-	db, err := postgres.Open(ctx, dsn, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if err := db.ApplyDefaultCatalog(ctx, bizenv.DefaultCatalog()); err != nil {
+	db := Open(t, DSN(t))
+	if err := db.ApplyDefaultCatalog(context.Background(), bizenv.DefaultCatalog()); err != nil {
 		t.Fatal(err)
 	}
 	return db
+}
+
+// Open returns a store on dsn, as another process would open it, closed
+// when t ends.
+func Open(t testing.TB, dsn string) *postgres.DB {
+	t.Helper()
+	db, err := postgres.Open(context.Background(), dsn, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &store{dsn: dsn}
+	stores.Store(db, e)
+	t.Cleanup(func() {
+		stores.Delete(db)
+		e.close()
+		db.Close()
+	})
+	return db
+}
+
+// stores holds, for every store New and Open made, what SQL needs.
+var stores sync.Map // *postgres.DB -> *store
+
+type store struct {
+	dsn  string
+	mu   sync.Mutex
+	pool *sqlx.DB
+}
+
+func (s *store) close() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.pool != nil {
+		s.pool.Close()
+	}
+}
+
+// SQL returns a plain connection pool on the database of db, a store that
+// New or Open made, for tests that set up or inspect rows no method of the
+// store reaches. The store keeps its own pool to itself; this one is
+// closed with the store.
+func SQL(t testing.TB, db *postgres.DB) *sqlx.DB {
+	t.Helper()
+	v, ok := stores.Load(db)
+	if !ok {
+		t.Fatal("pgtest.SQL: the store was not made by pgtest.New or pgtest.Open, or is closed")
+	}
+	s := v.(*store)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.pool == nil {
+		pool, err := sqlx.Open("postgres", s.dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.pool = pool
+	}
+	return s.pool
 }
 
 func withDatabase(dsn, name string) string {

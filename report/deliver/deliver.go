@@ -85,7 +85,7 @@ type Deliverer struct {
 
 // Options are a Deliverer's settings beyond the channels.
 type Options struct {
-	Entities []string
+	Entities []string // to report on; the config's report.entities
 	BaseURL  string
 	Attempts int           // per channel per run; config.DefaultReportAttempts when 0
 	Backoff  time.Duration // before the first retry, doubled each time
@@ -100,9 +100,6 @@ func New(store Store, channels []Channel, o Options) *Deliverer {
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
-	}
-	if len(o.Entities) == 0 {
-		o.Entities = []string{config.DefaultReportEntity}
 	}
 	return &Deliverer{store: store, channels: channels, entities: o.Entities, baseURL: o.BaseURL,
 		attempts: o.Attempts, backoff: o.Backoff, owner: o.Owner, logger: o.Logger, stale: time.Hour}
@@ -135,6 +132,9 @@ func FromConfig(store Store, c *config.Delivery, owner string, logger *slog.Logg
 // arrive. Channels are sent to side by side, so a slow or failing one holds
 // up no other. It returns the failures joined.
 func (d *Deliverer) Deliver(ctx context.Context, period bizenv.Period) error {
+	if len(d.entities) == 0 {
+		return errors.New("report: no entities to report on")
+	}
 	var errs []error
 	for _, entity := range d.entities {
 		msg, err := d.message(ctx, period, entity)

@@ -34,6 +34,9 @@ func TestMain(m *testing.M) { pgtest.Main(m) }
 
 var nov2020 = bizenv.NewPeriod(2020, 11)
 
+// edz is the entity the tests report on.
+var edz = []string{"wuhan-edz"}
+
 // seeded returns a database with wuhan-edz sliding from 8th to 15th.
 func seeded(t *testing.T) *postgres.DB {
 	t.Helper()
@@ -202,7 +205,7 @@ func TestDeliverEveryChannel(t *testing.T) {
 		{Name: "wecom", Sender: &deliver.WeCom{URL: serve(t, wecom) + "/cgi-bin/webhook/send?key=k"}},
 		{Name: "dingtalk", Sender: &deliver.DingTalk{URL: serve(t, ding) + "/robot/send?access_token=tok", Secret: ding.secret}},
 		{Name: "email", Sender: emailSender(smtpd)},
-	}, deliver.Options{BaseURL: "https://bizenv.example.org", Backoff: time.Millisecond})
+	}, deliver.Options{Entities: edz, BaseURL: "https://bizenv.example.org", Backoff: time.Millisecond})
 	if err := d.Deliver(context.Background(), nov2020); err != nil {
 		t.Fatal(err)
 	}
@@ -268,7 +271,7 @@ func TestDeliverEveryChannel(t *testing.T) {
 		}
 	})
 	t.Run("recorded", func(t *testing.T) {
-		ds, err := db.Deliveries(context.Background())
+		ds, err := deliveries(t, db)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -300,7 +303,7 @@ func TestExactlyOnceAcrossReplicas(t *testing.T) {
 		return deliver.New(db, []deliver.Channel{
 			{Name: "wecom", Sender: &deliver.WeCom{URL: url}},
 			{Name: "email", Sender: emailSender(smtpd)},
-		}, deliver.Options{Owner: name, Backoff: time.Millisecond})
+		}, deliver.Options{Entities: edz, Owner: name, Backoff: time.Millisecond})
 	}
 	replicas := []*deliver.Deliverer{replica("a"), replica("b"), replica("c")}
 	var wg sync.WaitGroup
@@ -329,14 +332,14 @@ func TestFailingChannel(t *testing.T) {
 		{Name: "flaky", Sender: &deliver.WeCom{URL: serve(t, flaky)}},
 		{Name: "down", Sender: &deliver.DingTalk{URL: serve(t, down)}},
 		{Name: "fine", Sender: &deliver.WeCom{URL: serve(t, fine)}},
-	}, deliver.Options{Attempts: 3, Backoff: time.Millisecond})
+	}, deliver.Options{Entities: edz, Attempts: 3, Backoff: time.Millisecond})
 
 	err := d.Deliver(context.Background(), nov2020)
 	if err == nil || !strings.Contains(err.Error(), "channel down: webhook answered 503 Service Unavailable") {
 		t.Errorf("got %v, want the down channel's failure", err)
 	}
-	status := map[string]postgres.Delivery{}
-	ds, _ := db.Deliveries(context.Background())
+	status := map[string]delivery{}
+	ds, _ := deliveries(t, db)
 	for _, d := range ds {
 		status[d.Channel] = d
 	}
@@ -382,11 +385,26 @@ bizenv_report_deliveries_total{channel="flaky",result="success"} 1
 	})
 }
 
+// TestNoEntities: a Deliverer given no entity fails rather than report on
+// one it was not configured for, or on none in silence.
+func TestNoEntities(t *testing.T) {
+	db := seeded(t)
+	wecom := &robot{t: t, kind: "wecom"}
+	d := deliver.New(db, []deliver.Channel{{Name: "wecom", Sender: &deliver.WeCom{URL: serve(t, wecom)}}}, deliver.Options{Attempts: 1})
+	err := d.Deliver(context.Background(), nov2020)
+	if want := "report: no entities to report on"; err == nil || err.Error() != want {
+		t.Errorf("got %v, want %s", err, want)
+	}
+	if n := wecom.calls.Load(); n != 0 {
+		t.Errorf("sent %d messages, want none", n)
+	}
+}
+
 func TestSecretsStayOutOfErrors(t *testing.T) {
 	db := seeded(t)
 	d := deliver.New(db, []deliver.Channel{
 		{Name: "gone", Sender: &deliver.WeCom{URL: "http://127.0.0.1:1/send?key=SECRET-KEY"}},
-	}, deliver.Options{Attempts: 1})
+	}, deliver.Options{Entities: edz, Attempts: 1})
 	err := d.Deliver(context.Background(), nov2020)
 	if err == nil || strings.Contains(err.Error(), "SECRET-KEY") {
 		t.Errorf("got %v, want an error without the webhook key", err)
@@ -410,7 +428,7 @@ func TestDeliveryWaitsForData(t *testing.T) {
 	db := seeded(t) // figures up to 2020-11
 	wecom := &robot{t: t, kind: "wecom"}
 	d := deliver.New(db, []deliver.Channel{{Name: "wecom", Sender: &deliver.WeCom{URL: serve(t, wecom)}}},
-		deliver.Options{Backoff: time.Millisecond})
+		deliver.Options{Entities: edz, Backoff: time.Millisecond})
 	dec2020 := bizenv.NewPeriod(2020, 12)
 
 	for _, now := range []time.Time{time.Date(2020, 12, 5, 9, 0, 0, 0, beijing), time.Date(2021, 1, 5, 9, 0, 0, 0, beijing)} {
@@ -418,7 +436,7 @@ func TestDeliveryWaitsForData(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	ds, _ := db.Deliveries(context.Background())
+	ds, _ := deliveries(t, db)
 	if len(ds) != 1 || ds[0].Period != nov2020 || wecom.calls.Load() != 1 {
 		t.Fatalf("got %+v after %d sends, want November sent and December waiting", ds, wecom.calls.Load())
 	}
@@ -428,7 +446,7 @@ func TestDeliveryWaitsForData(t *testing.T) {
 	if err := d.Run(context.Background(), time.Date(2021, 2, 3, 9, 0, 0, 0, beijing), beijing); err != nil {
 		t.Fatal(err)
 	}
-	ds, _ = db.Deliveries(context.Background())
+	ds, _ = deliveries(t, db)
 	if len(ds) != 2 || ds[1].Period != dec2020 || ds[1].Status != "sent" || wecom.calls.Load() != 2 {
 		t.Fatalf("got %+v after %d sends, want December sent once its figures arrived", ds, wecom.calls.Load())
 	}
@@ -449,7 +467,7 @@ func TestDeliveryCorrection(t *testing.T) {
 		{Name: "wecom", Sender: &deliver.WeCom{URL: serve(t, wecom)}},
 		{Name: "dingtalk", Sender: &deliver.DingTalk{URL: serve(t, ding)}},
 		{Name: "email", Sender: emailSender(smtpd)},
-	}, deliver.Options{Backoff: time.Millisecond})
+	}, deliver.Options{Entities: edz, Backoff: time.Millisecond})
 	check := func(now time.Time) {
 		t.Helper()
 		if err := d.Run(context.Background(), now, beijing); err != nil {
@@ -499,7 +517,7 @@ func TestDeliveryCorrection(t *testing.T) {
 		if got := sends(); got != 6 {
 			t.Errorf("got %d sends, want 6: a correction goes out once", got)
 		}
-		ds, _ := db.Deliveries(context.Background())
+		ds, _ := deliveries(t, db)
 		for _, d := range ds {
 			if d.Status != "sent" || d.Corrections != 1 {
 				t.Errorf("%s: got %+v, want sent with 1 correction", d.Channel, d)

@@ -53,7 +53,7 @@ func TestScheduledDeliveryCancelledAtShutdown(t *testing.T) {
 		t.Errorf("send's context: got %v, want %v", got, want)
 	}
 	<-done
-	ds, err := db.Deliveries(context.Background())
+	ds, err := deliveries(t, db)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,2 +1,5 @@
 -- Named queries live in files of this folder, each introduced by a line
 -- "-- name: Name". The postgres package prepares them at start-up.
+-- A file holds the queries of what they touch (observations, runs, rejects,
+-- payloads, deliveries, the catalog, the /metrics snapshot, the history's
+-- invariants), whichever package calls them.

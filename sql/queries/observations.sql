@@ -1,12 +1,31 @@
--- name: StartRun
-INSERT INTO runs (kind, name, actor) VALUES ($1, $2, $3)
-RETURNING id, kind, name, actor, started_at, finished_at, outcome, error, inserted, updated, unchanged, rejected
+-- The current observations: reads by series, period and entity, and the
+-- merge of a batch (staged, compared, copied in or revised).
 
--- name: FinishRun
-UPDATE runs SET finished_at = now(), outcome = $2, error = $3,
-    inserted = $4, updated = $5, unchanged = $6, rejected = $7
-WHERE id = $1
-RETURNING id, kind, name, actor, started_at, finished_at, outcome, error, inserted, updated, unchanged, rejected
+-- name: Series
+-- One indicator for one entity, oldest period first, between two periods.
+SELECT period, value, source, note
+FROM observations
+WHERE indicator = $1 AND entity = $2 AND period BETWEEN $3 AND $4
+ORDER BY period
+
+-- name: PeriodValues
+-- One indicator's current value for every entity in one period.
+SELECT indicator, entity, period, value, source, note
+FROM observations
+WHERE indicator = $1 AND period = $2
+ORDER BY entity
+
+-- name: ReportHistory
+-- Every current value of the given entities between two periods.
+SELECT indicator, entity, period, value, source, note
+FROM observations
+WHERE entity = ANY($1) AND period BETWEEN $2 AND $3
+ORDER BY entity, indicator, period
+
+-- name: LockObservations
+-- Writers of observations take turns: with one merge at a time, a key that
+-- is new when checked is still new when copied in.
+SELECT pg_advisory_xact_lock(hashtext('bizenv.observations'))
 
 -- name: CreateStaging
 CREATE TEMP TABLE staging (
@@ -18,10 +37,11 @@ CREATE TEMP TABLE staging (
     note      text NOT NULL
 ) ON COMMIT DROP
 
--- name: LockObservations
--- Writers of observations take turns: with one merge at a time, a key that
--- is new when checked is still new when copied in.
-SELECT pg_advisory_xact_lock(hashtext('bizenv.observations'))
+-- name: CopyStaging
+COPY staging (indicator, entity, period, value, source, note) FROM STDIN
+
+-- name: AnalyzeStaging
+ANALYZE staging
 
 -- name: MergeWorkMem
 -- The statement triggers keep a copy of the rows a COPY inserts (their
@@ -74,22 +94,3 @@ WITH old AS (
     RETURNING 1
 )
 SELECT count(*) FROM upd
-
--- name: InsertPayload
-INSERT INTO payloads (run_id, name, sha256, size, content) VALUES ($1, $2, $3, $4, $5)
-
--- name: PayloadStored
--- A payload with this content was stored by a run that succeeded.
-SELECT EXISTS (
-    SELECT 1 FROM payloads p JOIN runs r ON r.id = p.run_id
-    WHERE p.sha256 = $1 AND r.outcome IN ('success', 'partial') AND r.kind = $2 AND r.name = $3
-)
-
--- name: AnalyzeStaging
-ANALYZE staging
-
--- name: CopyStaging
-COPY staging (indicator, entity, period, value, source, note) FROM STDIN
-
--- name: CopyRejects
-COPY rejects (run_id, file, line, record, reason, code, reason_zh) FROM STDIN

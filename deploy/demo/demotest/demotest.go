@@ -7,7 +7,6 @@ import (
 	"bufio"
 	"context"
 	"io"
-	"log/slog"
 	"net/http"
 	"os"
 	"os/exec"
@@ -72,11 +71,7 @@ func ModuleRoot(t testing.TB) string {
 func NewDB(t testing.TB) (*postgres.DB, string) {
 	t.Helper()
 	dsn := pgtest.DSN(t)
-	db, err := postgres.Open(t.Context(), dsn, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := pgtest.Open(t, dsn)
 	if err := db.ApplyCatalog(t.Context(), bizenv.DefaultCatalog()); err != nil {
 		t.Fatal(err)
 	}
@@ -145,7 +140,7 @@ func Seed(t testing.TB, db *postgres.DB) {
 	// Collector runs are written by SQL: a real run would fetch from
 	// sources this machine cannot reach, and its start must lie inside the
 	// demo range for the dashboards' $__timeFilter to select it.
-	_, err = db.ExecContext(ctx, `
+	_, err = pgtest.SQL(t, db).ExecContext(ctx, `
 INSERT INTO runs (kind, name, actor, started_at, finished_at, outcome, inserted, unchanged, rejected)
 VALUES ('collector', $1, $1, '2021-12-02 08:00:00+08', '2021-12-02 08:00:40+08', 'success', 32, 0, 0),
        ('collector', $2, $2, '2021-12-02 08:05:00+08', '2021-12-02 08:05:30+08', 'partial', 30, 2, 1)`,
@@ -153,7 +148,7 @@ VALUES ('collector', $1, $1, '2021-12-02 08:00:00+08', '2021-12-02 08:00:40+08',
 	if err != nil {
 		t.Fatalf("record collector runs: %v", err)
 	}
-	_, err = db.ExecContext(ctx, `
+	_, err = pgtest.SQL(t, db).ExecContext(ctx, `
 INSERT INTO rejects (run_id, file, line, record, reason, created_at)
 SELECT id, 'https://zwfw.example.gov.cn/api/ywtb', 7, '{"item":"ywtb_full_online","value":"1.3"}',
        'value 1.3 out of range for a ratio', finished_at

@@ -33,6 +33,7 @@ import (
 	"time"
 
 	"github.com/bizenv/bizenv"
+	"github.com/bizenv/bizenv/ingest"
 )
 
 const (
@@ -158,13 +159,14 @@ func readSeed(r io.Reader, cat bizenv.Catalog) (map[key]float64, error) {
 		if !ok {
 			return nil, fmt.Errorf("line %d: unknown indicator %q", n+2, k.indicator)
 		}
-		if _, ok := cat.Entity(k.entity); !ok {
+		ent, ok := cat.Entity(k.entity)
+		if !ok {
 			return nil, fmt.Errorf("line %d: unknown entity %q", n+2, k.entity)
 		}
 		if _, err := bizenv.ParsePeriod(k.period); err != nil {
 			return nil, fmt.Errorf("line %d: %v", n+2, err)
 		}
-		v, err := parseValue(rec[col["value"]], ind.Unit)
+		v, err := parseValue(rec[col["value"]], ind, ent)
 		if err != nil {
 			return nil, fmt.Errorf("line %d: %v", n+2, err)
 		}
@@ -176,51 +178,20 @@ func readSeed(r io.Reader, cat bizenv.Catalog) (map[key]float64, error) {
 	return out, nil
 }
 
-// parseValue converts a value with the suffixes of SPEC section 2 into the
-// indicator's stored unit.
-func parseValue(s, unit string) (float64, error) {
-	s = strings.ReplaceAll(strings.TrimSpace(s), ",", "")
-	mul := 1.0
-	suffixes := []struct {
-		suffix string
-		units  []string
-		mul    float64
-	}{
-		{"%", []string{bizenv.UnitRatio}, 0.01},
-		{"万元", []string{bizenv.UnitYuan}, 1e4},
-		{"亿元", []string{bizenv.UnitYuan}, 1e8},
-		{"个工作日", []string{bizenv.UnitWorkingDays}, 1},
-		{"天", []string{bizenv.UnitDays}, 1},
+// parseValue reads a value written as an import would (SPEC section 2),
+// in the indicator's stored unit; the average of several districts may
+// have a fraction where one district's value may not.
+func parseValue(s string, ind bizenv.Indicator, ent bizenv.Entity) (float64, error) {
+	parse := ingest.ParseValue
+	if ent.Kind == "city_average" {
+		parse = ingest.ParseAverageValue
 	}
-	for _, sf := range suffixes {
-		if rest, ok := strings.CutSuffix(s, sf.suffix); ok {
-			if !slices.Contains(sf.units, unit) {
-				return 0, fmt.Errorf("suffix %s does not fit unit %s", sf.suffix, unit)
-			}
-			s, mul = rest, sf.mul
-			break
-		}
-	}
-	v, err := strconv.ParseFloat(s, 64)
+	v, present, err := parse(s, ind.Unit)
 	if err != nil {
-		return 0, fmt.Errorf("not a number: %q", s)
+		return 0, err
 	}
-	v *= mul
-	switch unit {
-	case bizenv.UnitRatio:
-		v = round(v, 6)
-		if v < 0 || v > 1 {
-			return 0, fmt.Errorf("ratio %v outside [0,1]", v)
-		}
-	case bizenv.UnitYuan:
-		v = round(v, 2)
-	case bizenv.UnitRank:
-		if v < 1 {
-			return 0, fmt.Errorf("rank %v below 1", v)
-		}
-	}
-	if v < 0 {
-		return 0, fmt.Errorf("negative value %v", v)
+	if !present {
+		return 0, fmt.Errorf("no value in %q", s)
 	}
 	return v, nil
 }

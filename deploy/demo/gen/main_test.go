@@ -3,9 +3,11 @@ package main
 import (
 	"bytes"
 	"encoding/csv"
+	"maps"
 	"math"
 	"os"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/bizenv/bizenv"
@@ -68,7 +70,7 @@ func readLong(t *testing.T, path string) []row {
 		if ind.Frequency == bizenv.Annual && p.Month != 12 {
 			t.Errorf("%s:%d: annual %s stored at %s, want December", path, line, r.indicator, r.period)
 		}
-		v, err := parseValue(rec[3], ind.Unit)
+		v, err := parseValue(rec[3], ind, ent)
 		if err != nil {
 			t.Errorf("%s:%d: %v", path, line, err)
 			continue
@@ -341,4 +343,31 @@ func unitOf(unit string) float64 {
 		return 0.1 // firms to 0.1, overdue items to 0.01
 	}
 	return 0.01
+}
+
+// TestSeedReadAsImported: the seed is read with the import's rules, so that
+// every form an import takes is taken here too, in the same stored value.
+func TestSeedReadAsImported(t *testing.T) {
+	const seed = "period,entity,indicator,value\n" +
+		"2020-06,wuhan-edz,city_assessment_rank,第8位\n" +
+		"2020-10,wuhan-edz,ywtb_case_volume,６６.６７％\n" +
+		"2021-09,wuhan-edz,taxloan_credit_amount,\"80,019.85万元\"\n"
+	got, err := readSeed(strings.NewReader(seed), bizenv.DefaultCatalog())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[key]float64{
+		{"2020-06", "wuhan-edz", "city_assessment_rank"}:  8,
+		{"2020-10", "wuhan-edz", "ywtb_case_volume"}:      0.6667,
+		{"2021-09", "wuhan-edz", "taxloan_credit_amount"}: 800198500,
+	}
+	if !maps.Equal(got, want) {
+		t.Errorf("got %v, want %v", got, want)
+	}
+	t.Run("bad value", func(t *testing.T) {
+		_, err := readSeed(strings.NewReader("period,entity,indicator,value\n2020-06,wuhan-edz,city_assessment_rank,0\n"), bizenv.DefaultCatalog())
+		if want := `line 2: value "0" for unit rank: must be at least 1`; err == nil || err.Error() != want {
+			t.Errorf("got %v, want %s", err, want)
+		}
+	})
 }

@@ -22,7 +22,7 @@ func TestActionsBoard(t *testing.T) {
 		t.Helper()
 		for _, q := range qs {
 			if q.Dashboard == "bizenv-actions" && q.Panel == panel {
-				rows, err := queryAsReadOnly(t.Context(), db, dashboards.ExpandMacros(q.Text, demotest.RangeFrom, demotest.RangeTo, vars))
+				rows, err := queryAsReadOnly(t.Context(), pgtest.SQL(t, db), dashboards.ExpandMacros(q.Text, demotest.RangeFrom, demotest.RangeTo, vars))
 				if err != nil {
 					t.Fatal(err)
 				}

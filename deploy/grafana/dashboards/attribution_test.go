@@ -56,7 +56,7 @@ func number(t *testing.T, v any) float64 {
 func stored(t *testing.T, db *postgres.DB, indicator, entity, period string) float64 {
 	t.Helper()
 	var v float64
-	if err := db.GetContext(t.Context(), &v, `SELECT value FROM observations WHERE indicator = $1 AND entity = $2 AND period = $3::date`,
+	if err := pgtest.SQL(t, db).GetContext(t.Context(), &v, `SELECT value FROM observations WHERE indicator = $1 AND entity = $2 AND period = $3::date`,
 		indicator, entity, period+"-01"); err != nil {
 		t.Fatalf("%s %s %s: %v", indicator, entity, period, err)
 	}
@@ -71,7 +71,7 @@ func TestBreakdownPanelAddsUpToTheComposite(t *testing.T) {
 	demotest.Seed(t, db)
 	vars := map[string]string{"entity": "wuhan-edz", "composite": "city_assessment_score"}
 	from, to := demotest.RangeFrom, time.Date(2020, 11, 30, 23, 59, 59, 0, time.UTC)
-	rows, err := queryAsReadOnly(t.Context(), db, panelSQL(t, "bizenv-overview", breakdownPanel, from, to, vars))
+	rows, err := queryAsReadOnly(t.Context(), pgtest.SQL(t, db), panelSQL(t, "bizenv-overview", breakdownPanel, from, to, vars))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,7 +80,7 @@ func TestBreakdownPanelAddsUpToTheComposite(t *testing.T) {
 		NameZh    string  `db:"name_zh"`
 		MaxPoints float64 `db:"max_points"`
 	}
-	if err := db.SelectContext(t.Context(), &items, `SELECT code, name_zh, max_points FROM indicators WHERE part_of = 'city_assessment_score'`); err != nil {
+	if err := pgtest.SQL(t, db).SelectContext(t.Context(), &items, `SELECT code, name_zh, max_points FROM indicators WHERE part_of = 'city_assessment_score'`); err != nil {
 		t.Fatal(err)
 	}
 	if len(items) == 0 || len(rows) != len(items) {
@@ -131,7 +131,7 @@ func TestPeerRankHeatMapRanksByDirection(t *testing.T) {
 	demotest.Seed(t, db)
 	vars := map[string]string{"entity": "wuhan-edz", "indicator": "city_assessment_rank,city_assessment_score,sme_loan_demand_amount"}
 	from, to := demotest.RangeFrom, time.Date(2020, 11, 30, 23, 59, 59, 0, time.UTC)
-	rows, err := queryAsReadOnly(t.Context(), db, panelSQL(t, "bizenv-overview", peerRankPanel, from, to, vars))
+	rows, err := queryAsReadOnly(t.Context(), pgtest.SQL(t, db), panelSQL(t, "bizenv-overview", peerRankPanel, from, to, vars))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -140,7 +140,7 @@ func TestPeerRankHeatMapRanksByDirection(t *testing.T) {
 		Code   string `db:"code"`
 		NameZh string `db:"name_zh"`
 	}
-	if err := db.SelectContext(t.Context(), &ents, `SELECT code, name_zh FROM entities WHERE kind = 'district'`); err != nil {
+	if err := pgtest.SQL(t, db).SelectContext(t.Context(), &ents, `SELECT code, name_zh FROM entities WHERE kind = 'district'`); err != nil {
 		t.Fatal(err)
 	}
 	names = make(map[string]string)
@@ -210,10 +210,10 @@ func TestRankChartMarksTheSelectedEntity(t *testing.T) {
 	}
 	for _, entity := range []string{"wuhan-edz", "wuhan-xinzhou"} {
 		var name string
-		if err := db.GetContext(t.Context(), &name, `SELECT name_zh FROM entities WHERE code = $1`, entity); err != nil {
+		if err := pgtest.SQL(t, db).GetContext(t.Context(), &name, `SELECT name_zh FROM entities WHERE code = $1`, entity); err != nil {
 			t.Fatal(err)
 		}
-		rows, err := queryAsReadOnly(t.Context(), db, panelSQL(t, "bizenv-rank-trend", rankTrendPanel, demotest.RangeFrom, demotest.RangeTo, map[string]string{"entity": entity}))
+		rows, err := queryAsReadOnly(t.Context(), pgtest.SQL(t, db), panelSQL(t, "bizenv-rank-trend", rankTrendPanel, demotest.RangeFrom, demotest.RangeTo, map[string]string{"entity": entity}))
 		if err != nil {
 			t.Fatal(err)
 		}

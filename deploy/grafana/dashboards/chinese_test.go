@@ -179,7 +179,7 @@ func TestCodeVariablesShowNames(t *testing.T) {
 				if !strings.Contains(q, "AS __text") || !strings.Contains(q, "AS __value") {
 					t.Fatalf("variable %s: %s has no __text and __value columns", name, q)
 				}
-				rows, err := queryAsReadOnly(t.Context(), db, q)
+				rows, err := queryAsReadOnly(t.Context(), pgtest.SQL(t, db), q)
 				if err != nil {
 					t.Fatalf("%s: %v", q, err)
 				}
@@ -372,7 +372,7 @@ func TestTablesNameTheirCodes(t *testing.T) {
 				continue
 			}
 			sql := dashboards.ExpandMacros(queryText(target), demotest.RangeFrom, demotest.RangeTo, vars)
-			rows, err := queryAsReadOnly(t.Context(), db, sql)
+			rows, err := queryAsReadOnly(t.Context(), pgtest.SQL(t, db), sql)
 			if err != nil {
 				t.Errorf("%s: %v", p, err)
 				continue
@@ -530,7 +530,7 @@ func TestProvenanceTableTellsSeedFromSynthetic(t *testing.T) {
 		t.Fatalf("no query for panel %q", provenancePanel)
 	}
 	sql := dashboards.ExpandMacros(qs[i].Text, demotest.RangeFrom, demotest.RangeTo, variableSets()["all indicators"])
-	rows, err := queryAsReadOnly(t.Context(), db, sql)
+	rows, err := queryAsReadOnly(t.Context(), pgtest.SQL(t, db), sql)
 	if err != nil {
 		t.Fatalf("%s: %v", qs[i], err)
 	}

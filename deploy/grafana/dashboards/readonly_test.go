@@ -41,7 +41,7 @@ func variableSets() map[string]map[string]string {
 
 // queryAsReadOnly runs sql in a transaction as bizenv_readonly, the role
 // Grafana's PostgreSQL data source logs in through, and returns its rows.
-func queryAsReadOnly(ctx context.Context, db *postgres.DB, sql string) ([]map[string]any, error) {
+func queryAsReadOnly(ctx context.Context, db *sqlx.DB, sql string) ([]map[string]any, error) {
 	tx, err := db.BeginTxx(ctx, nil)
 	if err != nil {
 		return nil, err
@@ -81,7 +81,7 @@ func TestSQLQueriesRunAsReadOnly(t *testing.T) {
 			var empty []string
 			for _, q := range qs {
 				sql := dashboards.ExpandMacros(q.Text, demotest.RangeFrom, demotest.RangeTo, vars)
-				rows, err := queryAsReadOnly(t.Context(), db, sql)
+				rows, err := queryAsReadOnly(t.Context(), pgtest.SQL(t, db), sql)
 				if err != nil {
 					t.Errorf("%s: %v\n%s", q, err, sql)
 					continue
@@ -119,11 +119,11 @@ func TestSQLRankTrendHasTheDistrictsMonths(t *testing.T) {
 		t.Fatalf("no query for panel %q", rankTrendPanel)
 	}
 	var name string
-	if err := db.GetContext(t.Context(), &name, `SELECT name_zh FROM entities WHERE code = 'wuhan-edz'`); err != nil {
+	if err := pgtest.SQL(t, db).GetContext(t.Context(), &name, `SELECT name_zh FROM entities WHERE code = 'wuhan-edz'`); err != nil {
 		t.Fatal(err)
 	}
 	sql := dashboards.ExpandMacros(qs[i].Text, demotest.RangeFrom, demotest.RangeTo, variableSets()["one indicator"])
-	rows, err := queryAsReadOnly(t.Context(), db, sql)
+	rows, err := queryAsReadOnly(t.Context(), pgtest.SQL(t, db), sql)
 	if err != nil {
 		t.Fatalf("%s: %v", qs[i], err)
 	}
@@ -241,7 +241,7 @@ func TestReadOnlyRoleCannotWrite(t *testing.T) {
 
 func inReadOnlyTx(t *testing.T, db *postgres.DB, f func(*sqlx.Tx) error) error {
 	t.Helper()
-	tx, err := db.BeginTxx(t.Context(), nil)
+	tx, err := pgtest.SQL(t, db).BeginTxx(t.Context(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,5 +1,6 @@
--- Queries behind /metrics. They run together in one read-only REPEATABLE
--- READ transaction, so a scrape sees one committed state.
+-- The snapshot of every series and collector behind /metrics. The queries
+-- run together in one read-only REPEATABLE READ transaction, so a snapshot
+-- sees one committed state.
 
 -- name: DataVersion
 -- Bumped by every committed change to observations, runs or the catalog.

@@ -1,7 +1,6 @@
--- Checks of the history's invariants, run by `bizenv verify`, and the
--- liveness of runs (postgres/runs.go). Each Verify* query returns one
--- violation per row as the message a person reads, at most $1 rows.
--- A key is written indicator/entity/YYYY-MM.
+-- Checks of the stored history's invariants (`bizenv verify`). Each query
+-- returns one violation per row as the message a person reads, at most $1
+-- rows. A key is written indicator/entity/YYYY-MM.
 
 -- name: VerifyMissingRevisions
 -- Every current value has its chain: revisions 1..revision-1 are all kept.
@@ -123,30 +122,3 @@ FROM runs
 WHERE outcome = 'running' AND started_at < now() - make_interval(secs => $2::double precision)
 ORDER BY id
 LIMIT $1
-
--- name: DeadRuns
--- Runs left "running" whose process is gone: no session holds their lock.
--- The lock taken to look is a transaction lock, released at once.
-SELECT format('run %s (%s %s) was left running by a process that is gone',
-    id, kind, name) AS message
-FROM runs
-WHERE outcome = 'running' AND pg_try_advisory_xact_lock(1651079794, (id % 2147483648)::int)
-ORDER BY id
-LIMIT $1
-
--- name: LockRun
--- A session-level advisory lock per running run, held on the connection
--- that started it until the run is finished: while it is held the run's
--- process is alive. The first key marks a bizenv run ("bizr").
-SELECT pg_advisory_lock(1651079794, ($1::bigint % 2147483648)::int)
-
--- name: UnlockRun
-SELECT pg_advisory_unlock(1651079794, ($1::bigint % 2147483648)::int)
-
--- name: FailDeadRuns
--- Fails the runs left "running" by a process that is gone (no session
--- holds their lock). A run in progress holds its lock, so it is skipped.
-UPDATE runs SET outcome = 'failure', finished_at = now(),
-    error = 'interrupted: the process stopped before the run finished'
-WHERE outcome = 'running' AND pg_try_advisory_xact_lock(1651079794, (id % 2147483648)::int)
-RETURNING id

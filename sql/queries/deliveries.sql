@@ -1,11 +1,5 @@
--- Queries behind the monthly report and its delivery.
-
--- name: ReportHistory
--- Every current value of the given entities between two periods.
-SELECT indicator, entity, period, value, source, note
-FROM observations
-WHERE entity = ANY($1) AND period BETWEEN $2 AND $3
-ORDER BY entity, indicator, period
+-- Report deliveries: one row per (period, entity, channel), claimed before
+-- sending so that replicas send each report once.
 
 -- name: ClaimDelivery
 -- Claims a delivery that nobody has claimed yet. A row back means this
@@ -48,11 +42,6 @@ WHERE period = $1 AND entity = $2 AND channel = $3
 -- The sender gave up on this claim; the next schedule may claim it again.
 UPDATE report_deliveries SET status = 'failed'
 WHERE period = $1 AND entity = $2 AND channel = $3 AND status = 'sending'
-
--- name: Deliveries
-SELECT period, entity, channel, status, attempts, failures, claimed_by, sent_at, error, corrections
-FROM report_deliveries
-ORDER BY period, entity, channel
 
 -- name: DeliveredPeriods
 -- The months delivered (to any channel) since $1: the ones whose figures
