@@ -242,7 +242,8 @@ type ObservationStore interface {
 // CatalogStore reads and changes the catalog.
 type CatalogStore interface {
 	// ApplyCatalog inserts or updates every indicator and entity of c.
+	// Errors: EINVALID for a catalog the stored data contradicts,
+	// EINTERNAL for database failures.
 	ApplyCatalog(ctx context.Context, c Catalog) error
-	// Catalog returns all stored indicators and entities, ordered by code.
-	Catalog(ctx context.Context) (Catalog, error)
+	CatalogReader
 }

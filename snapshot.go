@@ -52,6 +52,12 @@ type SeriesStatus struct {
 // CollectorStatus is what the recorded runs of one collector say about it.
 type CollectorStatus struct {
 	Name string
+	// Runs counts every recorded run, running ones included; Latest is the
+	// start of the newest of them and LatestOutcome its outcome
+	// (OutcomeRunning while it runs).
+	Runs          int64
+	Latest        *time.Time
+	LatestOutcome string
 	// LastRun is the start of the newest finished run and LastRunSucceeded
 	// its outcome (a partial run succeeded); LastRun is nil before the
 	// first run finishes.

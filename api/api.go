@@ -13,19 +13,15 @@ import (
 	"time"
 
 	"github.com/bizenv/bizenv"
-	"github.com/bizenv/bizenv/config"
-	"github.com/bizenv/bizenv/postgres"
-	"github.com/bizenv/bizenv/report"
 )
 
-// Store is what the API reads and writes. postgres.DB is one.
+// Store is what the API reads and writes.
 type Store interface {
-	report.Store
+	bizenv.CatalogReader
+	bizenv.SeriesService
 	bizenv.ObservationStore
-	Series(ctx context.Context, indicator, entity string, from, to bizenv.Period) ([]postgres.Point, error)
-	Collectors(ctx context.Context) ([]postgres.CollectorSummary, error)
-	CollectorRuns(ctx context.Context, name string, limit int) ([]bizenv.Run, error)
-	Rejects(ctx context.Context, run int64, file string, limit int) ([]postgres.StoredReject, error)
+	bizenv.CollectorService
+	bizenv.RejectService
 }
 
 // CollectorRunner runs a configured collector now, through the same path
@@ -36,6 +32,9 @@ type CollectorRunner interface {
 	RunNow(ctx context.Context, name, actor string) (bizenv.Run, error)
 }
 
+// DefaultMaxBodyBytes bounds a request body when Config gives no bound.
+const DefaultMaxBodyBytes = 32 << 20
+
 // Config is what NewServer needs.
 type Config struct {
 	Store Store
@@ -45,7 +44,7 @@ type Config struct {
 	Collectors CollectorRunner
 	// Actions is the rectification ledger; nil answers 501.
 	Actions bizenv.ActionService
-	// MaxBodyBytes bounds a request body (config.DefaultMaxBodyBytes when 0).
+	// MaxBodyBytes bounds a request body (DefaultMaxBodyBytes when 0).
 	MaxBodyBytes int64
 	// MaxRecords bounds the records of one POST /observations
 	// (DefaultMaxRecords when 0).
@@ -76,7 +75,7 @@ type Server struct {
 // it at "/api/v1/".
 func NewServer(cfg Config) http.Handler {
 	if cfg.MaxBodyBytes <= 0 {
-		cfg.MaxBodyBytes = config.DefaultMaxBodyBytes
+		cfg.MaxBodyBytes = DefaultMaxBodyBytes
 	}
 	if cfg.MaxRecords <= 0 {
 		cfg.MaxRecords = DefaultMaxRecords

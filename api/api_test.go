@@ -19,7 +19,6 @@ import (
 	"github.com/getkin/kin-openapi/routers/gorillamux"
 
 	"github.com/bizenv/bizenv/api"
-	"github.com/bizenv/bizenv/config"
 	"github.com/bizenv/bizenv/postgres"
 	"github.com/bizenv/bizenv/postgres/pgtest"
 )
@@ -57,7 +56,7 @@ func newEnv(t *testing.T, opts ...option) *env {
 	}
 	cfg := api.Config{
 		Store:  db,
-		Tokens: api.NewTokens([]config.Token{{Name: "analyst", Secret: analystToken}}, tokensFile, nil),
+		Tokens: api.NewTokens([]api.Token{{Name: "analyst", Secret: analystToken}}, tokensFile, nil),
 		Now:    func() time.Time { return time.Date(2022, 2, 14, 9, 0, 0, 0, time.UTC) },
 		// What serve passes without a report section.
 		ReportEntity: "wuhan-edz",

@@ -15,7 +15,6 @@ import (
 	"sync"
 
 	"github.com/bizenv/bizenv"
-	"github.com/bizenv/bizenv/config"
 )
 
 // TokenSource says whose a bearer token is.
@@ -28,13 +27,13 @@ type TokenSource interface {
 // tokens file that is read again whenever it changes, so that removing a
 // line revokes its token at once.
 type Tokens struct {
-	static []config.Token
+	static []Token
 	path   string
 	logger *slog.Logger
 
 	mu         sync.Mutex
 	sum        [sha256.Size]byte // of the file's content when file was parsed
-	file       []config.Token    // nil until the file is parsed
+	file       []Token           // nil until the file is parsed
 	unreadable bool              // the last read failed, and was logged
 }
 
@@ -44,7 +43,7 @@ const maxTokensFileBytes = 1 << 20
 // NewTokens returns the tokens of static and of the file at path ("" for
 // none). Lines of the file it cannot use are logged to logger (nil for
 // none) and skipped.
-func NewTokens(static []config.Token, path string, logger *slog.Logger) *Tokens {
+func NewTokens(static []Token, path string, logger *slog.Logger) *Tokens {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
@@ -71,7 +70,7 @@ func (t *Tokens) Lookup(secret string) (string, bool) {
 // rotated, and the file is small. A file that cannot be read grants
 // nothing; a bad line is logged once and skipped, and the other lines keep
 // their tokens.
-func (t *Tokens) fileTokens() []config.Token {
+func (t *Tokens) fileTokens() []Token {
 	if t.path == "" {
 		return nil
 	}
@@ -90,16 +89,16 @@ func (t *Tokens) fileTokens() []config.Token {
 	if t.file != nil && sum == t.sum {
 		return t.file
 	}
-	toks, bad, err := config.ParseTokensSkipping(t.path, bytes.NewReader(content))
+	toks, bad, err := ParseTokensSkipping(t.path, bytes.NewReader(content))
 	if err != nil {
 		t.logger.Error("tokens file unreadable: no token from it is accepted", "err", err)
-		toks = []config.Token{}
+		toks = []Token{}
 	}
 	for _, e := range bad {
 		t.logger.Error("tokens file: line skipped", "err", e)
 	}
 	if toks == nil {
-		toks = []config.Token{}
+		toks = []Token{}
 	}
 	t.file, t.sum = toks, sum
 	return t.file

@@ -117,16 +117,9 @@ func optPeriod(s string, def bizenv.Period, name string) (bizenv.Period, error) 
 	return p, nil
 }
 
-type rankedEntity struct {
-	Rank   int     `json:"rank"`
-	Entity string  `json:"entity"`
-	NameZH string  `json:"name_zh"`
-	Value  float64 `json:"value"`
-}
-
 // handleRankings ranks the peers (same kind, same parent) of entity=, or
-// of kind= (default district) and parent=, from their stored values; an
-// indicator whose values are ranks keeps them (report.Ranking).
+// of kind= (default district) and parent=, from their stored values
+// (report.RankPeers).
 func (s *Server) handleRankings(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	if q.Get("indicator") == "" || q.Get("period") == "" {
@@ -138,70 +131,17 @@ func (s *Server) handleRankings(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	cat, err := s.cfg.Store.Catalog(r.Context())
+	rk, err := report.RankPeers(r.Context(), s.cfg.Store, report.RankingsRequest{
+		Indicator: q.Get("indicator"), Period: period, Entity: q.Get("entity"),
+		Kind: q.Get("kind"), Parent: q.Get("parent"), HasParent: q.Has("parent"),
+	})
 	if err != nil {
 		s.error(w, r, err)
 		return
-	}
-	ind, err := cat.FindIndicator(q.Get("indicator"))
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	if ind.Direction == bizenv.Neutral {
-		s.error(w, r, invalid("indicator %s is neutral: no value is better than another", ind.Code))
-		return
-	}
-	kind, parent := q.Get("kind"), q.Get("parent")
-	if name := q.Get("entity"); name != "" {
-		e, err := cat.FindEntity(name)
-		if err != nil {
-			s.error(w, r, err)
-			return
-		}
-		kind, parent = e.Kind, e.Parent
-	}
-	if kind == "" {
-		kind = "district"
-	}
-	if !q.Has("parent") && q.Get("entity") == "" {
-		parents := map[string]bool{}
-		for _, e := range cat.Entities {
-			if e.Kind == kind {
-				parents[e.Parent] = true
-				parent = e.Parent
-			}
-		}
-		if len(parents) > 1 {
-			s.error(w, r, invalid("entities of kind %s have several parents: give parent= or entity=", kind))
-			return
-		}
-	}
-	names := map[string]string{}
-	for _, e := range cat.Entities {
-		if e.Kind == kind && e.Parent == parent {
-			names[e.Code] = e.NameZH
-		}
-	}
-	values, err := s.cfg.Store.PeriodValues(r.Context(), ind.Code, period)
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	var peers []bizenv.Observation
-	for _, o := range values {
-		if _, ok := names[o.Entity]; ok {
-			peers = append(peers, o)
-		}
-	}
-	data := []rankedEntity{}
-	ranked, of := report.Ranking(peers, ind)
-	for _, x := range ranked {
-		data = append(data, rankedEntity{Rank: x.Rank, Entity: x.Entity, NameZH: names[x.Entity], Value: x.Value})
 	}
 	writeJSON(w, http.StatusOK, map[string]any{
-		"indicator": ind.Code, "period": period, "direction": ind.Direction,
-		"kind": kind, "parent": parent, "of": of, "data": data,
+		"indicator": rk.Indicator.Code, "period": rk.Period, "direction": rk.Indicator.Direction,
+		"kind": rk.Kind, "parent": rk.Parent, "of": rk.Of, "data": nonNil(rk.Ranked),
 	})
 }
 
@@ -220,7 +160,7 @@ func (s *Server) handleCollectors(w http.ResponseWriter, r *http.Request) {
 	}
 	out := []collector{}
 	for _, c := range cs {
-		out = append(out, collector{Name: c.Name, Runs: c.Runs, LastRun: rfc3339(c.LastRun), LastOutcome: c.LastOutcome, LastSuccess: rfc3339(c.LastSuccess)})
+		out = append(out, collector{Name: c.Name, Runs: c.Runs, LastRun: rfc3339(c.Latest), LastOutcome: c.LatestOutcome, LastSuccess: rfc3339(c.LastSuccess)})
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"collectors": out})
 }
@@ -309,50 +249,16 @@ func (s *Server) handleMonthlyReport(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	format := q.Get("format")
-	switch format {
-	case "":
-		format = report.FormatJSON
-	case report.FormatJSON, report.FormatHTML, report.FormatCSV:
-	default:
-		s.error(w, r, invalid("format %q: want json, html or csv", format))
-		return
-	}
-	cat, err := s.cfg.Store.Catalog(r.Context())
+	out, err := report.Render(r.Context(), s.cfg.Store, report.Request{Period: period, Entity: q.Get("entity"), DefaultEntity: s.cfg.ReportEntity, Format: q.Get("format")})
 	if err != nil {
 		s.error(w, r, err)
 		return
 	}
-	entity := q.Get("entity")
-	if entity == "" {
-		var ok bool
-		if entity, ok = report.DefaultEntity(cat, s.cfg.ReportEntity); !ok {
-			s.error(w, r, invalid("no district in the catalog: give entity="))
-			return
-		}
-	} else {
-		e, err := cat.FindEntity(entity)
-		if err != nil {
-			s.error(w, r, err)
-			return
-		}
-		entity = e.Code
+	w.Header().Set("Content-Type", report.ContentType(out.Format))
+	if out.Format == report.FormatCSV {
+		w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="report-%s-%s.csv"`, out.Report.Entity, out.Report.Period))
 	}
-	rep, err := report.Build(r.Context(), s.cfg.Store, period, entity)
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	var b bytes.Buffer
-	if err := report.Write(&b, rep, format); err != nil {
-		s.error(w, r, err)
-		return
-	}
-	w.Header().Set("Content-Type", report.ContentType(format))
-	if format == report.FormatCSV {
-		w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="report-%s-%s.csv"`, rep.Entity, rep.Period))
-	}
-	w.Write(b.Bytes())
+	w.Write(out.Body)
 }
 
 // result is what a write did with one record; a rejected one says why,
@@ -549,12 +455,7 @@ func (s *Server) handleImport(w http.ResponseWriter, r *http.Request) {
 	}
 	batch := bizenv.Batch{Kind: bizenv.RunImport, Name: "import", Actor: actor(r.Context()),
 		AllowPartial: boolParam(r.FormValue("allow_partial")), DryRun: boolParam(r.FormValue("dry_run"))}
-	cat, err := s.cfg.Store.Catalog(r.Context())
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	v := ingest.NewValidator(cat, s.cfg.Now())
+	in := make([]*ingest.LongFileTable, 0, len(files))
 	for _, fh := range files {
 		f, err := fh.Open()
 		if err != nil {
@@ -567,16 +468,13 @@ func (s *Server) handleImport(w http.ResponseWriter, r *http.Request) {
 			s.error(w, r, err)
 			return
 		}
-		obs, rejects, payload, err := ingest.ReadLongFile(fh.Filename, content, r.FormValue("sheet"), v)
-		if bizenv.ErrorCode(err) == bizenv.ETOOLARGE {
-			// Over a limit of its own, not a matter of bad rows: nothing
-			// of the request is stored, as for a body over its limit.
-			s.error(w, r, err)
-			return
-		}
-		batch.Observations = append(batch.Observations, obs...)
-		batch.Rejects = append(batch.Rejects, rejects...)
-		batch.Payloads = append(batch.Payloads, payload)
+		in = append(in, ingest.ReadLongFileTable(fh.Filename, content, r.FormValue("sheet")))
+	}
+	// A file over a limit of its own is not a matter of bad rows: nothing
+	// of the request is stored, as for a body over its limit.
+	if err := ingest.ReadFiles(r.Context(), s.cfg.Store, s.cfg.Now(), in, &batch); err != nil {
+		s.error(w, r, err)
+		return
 	}
 	s.storeBatch(w, r, batch, nil)
 }

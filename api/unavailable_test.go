@@ -14,7 +14,6 @@ import (
 
 	"github.com/bizenv/bizenv"
 	"github.com/bizenv/bizenv/api"
-	"github.com/bizenv/bizenv/config"
 	"github.com/bizenv/bizenv/postgres"
 	"github.com/bizenv/bizenv/postgres/pgtest"
 )
@@ -87,7 +86,7 @@ func TestWriteWhileDatabaseDown(t *testing.T) {
 	}
 	srv := httptest.NewServer(api.NewServer(api.Config{
 		Store:  db,
-		Tokens: api.NewTokens([]config.Token{{Name: "analyst", Secret: analystToken}}, "", nil),
+		Tokens: api.NewTokens([]api.Token{{Name: "analyst", Secret: analystToken}}, "", nil),
 	}))
 	defer srv.Close()
 	post := func(t *testing.T, path, body string) (int, []byte) {

@@ -2,8 +2,10 @@ package ingest
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"time"
 
 	"github.com/bizenv/bizenv"
 )
@@ -53,4 +55,34 @@ func (f *LongFileTable) Parse(v *Validator) ([]bizenv.Observation, []bizenv.Reje
 		return nil, []bizenv.Reject{fileReject(f.name, RejectNoHeader, err)}, f.payload, err
 	}
 	return obs, rejects, f.payload, nil
+}
+
+// ReadFiles checks files read by ReadLongFileTable into b, as `bizenv
+// import` and the API's upload do: their good observations, a reject per
+// bad row and the files as payloads, appended to b's. One Validator, on the
+// catalog read from catalog and the month now falls in, checks every file,
+// so that a key given twice with different values is rejected across files
+// as within one.
+//
+// Errors: those of catalog; ETOOLARGE, the first of Parse, when a file is
+// over the limits of ReadTable. b is filled all the same, that file
+// rejected whole, so that a caller may refuse the request as too large (the
+// API) or go on with the reject (the command).
+func ReadFiles(ctx context.Context, catalog bizenv.CatalogReader, now time.Time, files []*LongFileTable, b *bizenv.Batch) error {
+	cat, err := catalog.Catalog(ctx)
+	if err != nil {
+		return err
+	}
+	v := NewValidator(cat, now)
+	var tooLarge error
+	for _, f := range files {
+		obs, rejects, payload, err := f.Parse(v)
+		if bizenv.ErrorCode(err) == bizenv.ETOOLARGE && tooLarge == nil {
+			tooLarge = err
+		}
+		b.Observations = append(b.Observations, obs...)
+		b.Rejects = append(b.Rejects, rejects...)
+		b.Payloads = append(b.Payloads, payload)
+	}
+	return tooLarge
 }

@@ -133,8 +133,10 @@ func (db *DB) snapshotSeries(ctx context.Context, tx *sqlx.Tx, snap *bizenv.Snap
 	return rows.Err()
 }
 
-func (db *DB) snapshotCollectors(ctx context.Context, tx *sqlx.Tx) ([]bizenv.CollectorStatus, error) {
-	rows, err := tx.QueryContext(ctx, db.Query("SnapshotCollectors"))
+// snapshotCollectors runs the SnapshotCollectors query on q: the
+// snapshot's transaction, or the pool for the API.
+func (db *DB) snapshotCollectors(ctx context.Context, q sqlx.QueryerContext) ([]bizenv.CollectorStatus, error) {
+	rows, err := q.QueryContext(ctx, db.Query("SnapshotCollectors"))
 	if err != nil {
 		return nil, err
 	}
@@ -142,7 +144,7 @@ func (db *DB) snapshotCollectors(ctx context.Context, tx *sqlx.Tx) ([]bizenv.Col
 	var out []bizenv.CollectorStatus
 	for rows.Next() {
 		var c bizenv.CollectorStatus
-		err := rows.Scan(&c.Name, &c.LastRun, &c.LastRunSucceeded, &c.LastSuccess, &c.Succeeded, &c.Failed,
+		err := rows.Scan(&c.Name, &c.Runs, &c.Latest, &c.LatestOutcome, &c.LastRun, &c.LastRunSucceeded, &c.LastSuccess, &c.Succeeded, &c.Failed,
 			&c.Records.Inserted, &c.Records.Updated, &c.Records.Unchanged, &c.Records.Rejected)
 		if err != nil {
 			return nil, err

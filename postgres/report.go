@@ -10,13 +10,6 @@ import (
 	"github.com/bizenv/bizenv"
 )
 
-// DeliveryKey names one report sent to one channel.
-type DeliveryKey struct {
-	Period  bizenv.Period
-	Entity  string
-	Channel string
-}
-
 // ClaimDelivery claims k for owner, to send the figures whose fingerprint
 // is fingerprint: claimed is true when the caller may send, because nobody
 // had claimed k, or its last claim failed, or its sender has held it, still
@@ -24,7 +17,7 @@ type DeliveryKey struct {
 // correction is true in that last case (and when a correction's send is
 // retried). Exactly one caller wins each claim, whatever the number of
 // replicas.
-func (db *DB) ClaimDelivery(ctx context.Context, k DeliveryKey, owner string, stale time.Duration, fingerprint string) (claimed, correction bool, _ error) {
+func (db *DB) ClaimDelivery(ctx context.Context, k bizenv.DeliveryKey, owner string, stale time.Duration, fingerprint string) (claimed, correction bool, _ error) {
 	err := db.pool.GetContext(ctx, &correction, db.Query("ClaimDelivery"), k.Period.Time(), k.Entity, k.Channel, owner, fingerprint)
 	if err == nil {
 		return true, correction, nil
@@ -61,7 +54,7 @@ func (db *DB) DeliveredPeriods(ctx context.Context, since bizenv.Period) ([]bize
 }
 
 // RecordDeliveryAttempt records one send of k: sent when sendErr is nil.
-func (db *DB) RecordDeliveryAttempt(ctx context.Context, k DeliveryKey, sendErr error) error {
+func (db *DB) RecordDeliveryAttempt(ctx context.Context, k bizenv.DeliveryKey, sendErr error) error {
 	msg := ""
 	if sendErr != nil {
 		msg = validUTF8(sendErr.Error())
@@ -76,23 +69,16 @@ func (db *DB) RecordDeliveryAttempt(ctx context.Context, k DeliveryKey, sendErr 
 }
 
 // FailDelivery gives up k's claim, leaving it for the next schedule.
-func (db *DB) FailDelivery(ctx context.Context, k DeliveryKey) error {
+func (db *DB) FailDelivery(ctx context.Context, k bizenv.DeliveryKey) error {
 	if _, err := db.pool.ExecContext(ctx, db.Query("FailDelivery"), k.Period.Time(), k.Entity, k.Channel); err != nil {
 		return fmt.Errorf("record delivery %s: %w", k.Channel, err)
 	}
 	return nil
 }
 
-// DeliveryTotal counts one channel's reports sent and sends failed.
-type DeliveryTotal struct {
-	Channel string `db:"channel"`
-	Sent    int64  `db:"sent"`
-	Failed  int64  `db:"failed"`
-}
-
 // DeliveryTotals returns the counts of every channel.
-func (db *DB) DeliveryTotals(ctx context.Context) ([]DeliveryTotal, error) {
-	var out []DeliveryTotal
+func (db *DB) DeliveryTotals(ctx context.Context) ([]bizenv.DeliveryTotal, error) {
+	var out []bizenv.DeliveryTotal
 	if err := db.pool.SelectContext(ctx, &out, db.Query("DeliveryTotals")); err != nil {
 		return nil, fmt.Errorf("read delivery totals: %w", err)
 	}

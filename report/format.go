@@ -1,6 +1,9 @@
 package report
 
 import (
+	"bytes"
+	"cmp"
+	"context"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -18,6 +21,76 @@ const (
 	FormatHTML = "html"
 	FormatCSV  = "csv"
 )
+
+// Request asks for one report.
+type Request struct {
+	Period bizenv.Period
+	Entity string // code, name_zh or alias; "" for DefaultEntity
+	// DefaultEntity is the entity preferred when Entity is "" (config's
+	// report entity), see DefaultEntity.
+	DefaultEntity string
+	Format        string // FormatJSON ("" too), FormatHTML or FormatCSV
+}
+
+// Rendered is one report written in the format asked for.
+type Rendered struct {
+	Report *Report
+	Format string
+	Body   []byte
+}
+
+// CheckFormat returns EINVALID unless format is one Render writes ("" is
+// JSON), so that a command can refuse a bad one before any work.
+func CheckFormat(format string) error {
+	switch format {
+	case "", FormatJSON, FormatHTML, FormatCSV:
+		return nil
+	}
+	return bizenv.Errorf(bizenv.EINVALID, "format %q: want json, html or csv", format)
+}
+
+// EntityError is Render's answer for an entity it cannot find: Err is
+// ENOTFOUND for an unknown name, EINVALID for an ambiguous one.
+type EntityError struct{ Err error }
+
+func (e EntityError) Error() string { return e.Err.Error() }
+func (e EntityError) Unwrap() error { return e.Err }
+
+// Render builds the report req asks for and writes it, as `bizenv report`
+// and the API do. Errors: EINVALID for an unknown format, or for no entity
+// named in a catalog without a district; EntityError; those of Build.
+func Render(ctx context.Context, s Store, req Request) (*Rendered, error) {
+	if err := CheckFormat(req.Format); err != nil {
+		return nil, err
+	}
+	cat, err := s.Catalog(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("report: %w", err)
+	}
+	entity := req.Entity
+	if entity == "" {
+		var ok bool
+		if entity, ok = DefaultEntity(cat, req.DefaultEntity); !ok {
+			return nil, bizenv.Errorf(bizenv.EINVALID, "no district in the catalog: name an entity")
+		}
+	} else {
+		e, err := cat.FindEntity(entity)
+		if err != nil {
+			return nil, EntityError{err}
+		}
+		entity = e.Code
+	}
+	rep, err := Build(ctx, s, req.Period, entity)
+	if err != nil {
+		return nil, err
+	}
+	format := cmp.Or(req.Format, FormatJSON)
+	var b bytes.Buffer
+	if err := Write(&b, rep, format); err != nil {
+		return nil, err
+	}
+	return &Rendered{Report: rep, Format: format, Body: b.Bytes()}, nil
+}
 
 // ContentType returns the media type of format.
 func ContentType(format string) string {

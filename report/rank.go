@@ -2,6 +2,7 @@ package report
 
 import (
 	"cmp"
+	"context"
 	"math"
 	"slices"
 
@@ -12,6 +13,7 @@ import (
 type Ranked struct {
 	Rank   int     `json:"rank"`
 	Entity string  `json:"entity"`
+	NameZH string  `json:"name_zh"` // set by Rankings
 	Value  float64 `json:"value"`
 }
 
@@ -46,13 +48,104 @@ func Rank(values []bizenv.Observation, dir bizenv.Direction) []Ranked {
 // Peers returns the entities of cat of the same kind and parent as e, e
 // included: the entities it is ranked against.
 func Peers(cat bizenv.Catalog, e bizenv.Entity) []bizenv.Entity {
+	return peersOf(cat, e.Kind, e.Parent)
+}
+
+func peersOf(cat bizenv.Catalog, kind, parent string) []bizenv.Entity {
 	var out []bizenv.Entity
 	for _, p := range cat.Entities {
-		if p.Kind == e.Kind && p.Parent == e.Parent {
+		if p.Kind == kind && p.Parent == parent {
 			out = append(out, p)
 		}
 	}
 	return out
+}
+
+// RankingsRequest asks for one indicator's ranking in one period among
+// peers (indicator and entity by code, name_zh or alias): those of Entity (same kind, same parent) when it is given, else
+// the entities of Kind ("" for district) under Parent. When neither Entity
+// nor Parent is given (HasParent false), the kind's entities must all have
+// one parent, which is taken.
+type RankingsRequest struct {
+	Indicator string
+	Period    bizenv.Period
+	Entity    string
+	Kind      string
+	Parent    string
+	HasParent bool
+}
+
+// Rankings is one indicator's ranking among peers in one period.
+type Rankings struct {
+	Indicator bizenv.Indicator
+	Period    bizenv.Period
+	Kind      string
+	Parent    string
+	// Of is how many places there are; nil when not known (see Ranking).
+	Of *int
+	// Ranked is every peer with a value, best first.
+	Ranked []Ranked
+}
+
+// RankPeers ranks the peers asked for by req from their stored values; an
+// indicator whose values are ranks keeps them (see Ranking). Errors:
+// ENOTFOUND for an unknown indicator or entity; EINVALID for an ambiguous
+// name, a neutral indicator, or a kind whose entities have several parents
+// when none is given; EINTERNAL for failures of s.
+func RankPeers(ctx context.Context, s Store, req RankingsRequest) (*Rankings, error) {
+	cat, err := s.Catalog(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ind, err := cat.FindIndicator(req.Indicator)
+	if err != nil {
+		return nil, err
+	}
+	if ind.Direction == bizenv.Neutral {
+		return nil, bizenv.Errorf(bizenv.EINVALID, "indicator %s is neutral: no value is better than another", ind.Code)
+	}
+	kind, parent := req.Kind, req.Parent
+	if req.Entity != "" {
+		e, err := cat.FindEntity(req.Entity)
+		if err != nil {
+			return nil, err
+		}
+		kind, parent = e.Kind, e.Parent
+	}
+	if kind == "" {
+		kind = "district"
+	}
+	if !req.HasParent && req.Entity == "" {
+		parents := map[string]bool{}
+		for _, e := range cat.Entities {
+			if e.Kind == kind {
+				parents[e.Parent] = true
+				parent = e.Parent
+			}
+		}
+		if len(parents) > 1 {
+			return nil, bizenv.Errorf(bizenv.EINVALID, "entities of kind %s have several parents: give parent= or entity=", kind)
+		}
+	}
+	names := map[string]string{}
+	for _, e := range peersOf(cat, kind, parent) {
+		names[e.Code] = e.NameZH
+	}
+	values, err := s.PeriodValues(ctx, ind.Code, req.Period)
+	if err != nil {
+		return nil, err
+	}
+	var peers []bizenv.Observation
+	for _, o := range values {
+		if _, ok := names[o.Entity]; ok {
+			peers = append(peers, o)
+		}
+	}
+	ranked, of := Ranking(peers, ind)
+	for i := range ranked {
+		ranked[i].NameZH = names[ranked[i].Entity]
+	}
+	return &Rankings{Indicator: ind, Period: req.Period, Kind: kind, Parent: parent, Of: of, Ranked: ranked}, nil
 }
 
 // Ranking ranks the values of ind, one per peer, best first, and says how

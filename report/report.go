@@ -33,13 +33,10 @@ const TrendMonths = 12
 // annual indicator's year before and long decline streaks.
 const historyMonths = 36
 
-// Store is what the report reads. postgres.DB is one.
+// Store is what the report reads.
 type Store interface {
-	Catalog(ctx context.Context) (bizenv.Catalog, error)
-	// History returns the values of entities from from to to, both included.
-	History(ctx context.Context, entities []string, from, to bizenv.Period) ([]bizenv.Observation, error)
-	// PeriodValues returns one indicator's value for every entity in period.
-	PeriodValues(ctx context.Context, indicator string, period bizenv.Period) ([]bizenv.Observation, error)
+	bizenv.CatalogReader
+	bizenv.SeriesService
 }
 
 // Report is the monthly ranking-trend report. Its JSON field names are

@@ -64,25 +64,3 @@ func applyCatalogFile(ctx context.Context, db *postgres.DB, path string) error {
 	}
 	return db.ApplyCatalog(ctx, c)
 }
-
-func runMigrate(ctx context.Context, env *environment, args []string) error {
-	var c commonFlags
-	fs := newFlagSet("migrate", env)
-	c.register(fs)
-	catalogFile := fs.String("catalog.file", "", "a catalog file applied after the default catalog")
-	if err := parseFlags(env, fs, args); err != nil {
-		return err
-	}
-	logger := c.logger(env)
-	var files []string
-	if *catalogFile != "" {
-		files = append(files, *catalogFile)
-	}
-	db, err := c.openPrepared(ctx, env, logger, files...)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	logger.Info("schema migrated and catalog applied")
-	return nil
-}

@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/bizenv/bizenv"
+	"github.com/bizenv/bizenv/api"
 	"github.com/bizenv/bizenv/collectors"
 	"github.com/bizenv/bizenv/config"
 	"github.com/bizenv/bizenv/ingest"
@@ -191,6 +192,12 @@ func loadConfig(path string, check bool, env *environment) (*config.Config, erro
 	cfg, err := config.Load(path, env.getenv)
 	if err != nil {
 		return nil, &exitError{code: exitUsage, err: err}
+	}
+	// The tokens file's format is the API's: checked here, with the config.
+	if cfg.API.TokensFile != "" {
+		if _, err := api.ReadTokensFile(cfg.API.TokensFile); err != nil {
+			return nil, &exitError{code: exitUsage, err: fmt.Errorf("config %s: api.tokens_file: %w", path, err)}
+		}
 	}
 	if check {
 		fmt.Fprintln(env.stdout, "config OK")

@@ -214,6 +214,29 @@ func TestServeConfigCheck(t *testing.T) {
 	})
 }
 
+// The tokens file named by the config is checked with it, by the API's
+// parser: a bad file stops serve (and --config.check) with its line.
+func TestServeConfigCheckTokensFile(t *testing.T) {
+	three := writeFile(t, "three", "a b c\n")
+	short := writeFile(t, "short", "a short\n")
+	for _, tc := range []struct{ name, tokens, want string }{
+		{"missing file", "/nonexistent", "api.tokens_file: open /nonexistent: no such file or directory"},
+		{"three fields", three, "api.tokens_file: " + three + " line 1: want \"name token\""},
+		{"short token", short, "api.tokens_file: " + short + " line 1: token of a is shorter than 16 characters"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := writeFile(t, "bizenv.yml", "api: {tokens_file: "+tc.tokens+"}\n")
+			r := runBizenv(t, "postgres://nobody@127.0.0.1:1/none?sslmode=disable", "serve", "--config.check", "--config.file", cfg)
+			if got, want := r.code(), exitUsage; got != want {
+				t.Errorf("exit code: got %d, want %d", got, want)
+			}
+			if want := "config " + cfg + ": " + tc.want; r.err == nil || r.err.Error() != want {
+				t.Errorf("error: got %v\nwant %s", r.err, want)
+			}
+		})
+	}
+}
+
 // serve runs the demo's drop-folder collector on start and records it.
 func TestServeRunsCollectors(t *testing.T) {
 	dsn := pgtest.DSN(t)

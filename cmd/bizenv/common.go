@@ -13,7 +13,6 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/prometheus/common/promslog"
 
-	"github.com/bizenv/bizenv"
 	"github.com/bizenv/bizenv/internal/pgcluster"
 	"github.com/bizenv/bizenv/internal/pgdsn"
 	"github.com/bizenv/bizenv/postgres"
@@ -194,7 +193,8 @@ func createDatabase(ctx context.Context, adminDSN, name string) error {
 
 // openMigrated opens the database as openDatabase does for a command that
 // must not change the schema or the catalog (SPEC section 3): it checks that
-// every migration is applied and tells to run migrate when not.
+// every migration is applied and tells to run migrate when not. Only
+// migrate and serve change the schema, with migrate (migrate.go).
 func (c *commonFlags) openMigrated(ctx context.Context, env *environment, logger *slog.Logger) (*database, error) {
 	db, err := c.openDatabase(ctx, env, logger)
 	if err != nil {
@@ -209,36 +209,4 @@ func (c *commonFlags) openMigrated(ctx context.Context, env *environment, logger
 		return nil, &exitError{code: exitUsage, err: err}
 	}
 	return db, nil
-}
-
-// openPrepared opens the database as openDatabase does and prepares it:
-// migrations applied, the default catalog and catalogFiles applied.
-func (c *commonFlags) openPrepared(ctx context.Context, env *environment, logger *slog.Logger, catalogFiles ...string) (*database, error) {
-	db, err := c.openDatabase(ctx, env, logger)
-	if err != nil {
-		return nil, err
-	}
-	if err := prepare(ctx, db, catalogFiles...); err != nil {
-		db.Close()
-		return nil, err
-	}
-	return db, nil
-}
-
-// prepare migrates the schema, adds what is missing from the default
-// catalog and applies the user's catalog files given. Only migrate and serve
-// call it.
-func prepare(ctx context.Context, db *database, catalogFiles ...string) error {
-	if err := db.Migrate(ctx); err != nil {
-		return err
-	}
-	if err := db.ApplyDefaultCatalog(ctx, bizenv.DefaultCatalog()); err != nil {
-		return err
-	}
-	for _, f := range catalogFiles {
-		if err := applyCatalogFile(ctx, db.DB, f); err != nil {
-			return &exitError{code: exitUsage, err: err}
-		}
-	}
-	return nil
 }

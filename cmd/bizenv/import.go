@@ -64,29 +64,20 @@ func runImport(ctx context.Context, env *environment, args []string) error {
 	}
 	defer db.Close()
 	logger.Debug("prepared", "since_start", time.Since(start))
-	cat, err := db.Catalog(ctx)
-	if err != nil {
-		return err
-	}
 	files := <-read
 	if files.err != nil {
 		return files.err
 	}
-
 	batch := bizenv.Batch{Kind: bizenv.RunImport, Name: "import", Actor: *actor, AllowPartial: *allowPartial, DryRun: *dryRun}
 	// Without a config file, months begin in the default time zone.
 	loc, err := time.LoadLocation(config.DefaultTimezone)
 	if err != nil {
 		return err
 	}
-	// One validator for all files: a key given twice with different values
-	// is rejected across files as within one.
-	v := ingest.NewValidator(cat, time.Now().In(loc))
-	for _, t := range files.tables {
-		obs, rejects, payload, _ := t.Parse(v)
-		batch.Payloads = append(batch.Payloads, payload)
-		batch.Observations = append(batch.Observations, obs...)
-		batch.Rejects = append(batch.Rejects, rejects...)
+	// A file over the size limits is one more reject here (ETOOLARGE): the
+	// command reports every file's problems, the API refuses the request.
+	if err := ingest.ReadFiles(ctx, db, time.Now().In(loc), files.tables, &batch); err != nil && bizenv.ErrorCode(err) != bizenv.ETOOLARGE {
+		return err
 	}
 
 	zh := chinese(env)

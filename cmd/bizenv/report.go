@@ -1,22 +1,18 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"os"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/bizenv/bizenv"
-	"github.com/bizenv/bizenv/api"
 	"github.com/bizenv/bizenv/config"
 	"github.com/bizenv/bizenv/ingest"
-	"github.com/bizenv/bizenv/postgres"
 	"github.com/bizenv/bizenv/report"
 	"github.com/bizenv/bizenv/report/deliver"
 	"github.com/bizenv/bizenv/schedule"
@@ -41,10 +37,8 @@ func runReport(ctx context.Context, env *environment, args []string) error {
 	if err != nil {
 		return &exitError{code: exitUsage, err: fmt.Errorf("--period: %w", err)}
 	}
-	switch *format {
-	case report.FormatJSON, report.FormatHTML, report.FormatCSV:
-	default:
-		return &exitError{code: exitUsage, err: fmt.Errorf("--format %q: want json, html or csv", *format)}
+	if err := report.CheckFormat(*format); err != nil {
+		return &exitError{code: exitUsage, err: fmt.Errorf("--%s", bizenv.ErrorMessage(err))}
 	}
 	logger := c.logger(env)
 	db, err := c.openMigrated(ctx, env, logger)
@@ -52,25 +46,12 @@ func runReport(ctx context.Context, env *environment, args []string) error {
 		return err
 	}
 	defer db.Close()
-	cat, err := db.Catalog(ctx)
+	r, err := report.Render(ctx, db, report.Request{Period: p, Entity: *entity, DefaultEntity: config.DefaultEntity, Format: *format})
 	if err != nil {
-		return err
-	}
-	if *entity == "" {
-		var ok bool
-		if *entity, ok = report.DefaultEntity(cat, config.DefaultEntity); !ok {
-			return &exitError{code: exitUsage, err: errors.New("report: no district in the catalog; give --entity")}
+		if ee := (report.EntityError{}); errors.As(err, &ee) {
+			// A code, name_zh or alias: --entity 经开区.
+			return &exitError{code: exitUsage, err: fmt.Errorf("--entity: %w", localized(env, ee.Err))}
 		}
-	} else {
-		// A code, name_zh or alias: --entity 经开区.
-		e, err := cat.FindEntity(*entity)
-		if err != nil {
-			return &exitError{code: exitUsage, err: fmt.Errorf("--entity: %w", localized(env, err))}
-		}
-		*entity = e.Code
-	}
-	r, err := report.Build(ctx, db, p, *entity)
-	if err != nil {
 		if nd := (report.NoDataError{}); errors.As(err, &nd) {
 			return &exitError{code: exitRejected, err: localized(env, err)}
 		}
@@ -79,59 +60,36 @@ func runReport(ctx context.Context, env *environment, args []string) error {
 		}
 		return err
 	}
-	var b bytes.Buffer
-	if err := report.Write(&b, r, *format); err != nil {
-		return err
-	}
 	if *out == "" {
-		_, err = env.stdout.Write(b.Bytes())
+		_, err = env.stdout.Write(r.Body)
 		return err
 	}
-	if err := os.WriteFile(*out, b.Bytes(), 0o644); err != nil {
+	if err := os.WriteFile(*out, r.Body, 0o644); err != nil {
 		return fmt.Errorf("report: %w", err)
 	}
 	return nil
 }
 
-// serveAPIAndReports puts the API under /api/v1/ in front of handler and
-// starts the monthly report's delivery schedule (config section report:)
-// with its metric. When ctx ends, or stop is called, a delivery under way
-// gets a minute to finish and is then cancelled; stop waits for it.
-func serveAPIAndReports(ctx context.Context, env *environment, db *database, cfg *config.Config, runner api.CollectorRunner, reg *prometheus.Registry, handler http.Handler, logger *slog.Logger) (_ http.Handler, stop func(), _ error) {
-	static, err := config.ParseTokensEnv(env.getenv("BIZENV_API_TOKENS"))
-	if err != nil {
-		return nil, nil, &exitError{code: exitUsage, err: err}
-	}
-	apiHandler := api.NewServer(api.Config{
-		Store:        db.DB,
-		Tokens:       api.NewTokens(static, cfg.API.TokensFile, logger.With("component", "api")),
-		Collectors:   runner,
-		Actions:      postgres.NewActionStore(db.DB, time.Now),
-		MaxBodyBytes: cfg.API.MaxBodyBytes,
-		ReportEntity: cfg.ReportEntity(),
-		Now:          func() time.Time { return time.Now().In(cfg.Location) },
-		Logger:       logger.With("component", "api"),
-	})
-	mux := http.NewServeMux()
-	mux.Handle("/api/v1/", apiHandler)
-	mux.Handle("/", handler)
-
+// startReports starts the monthly report's delivery schedule (config
+// section report:) and registers its metric with reg. When ctx ends, or
+// stop is called, a delivery under way gets a minute to finish and is then
+// cancelled; stop waits for it.
+func startReports(ctx context.Context, db *database, cfg *config.Config, reg prometheus.Registerer, logger *slog.Logger) (stop func(), _ error) {
 	reg.MustRegister(deliver.NewCollector(db.DB, logger))
-	stop = func() {}
-	if cfg.Delivery != nil {
-		owner, _ := os.Hostname()
-		logger := logger.With("component", "report")
-		d := deliver.FromConfig(db.DB, cfg.Delivery, owner, logger)
-		s := schedule.New(ctx, schedule.Options{Location: cfg.Location, Logger: logger, What: "report delivery", Grace: time.Minute})
-		if _, err := d.Schedule(s, cfg.Delivery.Schedule, cfg.Location); err != nil {
-			return nil, nil, &exitError{code: exitUsage, err: err}
-		}
-		s.Start()
-		stop = func() {
-			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-			defer cancel()
-			s.Stop(ctx)
-		}
+	if cfg.Delivery == nil {
+		return func() {}, nil
 	}
-	return mux, stop, nil
+	owner, _ := os.Hostname()
+	logger = logger.With("component", "report")
+	d := deliver.FromConfig(db.DB, cfg.Delivery, owner, logger)
+	s := schedule.New(ctx, schedule.Options{Location: cfg.Location, Logger: logger, What: "report delivery", Grace: time.Minute})
+	if _, err := d.Schedule(s, cfg.Delivery.Schedule, cfg.Location); err != nil {
+		return nil, &exitError{code: exitUsage, err: err}
+	}
+	s.Start()
+	return func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		s.Stop(ctx)
+	}, nil
 }

@@ -61,30 +61,51 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 			return &exitError{code: exitUsage, err: fmt.Errorf("--web.config.file: %w", err)}
 		}
 	}
+	// Everything is built in dependency order: what the environment and the
+	// config give, the database, what runs on a schedule, then the handlers
+	// that read them all.
+	tokens, err := api.ParseTokensEnv(env.getenv("BIZENV_API_TOKENS"))
+	if err != nil {
+		return &exitError{code: exitUsage, err: err}
+	}
 	logger := c.logger(env)
-	db, err := c.openPrepared(ctx, env, logger, catalogFiles(cfg)...)
+	db, err := c.openDatabase(ctx, env, logger)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
+	if err := migrate(ctx, db, catalogFiles(cfg)...); err != nil {
+		return err
+	}
+	actions := postgres.NewActionStore(db.DB, time.Now)
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		metrics.NewBuildInfo(version, revision),
-		metrics.NewActionsCollector(postgres.NewActionStore(db.DB, time.Now), logger.With("component", "actions")),
+		metrics.NewActionsCollector(actions, logger.With("component", "actions")),
 	)
 	runner, stopCollectors, err := startCollectors(ctx, db, cfg, reg, logger)
 	if err != nil {
 		return err
 	}
 	defer stopCollectors()
-	handler := newHandler(db, reg, logger)
-	handler, stopReports, err := serveAPIAndReports(ctx, env, db, cfg, runner, reg, handler, logger)
+	stopReports, err := startReports(ctx, db, cfg, reg, logger)
 	if err != nil {
 		return err
 	}
 	defer stopReports()
+	apiLogger := logger.With("component", "api")
+	handler := newHandler(db, reg, api.NewServer(api.Config{
+		Store:        db.DB,
+		Tokens:       api.NewTokens(tokens, cfg.API.TokensFile, apiLogger),
+		Collectors:   runner,
+		Actions:      actions,
+		MaxBodyBytes: cfg.API.MaxBodyBytes,
+		ReportEntity: cfg.ReportEntity(),
+		Now:          func() time.Time { return time.Now().In(cfg.Location) },
+		Logger:       apiLogger,
+	}), logger)
 
 	listeners := make([]net.Listener, 0, len(addrs))
 	for _, a := range addrs {
@@ -126,9 +147,11 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 	return srv.Shutdown(shutdownCtx)
 }
 
-// newHandler routes the metrics, health checks and the landing page.
-func newHandler(db *database, reg *prometheus.Registry, logger *slog.Logger) http.Handler {
+// newHandler is every route serve answers: the API (its routes are in
+// api/routes.go), the metrics, the health checks and the landing page.
+func newHandler(db *database, reg *prometheus.Registry, apiHandler http.Handler, logger *slog.Logger) http.Handler {
 	mux := http.NewServeMux()
+	mux.Handle("/api/v1/", apiHandler)
 	mux.Handle("GET /metrics", metrics.NewHandler(db, reg, logger))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintln(w, "ok")

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -77,4 +79,27 @@ func TestServeRunsCollectorThroughAPI(t *testing.T) {
 			}
 		}
 	})
+}
+
+// serve checks what the environment gives before it opens (and migrates)
+// the database: a bad BIZENV_API_TOKENS stops it without a connection.
+func TestServeChecksTokensBeforeDatabase(t *testing.T) {
+	var stdout, stderr strings.Builder
+	getenv := func(k string) string {
+		switch k {
+		case "BIZENV_DATABASE_URL":
+			return "postgres://nobody@127.0.0.1:1/none?sslmode=disable&connect_timeout=1"
+		case "BIZENV_API_TOKENS":
+			return "analyst:short"
+		}
+		return ""
+	}
+	err := run(context.Background(), []string{"bizenv", "serve", "--web.listen-address=127.0.0.1:0"}, getenv, strings.NewReader(""), &stdout, &stderr)
+	var ee *exitError
+	if !errors.As(err, &ee) || ee.code != exitUsage {
+		t.Fatalf("got %v, want a usage error", err)
+	}
+	if want := "BIZENV_API_TOKENS item 1: token of analyst is shorter than 16 characters"; err.Error() != want {
+		t.Errorf("got %q, want %q", err, want)
+	}
 }

@@ -19,19 +19,14 @@ import (
 
 	"github.com/bizenv/bizenv"
 	"github.com/bizenv/bizenv/config"
-	"github.com/bizenv/bizenv/postgres"
 	"github.com/bizenv/bizenv/report"
 	"github.com/bizenv/bizenv/schedule"
 )
 
-// Store is what delivery reads and records. postgres.DB is one.
+// Store is what delivery reads and records.
 type Store interface {
 	report.Store
-	ClaimDelivery(ctx context.Context, k postgres.DeliveryKey, owner string, stale time.Duration, fingerprint string) (claimed, correction bool, _ error)
-	DeliveredPeriods(ctx context.Context, since bizenv.Period) ([]bizenv.Period, error)
-	RecordDeliveryAttempt(ctx context.Context, k postgres.DeliveryKey, sendErr error) error
-	FailDelivery(ctx context.Context, k postgres.DeliveryKey) error
-	DeliveryTotals(ctx context.Context) ([]postgres.DeliveryTotal, error)
+	bizenv.DeliveryService
 }
 
 // Message is one report, rendered for every channel.
@@ -157,7 +152,7 @@ func (d *Deliverer) Deliver(ctx context.Context, period bizenv.Period) error {
 		)
 		for _, ch := range d.channels {
 			wg.Go(func() {
-				if err := d.deliverOne(ctx, postgres.DeliveryKey{Period: period, Entity: entity, Channel: ch.Name}, ch, msg); err != nil {
+				if err := d.deliverOne(ctx, bizenv.DeliveryKey{Period: period, Entity: entity, Channel: ch.Name}, ch, msg); err != nil {
 					mu.Lock()
 					errs = append(errs, err)
 					mu.Unlock()
@@ -193,7 +188,7 @@ func (d *Deliverer) message(ctx context.Context, period bizenv.Period, entity st
 
 // deliverOne claims k and sends, retrying with backoff; when every attempt
 // fails it gives the claim up for the next schedule.
-func (d *Deliverer) deliverOne(ctx context.Context, k postgres.DeliveryKey, ch Channel, m Message) error {
+func (d *Deliverer) deliverOne(ctx context.Context, k bizenv.DeliveryKey, ch Channel, m Message) error {
 	log := d.logger.With("channel", ch.Name, "entity", k.Entity, "period", k.Period.String())
 	ok, correction, err := d.store.ClaimDelivery(ctx, k, d.owner, d.stale, m.Fingerprint)
 	if err != nil || !ok {

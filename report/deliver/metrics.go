@@ -7,13 +7,11 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/bizenv/bizenv/postgres"
+	"github.com/bizenv/bizenv"
 )
 
-// TotalsSource reads the delivery counts. postgres.DB is one.
-type TotalsSource interface {
-	DeliveryTotals(ctx context.Context) ([]postgres.DeliveryTotal, error)
-}
+// TotalsSource reads the delivery counts.
+type TotalsSource = bizenv.DeliveryTotalsService
 
 // Collector serves bizenv_report_deliveries_total{channel,result} from the
 // deliveries table, so every replica shows the same counts: result success

@@ -48,19 +48,6 @@ SELECT pg_try_advisory_lock(1651079781, hashtext($1))
 -- name: CollectorUnlock
 SELECT pg_advisory_unlock(1651079781, hashtext($1))
 
--- name: Collectors
--- Every collector that has recorded a run: its newest run and newest
--- success. Partial runs succeeded; dry runs stored nothing and are left out.
-SELECT name,
-       count(*) AS runs,
-       (array_agg(started_at ORDER BY started_at DESC, id DESC))[1] AS last_run,
-       (array_agg(outcome ORDER BY started_at DESC, id DESC))[1] AS last_outcome,
-       max(finished_at) FILTER (WHERE outcome IN ('success', 'partial')) AS last_success
-FROM runs
-WHERE kind = 'collector' AND NOT dry_run
-GROUP BY name
-ORDER BY name
-
 -- name: CollectorRuns
 -- A collector's runs, newest first; $2 limits how many.
 SELECT id, kind, name, actor, started_at, finished_at, outcome, error, inserted, updated, unchanged, rejected

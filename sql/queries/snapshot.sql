@@ -90,8 +90,12 @@ WHERE version > $1
 -- name: SnapshotCollectors
 -- Every collector's health from its recorded runs. A run is finished once
 -- it has an end; partial runs count as successes. Dry runs stored nothing
--- and are left out.
+-- and are left out. runs, latest and latest_outcome count the runs under
+-- way too.
 SELECT name,
+       count(*) AS runs,
+       (array_agg(started_at ORDER BY started_at DESC, id DESC))[1] AS latest,
+       (array_agg(outcome ORDER BY started_at DESC, id DESC))[1] AS latest_outcome,
        (array_agg(started_at ORDER BY started_at DESC, id DESC) FILTER (WHERE finished_at IS NOT NULL))[1] AS last_run,
        COALESCE((array_agg(outcome IN ('success', 'partial') ORDER BY started_at DESC, id DESC)
                  FILTER (WHERE finished_at IS NOT NULL))[1], false) AS last_run_succeeded,
