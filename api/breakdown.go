@@ -36,6 +36,13 @@ func (s *Server) handleBreakdown(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	// Both may be given by code, name_zh or alias, as everywhere else.
+	ind, ent, err := s.catalogCodes(r, indicator, entity)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	indicator, entity = ind.Code, ent.Code
 	b, err := report.BuildBreakdown(r.Context(), s.cfg.Store, indicator, entity, period)
 	if err != nil {
 		s.error(w, r, err)

@@ -8,7 +8,7 @@ import (
 	"github.com/bizenv/bizenv"
 )
 
-// TestQueryByName asks for series, rankings and the report by code,
+// TestQueryByName asks for series, rankings, the report and the breakdown by code,
 // name_zh and alias: each name gets the answer the code gets.
 func TestQueryByName(t *testing.T) {
 	e := newEnv(t)
@@ -16,6 +16,8 @@ func TestQueryByName(t *testing.T) {
 		obs{"period": "2020-06", "entity": "经开区", "indicator": "排名", "value": 8, "source": "市通报", "note": "首次通报"},
 		obs{"period": "2020-07", "entity": "车谷", "indicator": "考核排名", "value": "第9位", "source": "synthetic"},
 		obs{"period": "2020-07", "entity": "江岸区", "indicator": "全市营商环境考核排名", "value": 3},
+		obs{"period": "2020-06", "entity": "经开区", "indicator": "得分", "value": 86},
+		obs{"period": "2020-07", "entity": "经开区", "indicator": "得分", "value": 85.5},
 	)
 	type series struct {
 		Indicator, Entity string
@@ -59,6 +61,15 @@ func TestQueryByName(t *testing.T) {
 	status, byName := e.get("/api/v1/reports/monthly?period=2020-07&entity=" + url.QueryEscape("车谷"))
 	if status != 200 || string(byName) != string(byCode) {
 		t.Errorf("report by alias: got %d %s", status, byName)
+	}
+
+	status, byCode = e.get("/api/v1/breakdown?indicator=city_assessment_score&period=2020-07&entity=wuhan-edz")
+	if status != 200 {
+		t.Fatalf("breakdown by code: got %d %s", status, byCode)
+	}
+	status, byName = e.get("/api/v1/breakdown?indicator=" + url.QueryEscape("考核得分") + "&period=" + url.QueryEscape("2020年7月") + "&entity=" + url.QueryEscape("车谷"))
+	if status != 200 || string(byName) != string(byCode) {
+		t.Errorf("breakdown by name and alias: got %d %s, want %s", status, byName, byCode)
 	}
 
 	for _, tc := range []struct {
