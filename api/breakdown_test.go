@@ -21,6 +21,8 @@ type breakdown struct {
 		Lost             float64
 		Owner            string
 		OwnerName        string `json:"owner_name"`
+		Source, Note     string
+		Synthetic        bool
 	}
 	Unexplained   *float64
 	RankIndicator string `json:"rank_indicator"`
@@ -94,6 +96,9 @@ func TestBreakdown(t *testing.T) {
 	// wuhan-edz: the items add up to the score's change (-2.5).
 	records = append(records, unitItems("2020-10", "wuhan-edz", 28, 18, 19, 9, 74)...)
 	records = append(records, unitItems("2020-11", "wuhan-edz", 27, 18.5, 17, 9, 71.5)...)
+	// Where two of November's figures came from.
+	records[len(records)-5]["source"], records[len(records)-5]["note"] = "区考核通报", "2020年11月通报"
+	records[len(records)-2]["source"] = "synthetic-demo"
 	// wuhan-jiangan: the score fell 3, the items only 2.5; and its daily
 	// work has no October value.
 	records = append(records, unitItems("2020-10", "wuhan-jiangan", 28, 18, 19, 9, 74)[:3]...)
@@ -121,6 +126,16 @@ func TestBreakdown(t *testing.T) {
 		}
 		return decode[breakdown](t, body)
 	}
+	t.Run("items say where they came from", func(t *testing.T) {
+		b := get(t, "indicator=unit_assessment_score&entity=wuhan-edz&period=2020-11")
+		got := map[string]string{}
+		for _, it := range b.Items {
+			got[it.Indicator] = fmt.Sprintf("%s|%s|%v", it.Source, it.Note, it.Synthetic)
+		}
+		if got["unit_item_city_review"] != "区考核通报|2020年11月通报|false" || got["unit_item_daily_work"] != "synthetic-demo||true" {
+			t.Errorf("provenance: got %v", got)
+		}
+	})
 	t.Run("items add up", func(t *testing.T) {
 		b := get(t, "indicator=unit_assessment_score&entity=wuhan-edz&period=2020-11")
 		if b.Change == nil || *b.Change != -2.5 || b.Unexplained == nil || *b.Unexplained != 0 {

@@ -54,6 +54,8 @@ type ItemScore struct {
 	Lost      float64  `json:"lost"`
 	Owner     string   `json:"owner"`      // the responsible unit, an entity code where it is one
 	OwnerName string   `json:"owner_name"` // its Chinese name
+
+	Provenance // of Value
 }
 
 // Overtaker is a peer ranked above the entity in the period that was
@@ -228,8 +230,14 @@ func buildBreakdown(ctx context.Context, s Store, cat bizenv.Catalog, indicator,
 		return nil, fmt.Errorf("breakdown: %w", err)
 	}
 	h := history{}
+	// Where the entity's figures of the period came from, so that a reader
+	// can tell a notice's figure from a synthetic one.
+	prov := map[string]Provenance{}
 	for _, o := range obs {
 		h.put(o.Entity, o.Indicator, o.Period, o.Value)
+		if o.Entity == ent.Code && o.Period == period {
+			prov[o.Indicator] = provenanceOf(o.Source, o.Note)
+		}
 	}
 	b.Value = h.value(ent.Code, comp.Code, period)
 	b.Previous = h.value(ent.Code, comp.Code, prev)
@@ -245,7 +253,7 @@ func buildBreakdown(ctx context.Context, s Store, cat bizenv.Catalog, indicator,
 			continue
 		}
 		is := ItemScore{Indicator: it.Code, NameZH: it.NameZH, Value: *v, MaxPoints: *it.MaxPoints,
-			Lost: round(*it.MaxPoints - *v), Owner: it.Owner, OwnerName: ownerName(cat, it.Owner)}
+			Lost: round(*it.MaxPoints - *v), Owner: it.Owner, OwnerName: ownerName(cat, it.Owner), Provenance: prov[it.Code]}
 		if p := h.value(ent.Code, it.Code, prev); p != nil {
 			c := round(*v - *p)
 			is.Previous, is.Change = p, &c
