@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"net/http"
 
-	"github.com/bizenv/bizenv"
 	"github.com/bizenv/bizenv/report"
 )
 
@@ -13,11 +12,7 @@ import (
 // default entity.
 func (s *Server) handleBreakdown(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	if q.Get("period") == "" {
-		s.error(w, r, invalid("period is required"))
-		return
-	}
-	period, err := optPeriod(q.Get("period"), bizenv.Period{}, "period")
+	period, err := requiredPeriod(q)
 	if err != nil {
 		s.error(w, r, err)
 		return

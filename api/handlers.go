@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -238,13 +239,18 @@ func limitParam(r *http.Request) (int, error) {
 	return n, nil
 }
 
+// requiredPeriod reads the query's period, which must be given, in any of
+// the import's forms.
+func requiredPeriod(q url.Values) (bizenv.Period, error) {
+	if q.Get("period") == "" {
+		return bizenv.Period{}, invalid("period is required")
+	}
+	return optPeriod(q.Get("period"), bizenv.Period{}, "period")
+}
+
 func (s *Server) handleMonthlyReport(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	if q.Get("period") == "" {
-		s.error(w, r, invalid("period is required"))
-		return
-	}
-	period, err := optPeriod(q.Get("period"), bizenv.Period{}, "period")
+	period, err := requiredPeriod(q)
 	if err != nil {
 		s.error(w, r, err)
 		return
