@@ -60,24 +60,13 @@ func main() {
 }
 
 func run(ctx context.Context, bin string, districts, rounds, scrapes int) error {
-	work, err := os.MkdirTemp("", "bizenv-bench-")
+	work, cluster, bin, err := setUp(ctx, "bizenv-bench-", bin)
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(work)
-	if err := os.Chmod(work, 0o755); err != nil {
-		return err
-	}
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	cluster, err := pgcluster.Start(ctx, filepath.Join(work, "pg"), logger)
-	if err != nil {
-		return err
-	}
 	defer cluster.Stop(context.Background())
-	bin, err = filepath.Abs(bin)
-	if err != nil {
-		return err
-	}
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 
 	// A template database with the schema and a catalog of many districts.
 	cat := benchCatalog(districts)
@@ -489,4 +478,28 @@ func scrapeTimes(url string, n int) (time.Duration, int, error) {
 		series = s
 	}
 	return median(ds), series, nil
+}
+
+// setUp makes a work folder the postgres user can enter, starts a private
+// cluster in it and makes bin absolute. The caller removes the folder and
+// stops the cluster.
+func setUp(ctx context.Context, prefix, bin string) (work string, cluster *pgcluster.Cluster, abs string, err error) {
+	if work, err = os.MkdirTemp("", prefix); err != nil {
+		return "", nil, "", err
+	}
+	fail := func(err error) (string, *pgcluster.Cluster, string, error) {
+		os.RemoveAll(work)
+		return "", nil, "", err
+	}
+	if err := os.Chmod(work, 0o755); err != nil {
+		return fail(err)
+	}
+	if abs, err = filepath.Abs(bin); err != nil {
+		return fail(err)
+	}
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	if cluster, err = pgcluster.Start(ctx, filepath.Join(work, "pg"), logger); err != nil {
+		return fail(err)
+	}
+	return work, cluster, abs, nil
 }

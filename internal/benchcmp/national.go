@@ -18,7 +18,6 @@ import (
 
 	"github.com/bizenv/bizenv"
 	"github.com/bizenv/bizenv/deploy/grafana/dashboards"
-	"github.com/bizenv/bizenv/internal/pgcluster"
 	"github.com/bizenv/bizenv/postgres"
 )
 
@@ -29,24 +28,13 @@ import (
 // the scrapes, the resident memory, and the p95 of every Grafana SQL panel's
 // query as bizenv_readonly over the last 12 months.
 func national(ctx context.Context, bin string, units, indicators, months, scrapes, panelRuns int) error {
-	work, err := os.MkdirTemp("", "bizenv-national-")
+	work, cluster, bin, err := setUp(ctx, "bizenv-national-", bin)
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(work)
-	if err := os.Chmod(work, 0o755); err != nil {
-		return err
-	}
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	cluster, err := pgcluster.Start(ctx, filepath.Join(work, "pg"), logger)
-	if err != nil {
-		return err
-	}
 	defer cluster.Stop(context.Background())
-	bin, err = filepath.Abs(bin)
-	if err != nil {
-		return err
-	}
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	admin := sqlx.MustOpen("postgres", cluster.DSN("postgres"))
 	defer admin.Close()
 	admin.MustExec("CREATE DATABASE national")
@@ -167,6 +155,11 @@ func panelQueries(ctx context.Context, db *sqlx.DB, cat bizenv.Catalog, units in
 				"entity":    fmt.Sprintf("u%04d", 1+(r*7919)%units),
 				"indicator": ind.Code,
 				"collector": "city-assessment-inbox",
+				// The ledger and the breakdown boards' variables: the
+				// generated data has no actions and no scored items,
+				// so these panels measure their queries over none.
+				"owner":     fmt.Sprintf("u%04d", 1+(r*7919)%units),
+				"composite": ind.Code,
 			}
 			sql := dashboards.ExpandMacros(q.Text, from, to, vars)
 			start := time.Now()

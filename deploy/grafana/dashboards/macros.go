@@ -14,7 +14,7 @@ import (
 // variable is inserted as it is.
 func IsMultiValue(name string) bool {
 	switch name {
-	case "indicator", "collector":
+	case "indicator", "collector", "owner":
 		return true
 	}
 	return false
