@@ -70,13 +70,10 @@ func ValidEntityCode(s string) bool { return entityCodeRE.MatchString(s) }
 func (c Catalog) Validate() error {
 	seen := map[string]bool{}
 	for _, i := range c.Indicators {
+		if err := checkRecord("indicator", i.Code, i.NameZH, i.NameEN, ValidIndicatorCode, "ASCII snake_case", seen); err != nil {
+			return err
+		}
 		switch {
-		case !ValidIndicatorCode(i.Code):
-			return fmt.Errorf("indicator %q: code must be ASCII snake_case", i.Code)
-		case seen[i.Code]:
-			return fmt.Errorf("indicator %s: listed twice", i.Code)
-		case i.NameZH == "" || i.NameEN == "":
-			return fmt.Errorf("indicator %s: name_zh and name_en are required", i.Code)
 		case !slices.Contains(Units, i.Unit):
 			return fmt.Errorf("indicator %s: unknown unit %q", i.Code, i.Unit)
 		case !i.Direction.Valid():
@@ -89,25 +86,36 @@ func (c Catalog) Validate() error {
 		if err := validateItem(i, c.composite); err != nil {
 			return err
 		}
-		seen[i.Code] = true
 	}
-	codes := map[string]bool{}
+	seen = map[string]bool{}
 	for _, e := range c.Entities {
+		if err := checkRecord("entity", e.Code, e.NameZH, e.NameEN, ValidEntityCode, "lower-case ASCII letters, digits, '-', '_' or '.'", seen); err != nil {
+			return err
+		}
 		switch {
-		case !ValidEntityCode(e.Code):
-			return fmt.Errorf("entity %q: code must be lower-case ASCII letters, digits, '-', '_' or '.'", e.Code)
-		case codes[e.Code]:
-			return fmt.Errorf("entity %s: listed twice", e.Code)
-		case e.NameZH == "" || e.NameEN == "":
-			return fmt.Errorf("entity %s: name_zh and name_en are required", e.Code)
 		case !slices.Contains(EntityKinds, e.Kind):
 			return fmt.Errorf("entity %s: unknown kind %q", e.Code, e.Kind)
 		case e.Parent == e.Code || e.Benchmark == e.Code:
 			return fmt.Errorf("entity %s: cannot be its own parent or benchmark", e.Code)
 		}
-		codes[e.Code] = true
 	}
 	return c.checkNames()
+}
+
+// checkRecord checks what every indicator and entity needs: a code that
+// valid accepts (rule says what it wants), not in seen yet, and both
+// names. It adds the code to seen.
+func checkRecord(kind, code, nameZH, nameEN string, valid func(string) bool, rule string, seen map[string]bool) error {
+	switch {
+	case !valid(code):
+		return fmt.Errorf("%s %q: code must be %s", kind, code, rule)
+	case seen[code]:
+		return fmt.Errorf("%s %s: listed twice", kind, code)
+	case nameZH == "" || nameEN == "":
+		return fmt.Errorf("%s %s: name_zh and name_en are required", kind, code)
+	}
+	seen[code] = true
+	return nil
 }
 
 // composite finds the composite a part_of names in c. One that is not in c
