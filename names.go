@@ -167,56 +167,63 @@ func (c Catalog) CheckNames() error { return c.checkNames() }
 // Merge returns c with o's records added, and o's version of the records
 // both have.
 func (c Catalog) Merge(o Catalog) Catalog {
-	var m Catalog
-	seen := map[string]int{}
-	for _, i := range append(append([]Indicator(nil), c.Indicators...), o.Indicators...) {
-		if n, ok := seen[i.Code]; ok {
-			m.Indicators[n] = i
-			continue
-		}
-		seen[i.Code] = len(m.Indicators)
-		m.Indicators = append(m.Indicators, i)
+	return Catalog{
+		Indicators: mergeByCode(c.Indicators, o.Indicators, func(i Indicator) string { return i.Code }),
+		Entities:   mergeByCode(c.Entities, o.Entities, func(e Entity) string { return e.Code }),
 	}
-	seen = map[string]int{}
-	for _, e := range append(append([]Entity(nil), c.Entities...), o.Entities...) {
-		if n, ok := seen[e.Code]; ok {
-			m.Entities[n] = e
+}
+
+// mergeByCode returns a's records followed by b's new ones, with b's
+// version of the records both have, in a's place.
+func mergeByCode[T any](a, b []T, code func(T) string) []T {
+	var m []T
+	seen := map[string]int{}
+	for _, r := range append(append([]T(nil), a...), b...) {
+		if n, ok := seen[code(r)]; ok {
+			m[n] = r
 			continue
 		}
-		seen[e.Code] = len(m.Entities)
-		m.Entities = append(m.Entities, e)
+		seen[code(r)] = len(m)
+		m = append(m, r)
 	}
 	return m
 }
 
 // FindIndicator returns the indicator name names (its code, name_zh or an
 // alias). Errors: ENOTFOUND when none does, EINVALID when the name is
-// ambiguous; both with a Chinese message too.
+// ambiguous; both with a Chinese message too (see NameError).
 func (c Catalog) FindIndicator(name string) (Indicator, error) {
-	code, codes := c.Names().Indicator(name)
-	if len(codes) > 1 {
-		return Indicator{}, &Error{Code: EINVALID,
-			Message:   fmt.Sprintf("indicator %q is ambiguous: it may be %s", name, strings.Join(codes, " or ")),
-			MessageZH: fmt.Sprintf("指标“%s”有歧义：可能是 %s", name, strings.Join(codes, " 或 "))}
-	}
-	if i, ok := c.Indicator(code); ok {
-		return i, nil
-	}
-	return Indicator{}, &Error{Code: ENOTFOUND, Message: fmt.Sprintf("unknown indicator %q", name),
-		MessageZH: fmt.Sprintf("未知指标“%s”", name)}
+	return find("indicator", name, c.Names().Indicator, c.Indicator)
 }
 
 // FindEntity is FindIndicator for entities.
 func (c Catalog) FindEntity(name string) (Entity, error) {
-	code, codes := c.Names().Entity(name)
+	return find("entity", name, c.Names().Entity, c.Entity)
+}
+
+// find looks name up with names and returns the record get has for the
+// code it finds, or NameError.
+func find[T any](kind, name string, names func(string) (string, []string), get func(string) (T, bool)) (T, error) {
+	code, codes := names(name)
+	if len(codes) <= 1 {
+		if r, ok := get(code); ok {
+			return r, nil
+		}
+	}
+	var none T
+	return none, NameError(kind, name, codes)
+}
+
+// NameError is the error of a name that finds no record of kind
+// ("indicator" or "entity"): ENOTFOUND; or EINVALID, naming them, when it
+// could mean each of codes (two or more). It carries a Chinese message.
+func NameError(kind, name string, codes []string) *Error {
+	zh := map[string]string{"indicator": "指标", "entity": "单位"}[kind]
 	if len(codes) > 1 {
-		return Entity{}, &Error{Code: EINVALID,
-			Message:   fmt.Sprintf("entity %q is ambiguous: it may be %s", name, strings.Join(codes, " or ")),
-			MessageZH: fmt.Sprintf("单位“%s”有歧义：可能是 %s", name, strings.Join(codes, " 或 "))}
+		return &Error{Code: EINVALID,
+			Message:   fmt.Sprintf("%s %q is ambiguous: it may be %s", kind, name, strings.Join(codes, " or ")),
+			MessageZH: fmt.Sprintf("%s“%s”有歧义：可能是 %s", zh, name, strings.Join(codes, " 或 "))}
 	}
-	if e, ok := c.Entity(code); ok {
-		return e, nil
-	}
-	return Entity{}, &Error{Code: ENOTFOUND, Message: fmt.Sprintf("unknown entity %q", name),
-		MessageZH: fmt.Sprintf("未知单位“%s”", name)}
+	return &Error{Code: ENOTFOUND, Message: fmt.Sprintf("unknown %s %q", kind, name),
+		MessageZH: fmt.Sprintf("未知%s“%s”", zh, name)}
 }

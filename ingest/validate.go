@@ -94,6 +94,16 @@ func (v *Validator) Check(r Record) (obs bizenv.Observation, ok bool, reject *bi
 		return bizenv.Observation{}, false, &bizenv.Reject{File: r.File, Line: r.Line, Record: r.Raw,
 			Code: code, Reason: reason, ReasonZH: reasonZH}
 	}
+	// failName rejects a name that finds no record, or (ambiguous) more
+	// than one.
+	failName := func(ambiguous, unknown, kind, name string, candidates []string) (bizenv.Observation, bool, *bizenv.Reject) {
+		code := unknown
+		if len(candidates) > 1 {
+			code = ambiguous
+		}
+		e := bizenv.NameError(kind, name, candidates)
+		return fail(code, e.Message, e.MessageZH)
+	}
 	if IsAbsent(r.Value) {
 		return bizenv.Observation{}, false, nil
 	}
@@ -110,12 +120,8 @@ func (v *Validator) Check(r Record) (obs bizenv.Observation, ok bool, reject *bi
 	switch {
 	case name == "":
 		return fail(RejectMissingIndicator, "missing indicator", "缺少指标")
-	case len(candidates) > 1:
-		return fail(RejectAmbiguousIndicator,
-			fmt.Sprintf("indicator %q is ambiguous: it may be %s", name, strings.Join(candidates, " or ")),
-			fmt.Sprintf("指标“%s”有歧义：可能是 %s", name, strings.Join(candidates, " 或 ")))
 	case !known:
-		return fail(RejectUnknownIndicator, fmt.Sprintf("unknown indicator %q", name), fmt.Sprintf("未知指标“%s”", name))
+		return failName(RejectAmbiguousIndicator, RejectUnknownIndicator, "indicator", name, candidates)
 	}
 	entity, candidates := entityName, nil
 	if !v.knownEntity(entity) && entity != "" {
@@ -124,12 +130,8 @@ func (v *Validator) Check(r Record) (obs bizenv.Observation, ok bool, reject *bi
 	switch {
 	case entityName == "":
 		return fail(RejectMissingEntity, "missing entity", "缺少单位")
-	case len(candidates) > 1:
-		return fail(RejectAmbiguousEntity,
-			fmt.Sprintf("entity %q is ambiguous: it may be %s", entityName, strings.Join(candidates, " or ")),
-			fmt.Sprintf("单位“%s”有歧义：可能是 %s", entityName, strings.Join(candidates, " 或 ")))
 	case !v.knownEntity(entity):
-		return fail(RejectUnknownEntity, fmt.Sprintf("unknown entity %q", entityName), fmt.Sprintf("未知单位“%s”", entityName))
+		return failName(RejectAmbiguousEntity, RejectUnknownEntity, "entity", entityName, candidates)
 	case trim(r.Period) == "":
 		return fail(RejectMissingPeriod, "missing period", "缺少期间")
 	}
