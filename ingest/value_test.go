@@ -1,6 +1,7 @@
 package ingest_test
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/bizenv/bizenv"
@@ -93,74 +94,71 @@ func TestParseValueAbsent(t *testing.T) {
 }
 
 func TestParseValueErrors(t *testing.T) {
-	tests := []struct {
-		name string
-		in   string
-		unit string
-		want string
-	}{
-		{"words", "abc", bizenv.UnitCount, `value "abc" for unit count: not a number`},
-		{"sign only", "+", bizenv.UnitCount, `value "+" for unit count: not a number`},
-		{"point only", ".", bizenv.UnitCount, `value "." for unit count: not a number`},
-		{"two points", "1.2.3", bizenv.UnitCount, `value "1.2.3" for unit count: not a number`},
-		{"two numbers", "12 34", bizenv.UnitCount, `value "12 34" for unit count: not a number`},
-		{"bad grouping", "1,23", bizenv.UnitCount, `value "1,23" for unit count: not a number`},
-		{"grouping too wide", "1234,567", bizenv.UnitCount, `value "1234,567" for unit count: not a number`},
-		{"leading comma", ",123", bizenv.UnitCount, `value ",123" for unit count: not a number`},
-		{"chinese comma list", "1，2", bizenv.UnitCount, `value "1，2" for unit count: not a number`},
-		{"NaN", "NaN", bizenv.UnitScore, `value "NaN" for unit score: not a number`},
-		{"Inf", "Inf", bizenv.UnitScore, `value "Inf" for unit score: not a number`},
-		{"overflow", "1e999", bizenv.UnitScore, `value "1e999" for unit score: out of range`},
-		{"huge exponent", "1e99999999999999999999", bizenv.UnitScore, `value "1e99999999999999999999" for unit score: not a number`},
-		{"placeholder with suffix", "—%", bizenv.UnitRatio, `value "—%" for unit ratio: not a number`},
-		{"unknown suffix", "12abc", bizenv.UnitCount, `value "12abc" for unit count: unknown suffix "abc"`},
-		{"bare 万", "12万", bizenv.UnitYuan, `value "12万" for unit yuan: unknown suffix "万"`},
-		{"wan yuan for ratio", "80019.85万元", bizenv.UnitRatio, `value "80019.85万元" for unit ratio: suffix 万元 does not fit unit ratio`},
-		{"percent for count", "12%", bizenv.UnitCount, `value "12%" for unit count: suffix % does not fit unit count`},
-		{"days for working days", "3天", bizenv.UnitWorkingDays, `value "3天" for unit working_days: suffix 天 does not fit unit working_days`},
-		{"working days for days", "3个工作日", bizenv.UnitDays, `value "3个工作日" for unit days: suffix 个工作日 does not fit unit days`},
-		{"个 for rank", "3个", bizenv.UnitRank, `value "3个" for unit rank: suffix 个 does not fit unit rank`},
-		{"分 for ratio", "95分", bizenv.UnitRatio, `value "95分" for unit ratio: suffix 分 does not fit unit ratio`},
-		{"ordinal for score", "第3", bizenv.UnitScore, `value "第3" for unit score: prefix 第 does not fit unit score`},
-		{"ratio above 1", "12.5", bizenv.UnitRatio, `value "12.5" for unit ratio: 12.5 is outside [0,1]: did you mean 12.5%?`},
-		{"ratio above 100", "101", bizenv.UnitRatio, `value "101" for unit ratio: 101 is outside [0,1]`},
-		{"percent above 100", "125%", bizenv.UnitRatio, `value "125%" for unit ratio: 1.25 is outside [0,1]`},
-		{"negative ratio", "-0.1", bizenv.UnitRatio, `value "-0.1" for unit ratio: -0.1 is outside [0,1]`},
-		{"negative count", "-1", bizenv.UnitCount, `value "-1" for unit count: must not be negative`},
-		{"negative steps", "-2个", bizenv.UnitSteps, `value "-2个" for unit steps: must not be negative`},
-		{"negative items", "-5", bizenv.UnitItems, `value "-5" for unit items: must not be negative`},
-		{"negative yuan", "-1.5万元", bizenv.UnitYuan, `value "-1.5万元" for unit yuan: must not be negative`},
-		{"negative days", "-3天", bizenv.UnitDays, `value "-3天" for unit days: must not be negative`},
-		{"negative working days", "-3", bizenv.UnitWorkingDays, `value "-3" for unit working_days: must not be negative`},
-		{"rank zero", "0", bizenv.UnitRank, `value "0" for unit rank: must be at least 1`},
-		{"rank negative", "-3", bizenv.UnitRank, `value "-3" for unit rank: must be at least 1`},
-		{"rank fraction", "2.5", bizenv.UnitRank, `value "2.5" for unit rank: must be a whole number`},
-		{"unknown unit", "1", "percent", `value "1" for unit percent: unknown unit`},
+	// reason is what the error says after `value "in" for unit unit: `.
+	tests := []struct{ name, in, unit, reason string }{
+		{"words", "abc", bizenv.UnitCount, `not a number`},
+		{"sign only", "+", bizenv.UnitCount, `not a number`},
+		{"point only", ".", bizenv.UnitCount, `not a number`},
+		{"two points", "1.2.3", bizenv.UnitCount, `not a number`},
+		{"two numbers", "12 34", bizenv.UnitCount, `not a number`},
+		{"bad grouping", "1,23", bizenv.UnitCount, `not a number`},
+		{"grouping too wide", "1234,567", bizenv.UnitCount, `not a number`},
+		{"leading comma", ",123", bizenv.UnitCount, `not a number`},
+		{"chinese comma list", "1，2", bizenv.UnitCount, `not a number`},
+		{"NaN", "NaN", bizenv.UnitScore, `not a number`},
+		{"Inf", "Inf", bizenv.UnitScore, `not a number`},
+		{"overflow", "1e999", bizenv.UnitScore, `out of range`},
+		{"huge exponent", "1e99999999999999999999", bizenv.UnitScore, `not a number`},
+		{"placeholder with suffix", "—%", bizenv.UnitRatio, `not a number`},
+		{"unknown suffix", "12abc", bizenv.UnitCount, `unknown suffix "abc"`},
+		{"bare 万", "12万", bizenv.UnitYuan, `unknown suffix "万"`},
+		{"wan yuan for ratio", "80019.85万元", bizenv.UnitRatio, `suffix 万元 does not fit unit ratio`},
+		{"percent for count", "12%", bizenv.UnitCount, `suffix % does not fit unit count`},
+		{"days for working days", "3天", bizenv.UnitWorkingDays, `suffix 天 does not fit unit working_days`},
+		{"working days for days", "3个工作日", bizenv.UnitDays, `suffix 个工作日 does not fit unit days`},
+		{"个 for rank", "3个", bizenv.UnitRank, `suffix 个 does not fit unit rank`},
+		{"分 for ratio", "95分", bizenv.UnitRatio, `suffix 分 does not fit unit ratio`},
+		{"ordinal for score", "第3", bizenv.UnitScore, `prefix 第 does not fit unit score`},
+		{"ratio above 1", "12.5", bizenv.UnitRatio, `12.5 is outside [0,1]: did you mean 12.5%?`},
+		{"ratio above 100", "101", bizenv.UnitRatio, `101 is outside [0,1]`},
+		{"percent above 100", "125%", bizenv.UnitRatio, `1.25 is outside [0,1]`},
+		{"negative ratio", "-0.1", bizenv.UnitRatio, `-0.1 is outside [0,1]`},
+		{"negative count", "-1", bizenv.UnitCount, `must not be negative`},
+		{"negative steps", "-2个", bizenv.UnitSteps, `must not be negative`},
+		{"negative items", "-5", bizenv.UnitItems, `must not be negative`},
+		{"negative yuan", "-1.5万元", bizenv.UnitYuan, `must not be negative`},
+		{"negative days", "-3天", bizenv.UnitDays, `must not be negative`},
+		{"negative working days", "-3", bizenv.UnitWorkingDays, `must not be negative`},
+		{"rank zero", "0", bizenv.UnitRank, `must be at least 1`},
+		{"rank negative", "-3", bizenv.UnitRank, `must be at least 1`},
+		{"rank fraction", "2.5", bizenv.UnitRank, `must be a whole number`},
+		{"unknown unit", "1", "percent", `unknown unit`},
 		// Magnitudes no indicator of the unit can have, and fractions of
 		// whole things.
-		{"huge score", "1e308", bizenv.UnitScore, `value "1e308" for unit score: must be at most 1000000`},
-		{"huge negative score", "-1e308", bizenv.UnitScore, `value "-1e308" for unit score: must be at least -1000000`},
-		{"score just above", "1000000.5分", bizenv.UnitScore, `value "1000000.5分" for unit score: must be at most 1000000`},
-		{"rank too high", "100001", bizenv.UnitRank, `value "100001" for unit rank: must be at most 100000`},
-		{"huge count", "1e13", bizenv.UnitCount, `value "1e13" for unit count: must be at most 1000000000000`},
-		{"count fraction", "1.5", bizenv.UnitCount, `value "1.5" for unit count: must be a whole number`},
-		{"steps fraction", "2.5个", bizenv.UnitSteps, `value "2.5个" for unit steps: must be a whole number`},
-		{"items fraction", "0.5项", bizenv.UnitItems, `value "0.5项" for unit items: must be a whole number`},
-		{"too many steps", "1001", bizenv.UnitSteps, `value "1001" for unit steps: must be at most 1000`},
-		{"too many items", "2e9", bizenv.UnitItems, `value "2e9" for unit items: must be at most 1000000000`},
-		{"days over a century", "36501天", bizenv.UnitDays, `value "36501天" for unit days: must be at most 36500`},
-		{"working days over a century", "1e5", bizenv.UnitWorkingDays, `value "1e5" for unit working_days: must be at most 36500`},
-		{"huge yuan", "1e308", bizenv.UnitYuan, `value "1e308" for unit yuan: must be at most 1000000000000000`},
-		{"huge yi yuan", "10000001亿元", bizenv.UnitYuan, `value "10000001亿元" for unit yuan: must be at most 1000000000000000`},
+		{"huge score", "1e308", bizenv.UnitScore, `must be at most 1000000`},
+		{"huge negative score", "-1e308", bizenv.UnitScore, `must be at least -1000000`},
+		{"score just above", "1000000.5分", bizenv.UnitScore, `must be at most 1000000`},
+		{"rank too high", "100001", bizenv.UnitRank, `must be at most 100000`},
+		{"huge count", "1e13", bizenv.UnitCount, `must be at most 1000000000000`},
+		{"count fraction", "1.5", bizenv.UnitCount, `must be a whole number`},
+		{"steps fraction", "2.5个", bizenv.UnitSteps, `must be a whole number`},
+		{"items fraction", "0.5项", bizenv.UnitItems, `must be a whole number`},
+		{"too many steps", "1001", bizenv.UnitSteps, `must be at most 1000`},
+		{"too many items", "2e9", bizenv.UnitItems, `must be at most 1000000000`},
+		{"days over a century", "36501天", bizenv.UnitDays, `must be at most 36500`},
+		{"working days over a century", "1e5", bizenv.UnitWorkingDays, `must be at most 36500`},
+		{"huge yuan", "1e308", bizenv.UnitYuan, `must be at most 1000000000000000`},
+		{"huge yi yuan", "10000001亿元", bizenv.UnitYuan, `must be at most 1000000000000000`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			want := fmt.Sprintf("value %q for unit %s: %s", tt.in, tt.unit, tt.reason)
 			got, present, err := ingest.ParseValue(tt.in, tt.unit)
 			if err == nil {
-				t.Fatalf("ParseValue(%q, %s) = %v, %v; want error %q", tt.in, tt.unit, got, present, tt.want)
+				t.Fatalf("ParseValue(%q, %s) = %v, %v; want error %q", tt.in, tt.unit, got, present, want)
 			}
-			if err.Error() != tt.want {
-				t.Errorf("ParseValue(%q, %s) error:\n got %s\nwant %s", tt.in, tt.unit, err, tt.want)
+			if err.Error() != want {
+				t.Errorf("ParseValue(%q, %s) error:\n got %s\nwant %s", tt.in, tt.unit, err, want)
 			}
 			if present {
 				t.Errorf("ParseValue(%q, %s): present with an error", tt.in, tt.unit)
