@@ -68,38 +68,37 @@ func TestParseCatalogAmbiguousAlias(t *testing.T) {
 		"  - {code: a_rank, name_zh: 甲排名, name_en: A, unit: rank, direction: lower_better, category: c, aliases: [排名]}\n"
 	const ents = "entities:\n" +
 		"  - {code: edz, name_zh: 经开区, name_en: EDZ, kind: district, aliases: [车谷, 汉南区]}\n"
+	// bRank is inds with a second indicator, b_rank, of the given aliases.
+	bRank := func(aliases string) string {
+		return inds + "  - {code: b_rank, name_zh: 乙排名, name_en: B, unit: rank, direction: lower_better, category: c, aliases: [" + aliases + "]}\n"
+	}
+	// entity is ents with a second entity.
+	entity := func(fields string) string { return ents + "  - {" + fields + "}\n" }
 	for _, tc := range []struct{ name, yaml, want string }{
-		{"two holders", inds +
-			"  - {code: b_rank, name_zh: 乙排名, name_en: B, unit: rank, direction: lower_better, category: c, aliases: [名次, 排名]}\n",
-			`catalog f.yaml: indicator alias "排名" is ambiguous: it is an alias of indicator b_rank and the alias of indicator a_rank`},
-		{"alias is another's name", inds +
-			"  - {code: b_rank, name_zh: 乙排名, name_en: B, unit: rank, direction: lower_better, category: c, aliases: [甲排名]}\n",
-			`catalog f.yaml: indicator alias "甲排名" is ambiguous: it is an alias of indicator b_rank and the name_zh of indicator a_rank`},
-		{"alias is another's code", inds +
-			"  - {code: b_rank, name_zh: 乙排名, name_en: B, unit: rank, direction: lower_better, category: c, aliases: [ａ_rank]}\n",
-			`catalog f.yaml: indicator alias "ａ_rank" is ambiguous: it is an alias of indicator b_rank and the code of indicator a_rank`},
-		{"entity alias", ents +
-			"  - {code: hn, name_zh: 汉南, name_en: Hannan, kind: district, aliases: [汉南区]}\n",
-			`catalog f.yaml: entity alias "汉南区" is ambiguous: it is an alias of entity hn and the alias of entity edz`},
-		{"full-width form of another's alias", ents +
-			"  - {code: cg, name_zh: 车谷（新）, name_en: CG, kind: park, aliases: [\" 车谷\"]}\n",
-			`catalog f.yaml: entity alias " 车谷" is ambiguous: it is an alias of entity cg and the alias of entity edz`},
-		{"name_zh is another's code", ents +
-			"  - {code: hn, name_zh: edz, name_en: Hannan, kind: district}\n",
-			`catalog f.yaml: entity hn: name_zh "edz" is the code of entity edz`},
-		{"empty alias", ents +
-			"  - {code: hn, name_zh: 汉南, name_en: Hannan, kind: district, aliases: [\"\"]}\n",
-			`catalog f.yaml: entity hn: empty alias`},
+		{"two holders", bRank("名次, 排名"),
+			`indicator alias "排名" is ambiguous: it is an alias of indicator b_rank and the alias of indicator a_rank`},
+		{"alias is another's name", bRank("甲排名"),
+			`indicator alias "甲排名" is ambiguous: it is an alias of indicator b_rank and the name_zh of indicator a_rank`},
+		{"alias is another's code", bRank("ａ_rank"),
+			`indicator alias "ａ_rank" is ambiguous: it is an alias of indicator b_rank and the code of indicator a_rank`},
+		{"entity alias", entity("code: hn, name_zh: 汉南, name_en: Hannan, kind: district, aliases: [汉南区]"),
+			`entity alias "汉南区" is ambiguous: it is an alias of entity hn and the alias of entity edz`},
+		{"full-width form of another's alias", entity(`code: cg, name_zh: 车谷（新）, name_en: CG, kind: park, aliases: [" 车谷"]`),
+			`entity alias " 车谷" is ambiguous: it is an alias of entity cg and the alias of entity edz`},
+		{"name_zh is another's code", entity("code: hn, name_zh: edz, name_en: Hannan, kind: district"),
+			`entity hn: name_zh "edz" is the code of entity edz`},
+		{"empty alias", entity(`code: hn, name_zh: 汉南, name_en: Hannan, kind: district, aliases: [""]`),
+			`entity hn: empty alias`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := bizenv.ParseCatalog("f.yaml", strings.NewReader(tc.yaml))
-			if err == nil || err.Error() != tc.want {
-				t.Errorf("got  %v\nwant %s", err, tc.want)
+			if want := "catalog f.yaml: " + tc.want; err == nil || err.Error() != want {
+				t.Errorf("got  %v\nwant %s", err, want)
 			}
 		})
 	}
 	// The same names on one record are no clash.
-	own := ents + "  - {code: hn, name_zh: 汉南, name_en: Hannan, kind: district, aliases: [汉南, 老汉南, 老汉南]}\n"
+	own := entity("code: hn, name_zh: 汉南, name_en: Hannan, kind: district, aliases: [汉南, 老汉南, 老汉南]")
 	if _, err := bizenv.ParseCatalog("f.yaml", strings.NewReader(own)); err != nil {
 		t.Errorf("own names: %v", err)
 	}
