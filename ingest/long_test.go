@@ -217,30 +217,6 @@ func TestParseLongDuplicates(t *testing.T) {
 	}
 }
 
-func TestParseLongFileErrors(t *testing.T) {
-	tests := []struct {
-		name string
-		text string
-		want string
-	}{
-		{"empty", "", "in.csv: no header row with period, entity, indicator, value"},
-		{"missing value column", "period,entity,indicator\n2021-09,wuhan-edz,city_assessment_rank\n", "in.csv: no header row with period, entity, indicator, value (line 1 lacks value)"},
-		{"wide layout", "单位,得分,排名\n经开区,95,1\n", "in.csv: no header row with period, entity, indicator, value (line 1 lacks period, indicator, value)"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			table := readCSV(t, "in.csv", tt.text, ingest.ReadOptions{})
-			obs, rejects, err := ingest.ParseLong(table, bizenv.DefaultCatalog(), now)
-			if err == nil || err.Error() != tt.want {
-				t.Errorf("error = %v, want %s", err, tt.want)
-			}
-			if obs != nil || rejects != nil {
-				t.Errorf("got %d observations and %d rejects with a file error", len(obs), len(rejects))
-			}
-		})
-	}
-}
-
 // An XLSX file in the long format, under a merged title, with a ratio
 // formatted as a percentage and a period formatted as a date.
 func TestParseLongXLSX(t *testing.T) {

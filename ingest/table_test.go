@@ -2,6 +2,7 @@ package ingest_test
 
 import (
 	"bytes"
+	"cmp"
 	"reflect"
 	"runtime"
 	"strings"
@@ -161,16 +162,8 @@ func TestReadTableErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			table, err := ingest.ReadTable(tt.file, strings.NewReader(tt.text), tt.opts)
-			if err == nil {
-				t.Fatalf("ReadTable = %d rows, want error %q", len(table.Rows), tt.want)
-			}
-			if err.Error() != tt.want {
-				t.Errorf("error:\n got %s\nwant %s", err, tt.want)
-			}
-			if code := bizenv.ErrorCode(err); code != tt.wantCode {
-				t.Errorf("error code = %s, want %s", code, tt.wantCode)
-			}
+			_, err := ingest.ReadTable(tt.file, strings.NewReader(tt.text), tt.opts)
+			wantError(t, err, tt.wantCode, tt.want)
 		})
 	}
 }
@@ -277,31 +270,48 @@ func TestFindHeaderCaseInsensitive(t *testing.T) {
 	}
 }
 
-func TestFindHeaderErrors(t *testing.T) {
+// Tables without the long format's header row: FindHeader, given its
+// English names, and ParseLong, which knows the Chinese ones too, refuse
+// them alike, naming what the closest row lacks.
+func TestNoHeader(t *testing.T) {
 	names := []string{"period", "entity", "indicator", "value"}
+	const no = "in.csv: no header row with period, entity, indicator, value"
 	tests := []struct {
-		name string
-		text string
-		want string
+		name, text string
+		want       string // FindHeader's error
+		wantLong   string // ParseLong's, where it is not want
 	}{
-		{"empty", "", "in.csv: no header row with period, entity, indicator, value"},
-		{"no column matches", "a,b\n1,2\n", "in.csv: no header row with period, entity, indicator, value"},
-		{"typo", "title\nperiod,entity,indicatr,value\n", "in.csv: no header row with period, entity, indicator, value (line 2 lacks indicator)"},
-		{"two missing", "period,value\n", "in.csv: no header row with period, entity, indicator, value (line 1 lacks entity, indicator)"},
+		{"empty", "", no, ""},
+		{"no column matches", "a,b\n1,2\n", no, ""},
+		{"typo", "title\nperiod,entity,indicatr,value\n", no + " (line 2 lacks indicator)", ""},
+		{"two missing", "period,value\n", no + " (line 1 lacks entity, indicator)", ""},
+		{"missing value column", "period,entity,indicator\n2021-09,wuhan-edz,city_assessment_rank\n", no + " (line 1 lacks value)", ""},
+		{"wide layout", "单位,得分,排名\n经开区,95,1\n", no, no + " (line 1 lacks period, indicator, value)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			table := readCSV(t, "in.csv", tt.text, ingest.ReadOptions{})
 			_, _, err := ingest.FindHeader(table, names)
-			if err == nil {
-				t.Fatalf("FindHeader: no error, want %q", tt.want)
-			}
-			if err.Error() != tt.want {
-				t.Errorf("error:\n got %s\nwant %s", err, tt.want)
-			}
-			if code := bizenv.ErrorCode(err); code != bizenv.EINVALID {
-				t.Errorf("error code = %s, want %s", code, bizenv.EINVALID)
+			wantError(t, err, bizenv.EINVALID, tt.want)
+			obs, rejects, err := ingest.ParseLong(table, bizenv.DefaultCatalog(), now)
+			wantError(t, err, bizenv.EINVALID, cmp.Or(tt.wantLong, tt.want))
+			if obs != nil || rejects != nil {
+				t.Errorf("got %d observations and %d rejects with a file error", len(obs), len(rejects))
 			}
 		})
+	}
+}
+
+// wantError fails the test unless err says want and has the given code.
+func wantError(t *testing.T, err error, code, want string) {
+	t.Helper()
+	if err == nil {
+		t.Fatalf("no error, want %q", want)
+	}
+	if err.Error() != want {
+		t.Errorf("error:\n got %s\nwant %s", err, want)
+	}
+	if got := bizenv.ErrorCode(err); got != code {
+		t.Errorf("error code = %s, want %s", got, code)
 	}
 }

@@ -151,15 +151,7 @@ func TestReadTableXLSXErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := ingest.ReadTable("notice.xlsx", bytes.NewReader(data), tt.opts)
-			if err == nil {
-				t.Fatalf("no error, want %q", tt.want)
-			}
-			if err.Error() != tt.want {
-				t.Errorf("error:\n got %s\nwant %s", err, tt.want)
-			}
-			if code := bizenv.ErrorCode(err); code != tt.wantCode {
-				t.Errorf("error code = %s, want %s", code, tt.wantCode)
-			}
+			wantError(t, err, tt.wantCode, tt.want)
 		})
 	}
 }
