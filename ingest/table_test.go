@@ -24,70 +24,27 @@ func readCSV(t *testing.T, name, text string, opts ingest.ReadOptions) *ingest.T
 }
 
 func TestReadTableCSV(t *testing.T) {
+	// row is the row of raw on line: its cells are raw split at the commas.
+	row := func(line int, raw string) ingest.Row {
+		return ingest.Row{Line: line, Cells: strings.Split(raw, ","), Raw: raw}
+	}
+	plain := []ingest.Row{row(1, "period,entity"), row(2, "2021-09,wuhan-edz")}
 	tests := []struct {
-		name string
-		text string
-		want []ingest.Row
+		name, text string
+		want       []ingest.Row
 	}{
-		{
-			name: "plain",
-			text: "period,entity\n2021-09,wuhan-edz\n",
-			want: []ingest.Row{
-				{Line: 1, Cells: []string{"period", "entity"}, Raw: "period,entity"},
-				{Line: 2, Cells: []string{"2021-09", "wuhan-edz"}, Raw: "2021-09,wuhan-edz"},
-			},
-		},
-		{
-			name: "byte-order mark",
-			text: "\ufeffperiod,entity\r\n2021-09,wuhan-edz\r\n",
-			want: []ingest.Row{
-				{Line: 1, Cells: []string{"period", "entity"}, Raw: "period,entity"},
-				{Line: 2, Cells: []string{"2021-09", "wuhan-edz"}, Raw: "2021-09,wuhan-edz"},
-			},
-		},
-		{
-			name: "no final newline",
-			text: "a,b\n1,2",
-			want: []ingest.Row{
-				{Line: 1, Cells: []string{"a", "b"}, Raw: "a,b"},
-				{Line: 2, Cells: []string{"1", "2"}, Raw: "1,2"},
-			},
-		},
-		{
-			name: "blank lines keep line numbers",
-			text: "a,b\n\n\n1,2\n",
-			want: []ingest.Row{
-				{Line: 1, Cells: []string{"a", "b"}, Raw: "a,b"},
-				{Line: 4, Cells: []string{"1", "2"}, Raw: "1,2"},
-			},
-		},
-		{
-			name: "quoted field across lines",
-			text: "a,b\n\"x\ny\",\"1,234\"\n3,4\n",
-			want: []ingest.Row{
-				{Line: 1, Cells: []string{"a", "b"}, Raw: "a,b"},
-				{Line: 2, Cells: []string{"x\ny", "1,234"}, Raw: "\"x\ny\",\"1,234\""},
-				{Line: 4, Cells: []string{"3", "4"}, Raw: "3,4"},
-			},
-		},
-		{
-			name: "ragged rows",
-			text: "title\na,b,c\n1,2\n",
-			want: []ingest.Row{
-				{Line: 1, Cells: []string{"title"}, Raw: "title"},
-				{Line: 2, Cells: []string{"a", "b", "c"}, Raw: "a,b,c"},
-				{Line: 3, Cells: []string{"1", "2"}, Raw: "1,2"},
-			},
-		},
-		{
-			name: "chinese",
-			text: "单位,得分\n经开区,95.5\n",
-			want: []ingest.Row{
-				{Line: 1, Cells: []string{"单位", "得分"}, Raw: "单位,得分"},
-				{Line: 2, Cells: []string{"经开区", "95.5"}, Raw: "经开区,95.5"},
-			},
-		},
-		{name: "empty", text: "", want: nil},
+		{"plain", "period,entity\n2021-09,wuhan-edz\n", plain},
+		{"byte-order mark", "\ufeffperiod,entity\r\n2021-09,wuhan-edz\r\n", plain},
+		{"no final newline", "a,b\n1,2", []ingest.Row{row(1, "a,b"), row(2, "1,2")}},
+		{"blank lines keep line numbers", "a,b\n\n\n1,2\n", []ingest.Row{row(1, "a,b"), row(4, "1,2")}},
+		{"quoted field across lines", "a,b\n\"x\ny\",\"1,234\"\n3,4\n", []ingest.Row{
+			row(1, "a,b"),
+			{Line: 2, Cells: []string{"x\ny", "1,234"}, Raw: "\"x\ny\",\"1,234\""},
+			row(4, "3,4"),
+		}},
+		{"ragged rows", "title\na,b,c\n1,2\n", []ingest.Row{row(1, "title"), row(2, "a,b,c"), row(3, "1,2")}},
+		{"chinese", "单位,得分\n经开区,95.5\n", []ingest.Row{row(1, "单位,得分"), row(2, "经开区,95.5")}},
+		{"empty", "", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
