@@ -60,68 +60,38 @@ func TestReadTableCSV(t *testing.T) {
 }
 
 func TestReadTableErrors(t *testing.T) {
-	tests := []struct {
-		name     string
-		file     string
-		text     string
-		opts     ingest.ReadOptions
-		wantCode string
-		want     string
-	}{
-		{
-			name: "bare quote", file: "in.csv", text: "a,b\n1,x\"y\n",
-			wantCode: bizenv.EINVALID, want: `in.csv: parse error on line 2, column 4: bare " in non-quoted-field`,
-		},
-		{
-			name: "unclosed quote", file: "in.csv", text: "a,b\n1,\"y\n",
-			wantCode: bizenv.EINVALID, want: `in.csv: parse error on line 2, column 6: extraneous or missing " in quoted-field`,
-		},
-		{
-			name: "gbk", file: "in.csv", text: "a,b\n\xb5\xa5\xce\xbb,1\n",
-			wantCode: bizenv.EINVALID, want: "in.csv: line 2 is not UTF-8; save the file as CSV UTF-8",
-		},
-		{
-			name: "xls", file: "in.xls", text: "\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",
-			wantCode: bizenv.EINVALID, want: "in.xls: an Excel 97-2003 (.xls) or encrypted workbook; save it as .xlsx",
-		},
-		{
-			name: "xlsx that is not", file: "in.xlsx", text: "a,b\n",
-			wantCode: bizenv.EINVALID, want: "in.xlsx: not an XLSX file",
-		},
-		{
-			name: "broken zip", file: "in.csv", text: "PK\x03\x04garbage",
-			wantCode: bizenv.EINVALID, want: "in.csv: zip: not a valid zip file",
-		},
-		{
-			name: "too many bytes", file: "in.csv", text: "a,b\n1,2\n", opts: ingest.ReadOptions{MaxBytes: 7},
-			wantCode: bizenv.ETOOLARGE, want: "in.csv: larger than 7 bytes",
-		},
-		{
-			name: "too many rows", file: "in.csv", text: "a,b\n1,2\n3,4\n", opts: ingest.ReadOptions{MaxRows: 2},
-			wantCode: bizenv.ETOOLARGE, want: "in.csv: more than 2 rows",
-		},
-		{
-			name: "too many cells", file: "in.csv", text: "a,b\n1,2,3\n", opts: ingest.ReadOptions{MaxCells: 4},
-			wantCode: bizenv.ETOOLARGE, want: "in.csv: more than 4 cells",
-		},
-		{
-			name: "too many fields", file: "in.csv", text: "a,b\n1,2\n\n3,4,5\n", opts: ingest.ReadOptions{MaxFields: 2},
-			wantCode: bizenv.ETOOLARGE, want: "in.csv: line 4 has more than 2 fields",
-		},
-		{
-			name: "too many fields after a quoted line end", file: "in.csv", text: "a,b\n\"1\n2\",3,4\n", opts: ingest.ReadOptions{MaxFields: 2},
-			wantCode: bizenv.ETOOLARGE, want: "in.csv: line 2 has more than 2 fields",
-		},
-		{
-			name: "too many cells without a last line end", file: "in.csv", text: "a,b\n1,2,3", opts: ingest.ReadOptions{MaxCells: 4},
-			wantCode: bizenv.ETOOLARGE, want: "in.csv: more than 4 cells",
-		},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			_, err := ingest.ReadTable(tt.file, strings.NewReader(tt.text), tt.opts)
-			wantError(t, err, tt.wantCode, tt.want)
+	// reason is what the error says after the file name.
+	check := func(name, file, text string, opts ingest.ReadOptions, code, reason string) {
+		t.Run(name, func(t *testing.T) {
+			_, err := ingest.ReadTable(file, strings.NewReader(text), opts)
+			wantError(t, err, code, file+": "+reason)
 		})
+	}
+	// Files that are no CSV or XLSX table.
+	for _, tt := range []struct{ name, file, text, reason string }{
+		{"bare quote", "in.csv", "a,b\n1,x\"y\n", `parse error on line 2, column 4: bare " in non-quoted-field`},
+		{"unclosed quote", "in.csv", "a,b\n1,\"y\n", `parse error on line 2, column 6: extraneous or missing " in quoted-field`},
+		{"gbk", "in.csv", "a,b\n\xb5\xa5\xce\xbb,1\n", "line 2 is not UTF-8; save the file as CSV UTF-8"},
+		{"xls", "in.xls", "\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an Excel 97-2003 (.xls) or encrypted workbook; save it as .xlsx"},
+		{"xlsx that is not", "in.xlsx", "a,b\n", "not an XLSX file"},
+		{"broken zip", "in.csv", "PK\x03\x04garbage", "zip: not a valid zip file"},
+	} {
+		check(tt.name, tt.file, tt.text, ingest.ReadOptions{}, bizenv.EINVALID, tt.reason)
+	}
+	// CSV tables beyond a limit.
+	for _, tt := range []struct {
+		name, text string
+		opts       ingest.ReadOptions
+		reason     string
+	}{
+		{"too many bytes", "a,b\n1,2\n", ingest.ReadOptions{MaxBytes: 7}, "larger than 7 bytes"},
+		{"too many rows", "a,b\n1,2\n3,4\n", ingest.ReadOptions{MaxRows: 2}, "more than 2 rows"},
+		{"too many cells", "a,b\n1,2,3\n", ingest.ReadOptions{MaxCells: 4}, "more than 4 cells"},
+		{"too many fields", "a,b\n1,2\n\n3,4,5\n", ingest.ReadOptions{MaxFields: 2}, "line 4 has more than 2 fields"},
+		{"too many fields after a quoted line end", "a,b\n\"1\n2\",3,4\n", ingest.ReadOptions{MaxFields: 2}, "line 2 has more than 2 fields"},
+		{"too many cells without a last line end", "a,b\n1,2,3", ingest.ReadOptions{MaxCells: 4}, "more than 4 cells"},
+	} {
+		check(tt.name, "in.csv", tt.text, tt.opts, bizenv.ETOOLARGE, tt.reason)
 	}
 }
 
@@ -169,35 +139,14 @@ func TestReadTableCommaBomb(t *testing.T) {
 func TestFindHeader(t *testing.T) {
 	names := []string{"单位", "得分", "排名"}
 	tests := []struct {
-		name     string
-		text     string
-		wantRow  int
-		wantCols map[string]int
+		name, text string
+		wantRow    int
+		wantCols   []int // the column of each of names
 	}{
-		{
-			name:     "first row",
-			text:     "单位,得分,排名\n经开区,95,1\n",
-			wantRow:  0,
-			wantCols: map[string]int{"单位": 0, "得分": 1, "排名": 2},
-		},
-		{
-			name:     "under a title row",
-			text:     "2021年9月全市营商环境考核排名\n序号,单位,得分,排名\n1,经开区,95,1\n",
-			wantRow:  1,
-			wantCols: map[string]int{"单位": 1, "得分": 2, "排名": 3},
-		},
-		{
-			name:     "under title and note rows, spaced cells",
-			text:     "2021年9月全市营商环境考核排名,,,\n注：按得分排序,,,\n序号, 单位 ,\u3000得分\u3000,排名\n",
-			wantRow:  2,
-			wantCols: map[string]int{"单位": 1, "得分": 2, "排名": 3},
-		},
-		{
-			name:     "a title naming the columns does not count",
-			text:     "单位 得分 排名\n排名,得分,单位\n",
-			wantRow:  1,
-			wantCols: map[string]int{"单位": 2, "得分": 1, "排名": 0},
-		},
+		{"first row", "单位,得分,排名\n经开区,95,1\n", 0, []int{0, 1, 2}},
+		{"under a title row", "2021年9月全市营商环境考核排名\n序号,单位,得分,排名\n1,经开区,95,1\n", 1, []int{1, 2, 3}},
+		{"under title and note rows, spaced cells", "2021年9月全市营商环境考核排名,,,\n注：按得分排序,,,\n序号, 单位 ,\u3000得分\u3000,排名\n", 2, []int{1, 2, 3}},
+		{"a title naming the columns does not count", "单位 得分 排名\n排名,得分,单位\n", 1, []int{2, 1, 0}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -209,8 +158,12 @@ func TestFindHeader(t *testing.T) {
 			if row != tt.wantRow {
 				t.Errorf("row = %d, want %d", row, tt.wantRow)
 			}
-			if !reflect.DeepEqual(cols, tt.wantCols) {
-				t.Errorf("cols = %v, want %v", cols, tt.wantCols)
+			want := map[string]int{}
+			for i, n := range names {
+				want[n] = tt.wantCols[i]
+			}
+			if !reflect.DeepEqual(cols, want) {
+				t.Errorf("cols = %v, want %v", cols, want)
 			}
 		})
 	}
