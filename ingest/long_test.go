@@ -3,7 +3,6 @@ package ingest_test
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -13,10 +12,9 @@ import (
 
 	"github.com/bizenv/bizenv"
 	"github.com/bizenv/bizenv/ingest"
+	"github.com/bizenv/bizenv/internal/golden"
 	"github.com/xuri/excelize/v2"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
 // now is 2021-10-15 in China: October 2021 is the current month.
 var now = time.Date(2021, 10, 15, 4, 0, 0, 0, time.UTC)
@@ -37,16 +35,11 @@ func parseLong(t *testing.T, name, text string) ([]bizenv.Observation, []bizenv.
 
 func TestParseLongGolden(t *testing.T) {
 	path := filepath.Join("testdata", "long-2021-09.csv")
-	f, err := os.Open(path)
+	content, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	table, err := ingest.ReadTable(path, f, ingest.ReadOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	obs, rejects, err := ingest.ParseLong(table, bizenv.DefaultCatalog(), now)
+	obs, rejects, _, err := ingest.ReadLongFile(path, content, "", ingest.NewValidator(bizenv.DefaultCatalog(), now))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,20 +50,7 @@ func TestParseLongGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got = append(got, '\n')
-	golden := filepath.Join("testdata", "long-2021-09.golden.json")
-	if *update {
-		if err := os.WriteFile(golden, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to write it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("ParseLong(%s) differs from %s (run go test -update after checking):\n%s", path, golden, got)
-	}
+	golden.Check(t, filepath.Join("testdata", "long-2021-09.golden.json"), append(got, '\n'))
 }
 
 func TestParseLongRejects(t *testing.T) {
