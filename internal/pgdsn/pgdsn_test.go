@@ -39,15 +39,23 @@ func TestRedact(t *testing.T) {
 	}
 }
 
+// A DSN without a password has no secret, and Redact leaves a message
+// quoting it as it is.
 func TestNoPassword(t *testing.T) {
-	for _, dsn := range []string{
-		"postgres://credit@db.example/credit",
-		"host=db.example user=credit dbname=credit",
-		"host=db.example passwordfile=/x",
-		"",
+	for _, tc := range []struct{ name, dsn string }{
+		{"url", "postgres://credit@db.example/credit"},
+		{"keyword", "host=db.example user=credit dbname=credit"},
+		{"a keyword that starts with password", "host=db.example passwordfile=/x"},
+		{"empty", ""},
 	} {
-		if got := pgdsn.Secrets(dsn); got != nil {
-			t.Errorf("%q: got %q, want none", dsn, got)
-		}
+		t.Run(tc.name, func(t *testing.T) {
+			if got := pgdsn.Secrets(tc.dsn); got != nil {
+				t.Errorf("Secrets(%q) = %q, want none", tc.dsn, got)
+			}
+			msg := "pq: cannot connect with " + tc.dsn + " to db.example"
+			if got := pgdsn.Redact(msg, tc.dsn); got != msg {
+				t.Errorf("Redact = %q, want the message as it is", got)
+			}
+		})
 	}
 }
