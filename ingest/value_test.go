@@ -152,19 +152,10 @@ func TestParseValueErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			want := fmt.Sprintf("value %q for unit %s: %s", tt.in, tt.unit, tt.reason)
-			got, present, err := ingest.ParseValue(tt.in, tt.unit)
-			if err == nil {
-				t.Fatalf("ParseValue(%q, %s) = %v, %v; want error %q", tt.in, tt.unit, got, present, want)
-			}
-			if err.Error() != want {
-				t.Errorf("ParseValue(%q, %s) error:\n got %s\nwant %s", tt.in, tt.unit, err, want)
-			}
+			_, present, err := ingest.ParseValue(tt.in, tt.unit)
+			wantError(t, err, bizenv.EINVALID, fmt.Sprintf("value %q for unit %s: %s", tt.in, tt.unit, tt.reason))
 			if present {
 				t.Errorf("ParseValue(%q, %s): present with an error", tt.in, tt.unit)
-			}
-			if code := bizenv.ErrorCode(err); code != bizenv.EINVALID {
-				t.Errorf("error code = %s, want %s", code, bizenv.EINVALID)
 			}
 		})
 	}
