@@ -103,3 +103,48 @@ func TestParseCatalogAmbiguousAlias(t *testing.T) {
 		t.Errorf("own names: %v", err)
 	}
 }
+
+// FindIndicator and FindEntity take any name of a record, and say in both
+// languages why a name finds none or more than one.
+func TestFindByName(t *testing.T) {
+	c := bizenv.DefaultCatalog()
+	c.Entities = append(c.Entities,
+		bizenv.Entity{Code: "a-xinhua", NameZH: "新华街道", NameEN: "Xinhua", Kind: "street"},
+		bizenv.Entity{Code: "b-xinhua", NameZH: "新华街道", NameEN: "Xinhua", Kind: "street"})
+	if i, err := c.FindIndicator("考核排名"); err != nil || i.Code != "city_assessment_rank" {
+		t.Errorf("FindIndicator(考核排名) = %q, %v", i.Code, err)
+	}
+	if e, err := c.FindEntity("车谷"); err != nil || e.Code != "wuhan-edz" {
+		t.Errorf("FindEntity(车谷) = %q, %v", e.Code, err)
+	}
+	_, errIndicator := c.FindIndicator("得分排名")
+	_, errEntity := c.FindEntity("新华街道")
+	for _, tc := range []struct {
+		err              error
+		code, msg, msgZH string
+	}{
+		{errIndicator, bizenv.ENOTFOUND, `unknown indicator "得分排名"`, "未知指标“得分排名”"},
+		{errEntity, bizenv.EINVALID, `entity "新华街道" is ambiguous: it may be a-xinhua or b-xinhua`, "单位“新华街道”有歧义：可能是 a-xinhua 或 b-xinhua"},
+	} {
+		if got := [3]string{bizenv.ErrorCode(tc.err), bizenv.ErrorMessage(tc.err), bizenv.ErrorMessageZH(tc.err)}; got != [3]string{tc.code, tc.msg, tc.msgZH} {
+			t.Errorf("got %q, want %q", got, [3]string{tc.code, tc.msg, tc.msgZH})
+		}
+	}
+}
+
+// Merge keeps c's order, puts the other's version of a record both have in
+// its place, and adds the other's new records after.
+func TestMerge(t *testing.T) {
+	c := bizenv.Catalog{Entities: []bizenv.Entity{{Code: "a", NameEN: "A"}, {Code: "b", NameEN: "B"}}}
+	o := bizenv.Catalog{Entities: []bizenv.Entity{{Code: "c", NameEN: "C"}, {Code: "a", NameEN: "A2"}}}
+	var got []string
+	for _, e := range c.Merge(o).Entities {
+		got = append(got, e.Code+"="+e.NameEN)
+	}
+	if want := "a=A2 b=B c=C"; strings.Join(got, " ") != want {
+		t.Errorf("merged entities %q, want %s", got, want)
+	}
+	if m := c.Merge(o); len(m.Indicators) != 0 {
+		t.Errorf("merged indicators %v, want none", m.Indicators)
+	}
+}
