@@ -1,16 +1,12 @@
 package main
 
 import (
-	"context"
-	"io"
-	"log/slog"
 	"math"
 	"net/http"
 	"strings"
 	"testing"
 
 	"github.com/bizenv/bizenv"
-	"github.com/bizenv/bizenv/postgres"
 	"github.com/bizenv/bizenv/postgres/pgtest"
 )
 
@@ -19,7 +15,6 @@ import (
 // before today's bounds could hold, and scrapes: the other series are still
 // there and the scrape succeeds.
 func TestExtremeStoredValuesKeepMetrics(t *testing.T) {
-	ctx := context.Background()
 	dsn := pgtest.DSN(t)
 	good := writeFile(t, "good.csv", header+
 		"2020-05,wuhan-edz,city_assessment_rank,9,seed,\n"+
@@ -28,11 +23,7 @@ func TestExtremeStoredValuesKeepMetrics(t *testing.T) {
 		t.Fatalf("import: exit %d: %v\n%s", r.code(), r.err, r.stderr)
 	}
 
-	db, err := postgres.Open(ctx, dsn, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := pgtest.Open(t, dsn)
 	var extreme []bizenv.Observation
 	for _, o := range []struct {
 		indicator, period string
@@ -52,7 +43,7 @@ func TestExtremeStoredValuesKeepMetrics(t *testing.T) {
 		}
 		extreme = append(extreme, bizenv.Observation{Indicator: o.indicator, Entity: "wuhan-edz", Period: p, Value: o.value, Source: "legacy"})
 	}
-	if _, err := db.Store(ctx, bizenv.Batch{Kind: bizenv.RunImport, Name: "legacy", Actor: "test", Observations: extreme}); err != nil {
+	if _, err := db.Store(t.Context(), bizenv.Batch{Kind: bizenv.RunImport, Name: "legacy", Actor: "test", Observations: extreme}); err != nil {
 		t.Fatal(err)
 	}
 	mustVerify(t, dsn)
