@@ -8,8 +8,8 @@ import (
 	"github.com/bizenv/bizenv/postgres/pgtest"
 )
 
-// TestReadonlyRole checks the dashboards' role: it reads every table and
-// writes none.
+// TestReadonlyRole checks the dashboards' role: it reads every table, the
+// ledger's included, and writes none.
 func TestReadonlyRole(t *testing.T) {
 	ctx := context.Background()
 	db := pgtest.New(t)
@@ -27,6 +27,13 @@ func TestReadonlyRole(t *testing.T) {
 		{"insert revision", `INSERT INTO observation_revisions (indicator, entity, period, revision, value, collected_at) VALUES ('a', 'b', '2020-06-01', 1, 1, now())`, true},
 		{"truncate rejects", `TRUNCATE rejects`, true},
 		{"create table", `CREATE TABLE mine (x int)`, true},
+		{"select actions", `SELECT count(*) FROM actions`, false},
+		{"select action revisions", `SELECT count(*) FROM action_revisions`, false},
+		{"select action notes", `SELECT count(*) FROM action_notes`, false},
+		{"insert action", `INSERT INTO actions (id, entity, owner, opened, status) VALUES ('X', 'wuhan-edz', 'edz-tax', '2021-01-01', 'open')`, true},
+		{"update action", `UPDATE actions SET status = 'done'`, true},
+		{"delete action revisions", `DELETE FROM action_revisions`, true},
+		{"insert action note", `INSERT INTO action_notes (action, noted, author, text) VALUES ('X', '2021-01-01', 'a', 'b')`, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tx, err := pgtest.SQL(t, db).BeginTxx(ctx, nil)
