@@ -271,20 +271,10 @@ func TestVerifyRunsLeftRunning(t *testing.T) {
 		if _, err := db.FailRun(ctx, live, fmt.Errorf("source down")); err != nil {
 			t.Fatal(err)
 		}
-		var held int
-		if err := pgtest.SQL(t, db).Get(&held, `SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = 1651079794`); err != nil {
-			t.Fatal(err)
-		}
-		if held != 0 {
+		if held := pgtest.Count(t, db, `SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = 1651079794`); held != 0 {
 			t.Errorf("run locks held after the run finished: %d", held)
 		}
-		v, err := db.Verify(ctx, postgres.VerifyOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(v.Violations)+len(v.Warnings) != 0 {
-			t.Errorf("got violations %q, warnings %q", v.Violations, v.Warnings)
-		}
+		mustVerify(t, db)
 	})
 }
 
@@ -292,5 +282,18 @@ func mustExec(t *testing.T, db *postgres.DB, query string, args ...any) {
 	t.Helper()
 	if _, err := pgtest.SQL(t, db).Exec(query, args...); err != nil {
 		t.Fatalf("%s: %v", query, err)
+	}
+}
+
+// mustVerify fails t unless the history of db verifies with no violation
+// and no warning.
+func mustVerify(t *testing.T, db *postgres.DB) {
+	t.Helper()
+	v, err := db.Verify(context.Background(), postgres.VerifyOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(v.Violations)+len(v.Warnings) != 0 {
+		t.Errorf("verify: violations %q, warnings %q", v.Violations, v.Warnings)
 	}
 }
