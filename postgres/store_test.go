@@ -43,40 +43,30 @@ func revisions(t *testing.T, db *postgres.DB, ind, ent, period string) []revisio
 func TestStoreKeepsEveryRevision(t *testing.T) {
 	ctx := context.Background()
 	db := pgtest.New(t)
-	batch := func(actor string, o ...bizenv.Observation) bizenv.Batch {
-		return bizenv.Batch{Kind: bizenv.RunImport, Name: "import", Actor: actor, Observations: o}
+	// store stores o as actor's import, which must succeed with the counts want.
+	store := func(step, actor string, want bizenv.Counts, o ...bizenv.Observation) bizenv.Run {
+		t.Helper()
+		run, err := db.Store(ctx, bizenv.Batch{Kind: bizenv.RunImport, Name: "import", Actor: actor, Observations: o})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if run.Counts != want {
+			t.Errorf("%s: got %+v, want %+v", step, run.Counts, want)
+		}
+		if run.Outcome != bizenv.OutcomeSuccess || run.FinishedAt == nil {
+			t.Errorf("%s: outcome %q finished %v", step, run.Outcome, run.FinishedAt)
+		}
+		return run
 	}
 
-	first, err := db.Store(ctx, batch("alice",
+	first := store("first store", "alice", bizenv.Counts{Inserted: 2},
 		obs("city_assessment_rank", "wuhan-edz", "2020-06", 8),
-		obs("city_assessment_rank", "wuhan-edz", "2020-07", 9)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got, want := first.Counts, (bizenv.Counts{Inserted: 2}); got != want {
-		t.Errorf("first store: got %+v, want %+v", got, want)
-	}
-	if first.Outcome != bizenv.OutcomeSuccess || first.FinishedAt == nil {
-		t.Errorf("first run: outcome %q finished %v", first.Outcome, first.FinishedAt)
-	}
-
-	again, err := db.Store(ctx, batch("alice",
+		obs("city_assessment_rank", "wuhan-edz", "2020-07", 9))
+	store("identical store", "alice", bizenv.Counts{Unchanged: 2},
 		obs("city_assessment_rank", "wuhan-edz", "2020-06", 8),
-		obs("city_assessment_rank", "wuhan-edz", "2020-07", 9)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got, want := again.Counts, (bizenv.Counts{Unchanged: 2}); got != want {
-		t.Errorf("identical store: got %+v, want %+v", got, want)
-	}
-
-	changed, err := db.Store(ctx, batch("bob", obs("city_assessment_rank", "wuhan-edz", "2020-07", 10)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got, want := changed.Counts, (bizenv.Counts{Updated: 1}); got != want {
-		t.Errorf("changed store: got %+v, want %+v", got, want)
-	}
+		obs("city_assessment_rank", "wuhan-edz", "2020-07", 9))
+	changed := store("changed store", "bob", bizenv.Counts{Updated: 1},
+		obs("city_assessment_rank", "wuhan-edz", "2020-07", 10))
 	got := revisions(t, db, "city_assessment_rank", "wuhan-edz", "2020-07")
 	want := []revision{{1, 9, first.ID, "alice"}, {2, 10, changed.ID, "bob"}}
 	if len(got) != len(want) {
