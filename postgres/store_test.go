@@ -286,6 +286,45 @@ func TestCatalogRoundTrip(t *testing.T) {
 	})
 }
 
+// A user's catalog makes the rows it writes the user's: the default
+// catalog applied after it leaves them as the user set them, and still
+// brings the rows no user set up to date.
+func TestDefaultCatalogYieldsToUsers(t *testing.T) {
+	ctx := context.Background()
+	db := pgtest.New(t)
+	def := bizenv.DefaultCatalog()
+	indicator, _ := def.Indicator("item_claim_rate")
+	target := 0.5
+	indicator.Target = &target
+	entity, _ := def.Entity("wuhan-edz")
+	entity.NameEN = "Our zone"
+	if err := db.ApplyCatalog(ctx, bizenv.Catalog{Indicators: []bizenv.Indicator{indicator}, Entities: []bizenv.Entity{entity}}); err != nil {
+		t.Fatal(err)
+	}
+	// Default rows as an older release left them.
+	mustExec(t, db, `UPDATE indicators SET name_en = 'old' WHERE code = 'city_assessment_rank'`)
+	mustExec(t, db, `UPDATE entities SET name_en = 'old' WHERE code = 'wuhan'`)
+	if err := db.ApplyDefaultCatalog(ctx, def); err != nil {
+		t.Fatal(err)
+	}
+	rank, _ := def.Indicator("city_assessment_rank")
+	wuhan, _ := def.Entity("wuhan")
+	for _, tc := range []struct{ query, want string }{
+		{`SELECT origin || ' ' || target FROM indicators WHERE code = 'item_claim_rate'`, "user 0.5"},
+		{`SELECT origin || ' ' || name_en FROM entities WHERE code = 'wuhan-edz'`, "user Our zone"},
+		{`SELECT origin || ' ' || name_en FROM indicators WHERE code = 'city_assessment_rank'`, "default " + rank.NameEN},
+		{`SELECT origin || ' ' || name_en FROM entities WHERE code = 'wuhan'`, "default " + wuhan.NameEN},
+	} {
+		var got string
+		if err := pgtest.SQL(t, db).Get(&got, tc.query); err != nil {
+			t.Fatal(err)
+		}
+		if got != tc.want {
+			t.Errorf("%s: got %q, want %q", tc.query, got, tc.want)
+		}
+	}
+}
+
 // The scored-item fields, compare and alert_min_change are stored and read
 // back; an item of a composite that is neither stored nor in the file is
 // refused.
