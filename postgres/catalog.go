@@ -92,20 +92,12 @@ func (db *DB) applyCatalog(ctx context.Context, c bizenv.Catalog, asDefault bool
 		if e, ok := all.LookupEntity(i.Owner); ok {
 			i.Owner = e.Code
 		}
-		row := struct {
-			bizenv.Indicator
-			Origin string `db:"origin"`
-		}{i, origin}
-		if _, err := tx.NamedExecContext(ctx, db.Query("UpsertIndicator"), row); err != nil {
+		if _, err := tx.NamedExecContext(ctx, db.Query("UpsertIndicator"), indicatorRow{i, origin}); err != nil {
 			return fmt.Errorf("catalog: indicator %s: %w", i.Code, err)
 		}
 	}
 	for _, e := range c.Entities {
-		row := struct {
-			bizenv.Entity
-			Origin string `db:"origin"`
-		}{e, origin}
-		if _, err := tx.NamedExecContext(ctx, db.Query("UpsertEntity"), row); err != nil {
+		if _, err := tx.NamedExecContext(ctx, db.Query("UpsertEntity"), entityRow{e, origin}); err != nil {
 			return fmt.Errorf("catalog: entity %s: %w", e.Code, err)
 		}
 	}
@@ -114,6 +106,19 @@ func (db *DB) applyCatalog(ctx context.Context, c bizenv.Catalog, asDefault bool
 	}
 	return nil
 }
+
+// indicatorRow and entityRow are what UpsertIndicator and UpsertEntity
+// write: a record and the origin of its catalog, "user" or "default".
+type (
+	indicatorRow struct {
+		bizenv.Indicator
+		Origin string `db:"origin"`
+	}
+	entityRow struct {
+		bizenv.Entity
+		Origin string `db:"origin"`
+	}
+)
 
 // Catalog returns every stored indicator and entity, ordered by code.
 func (db *DB) Catalog(ctx context.Context) (bizenv.Catalog, error) {
