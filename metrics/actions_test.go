@@ -20,10 +20,7 @@ import (
 // Overdue turns at midnight in Shanghai with no write to the database, so
 // the ledger's metrics must follow the clock, not the data version.
 func TestActionsCollectorFollowsTheClock(t *testing.T) {
-	ctx := context.Background()
-	db := pgtest.New(t)
 	now := time.Date(2021, 12, 31, 15, 59, 0, 0, time.UTC) // 23:59 in Shanghai
-	store := postgres.NewActionStore(db, func() time.Time { return now })
 	action := func(id, owner string, st bizenv.ActionStatus) bizenv.Action {
 		a := bizenv.Action{ID: id, Problem: "p", Entity: "wuhan-edz", Owner: owner, Opened: bizenv.Date{Year: 2021, Month: 9, Day: 2},
 			Due: bizenv.Date{Year: 2021, Month: 12, Day: 31}, Status: st}
@@ -32,14 +29,9 @@ func TestActionsCollectorFollowsTheClock(t *testing.T) {
 		}
 		return a
 	}
-	in := bizenv.ActionImport{Actor: "x", Actions: []bizenv.Action{
+	reg := actionsRegistry(t, func() time.Time { return now }, []bizenv.Action{
 		action("A-1", "edz-dev-reform", bizenv.ActionInProgress), action("A-2", "edz-dev-reform", bizenv.ActionDone),
-		action("A-3", "edz-tax", bizenv.ActionOpen)}}
-	if _, err := store.ImportActions(ctx, in); err != nil {
-		t.Fatal(err)
-	}
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(metrics.NewActionsCollector(store, slog.New(slog.DiscardHandler)))
+		action("A-3", "edz-tax", bizenv.ActionOpen)})
 	const head = `# HELP bizenv_actions Rectification ledger actions by responsible unit and status (open, in_progress, done, ongoing).
 # TYPE bizenv_actions gauge
 bizenv_actions{owner="edz-dev-reform",status="done"} 1
@@ -66,31 +58,38 @@ bizenv_actions_overdue{owner="edz-tax"} 1
 // BenchmarkActionsCollector measures what the ledger adds to every scrape:
 // one GROUP BY over 2,000 actions of 12 units.
 func BenchmarkActionsCollector(b *testing.B) {
-	ctx := context.Background()
-	db := pgtest.New(b)
-	store := postgres.NewActionStore(db, nil)
 	var units []string
 	for _, e := range bizenv.DefaultCatalog().Entities {
 		if e.Parent == "wuhan-edz" {
 			units = append(units, e.Code)
 		}
 	}
-	in := bizenv.ActionImport{Actor: "bench"}
+	var actions []bizenv.Action
 	statuses := []bizenv.ActionStatus{bizenv.ActionOpen, bizenv.ActionInProgress, bizenv.ActionOngoing}
 	for i := range 2000 {
-		in.Actions = append(in.Actions, bizenv.Action{ID: fmt.Sprintf("B-%d", i), Problem: "p", Entity: "wuhan-edz",
+		actions = append(actions, bizenv.Action{ID: fmt.Sprintf("B-%d", i), Problem: "p", Entity: "wuhan-edz",
 			Owner: units[i%len(units)], Opened: bizenv.Date{Year: 2021, Month: 1, Day: 1},
 			Due: bizenv.Date{Year: 2021 + i%8, Month: 6, Day: 30}, Status: statuses[i%len(statuses)]})
 	}
-	if _, err := store.ImportActions(ctx, in); err != nil {
-		b.Fatal(err)
-	}
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(metrics.NewActionsCollector(store, slog.New(slog.DiscardHandler)))
+	reg := actionsRegistry(b, nil, actions)
 	b.ResetTimer()
 	for b.Loop() {
 		if _, err := reg.Gather(); err != nil {
 			b.Fatal(err)
 		}
 	}
+}
+
+// actionsRegistry imports actions into a new database through a ledger on
+// the clock now (the system clock when nil) and returns a registry holding
+// the ledger's collector.
+func actionsRegistry(tb testing.TB, now func() time.Time, actions []bizenv.Action) *prometheus.Registry {
+	tb.Helper()
+	store := postgres.NewActionStore(pgtest.New(tb), now)
+	if _, err := store.ImportActions(context.Background(), bizenv.ActionImport{Actor: "test", Actions: actions}); err != nil {
+		tb.Fatal(err)
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(metrics.NewActionsCollector(store, slog.New(slog.DiscardHandler)))
+	return reg
 }

@@ -171,42 +171,6 @@ func TestUpdateAction(t *testing.T) {
 	}
 }
 
-// The dashboards' role reads the ledger and cannot write it.
-func TestReadonlyRoleLedger(t *testing.T) {
-	ctx := context.Background()
-	db := pgtest.New(t)
-	for _, tc := range []struct {
-		query   string
-		wantErr bool
-	}{
-		{`SELECT count(*) FROM actions`, false},
-		{`SELECT count(*) FROM action_revisions`, false},
-		{`SELECT count(*) FROM action_notes`, false},
-		{`INSERT INTO actions (id, entity, owner, opened, status) VALUES ('X', 'wuhan-edz', 'edz-tax', '2021-01-01', 'open')`, true},
-		{`UPDATE actions SET status = 'done'`, true},
-		{`DELETE FROM action_revisions`, true},
-		{`INSERT INTO action_notes (action, noted, author, text) VALUES ('X', '2021-01-01', 'a', 'b')`, true},
-	} {
-		t.Run(tc.query, func(t *testing.T) {
-			tx, err := pgtest.SQL(t, db).BeginTxx(ctx, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer tx.Rollback()
-			if _, err := tx.Exec(`SET LOCAL ROLE bizenv_readonly`); err != nil {
-				t.Fatal(err)
-			}
-			_, err = tx.Exec(tc.query)
-			switch {
-			case !tc.wantErr && err != nil:
-				t.Errorf("got %v, want the read to work", err)
-			case tc.wantErr && (err == nil || !strings.Contains(err.Error(), "permission denied")):
-				t.Errorf("got %v, want permission denied", err)
-			}
-		})
-	}
-}
-
 // An indicator's owner written as a unit's Chinese name is stored as the
 // unit's code.
 func TestApplyCatalogOwnerByName(t *testing.T) {

@@ -13,24 +13,15 @@ import (
 // Series returns one indicator's values for one entity from from to to,
 // both included, oldest first.
 func (db *DB) Series(ctx context.Context, indicator, entity string, from, to bizenv.Period) ([]bizenv.Point, error) {
-	rows, err := db.pool.QueryContext(ctx, db.Query("Series"), indicator, entity, from.Time(), to.Time())
+	obs, err := db.observations(ctx, "Series", indicator, entity, from.Time(), to.Time())
 	if err != nil {
-		return nil, fmt.Errorf("read series: %w", err)
+		return nil, err
 	}
-	defer rows.Close()
 	var out []bizenv.Point
-	for rows.Next() {
-		var (
-			p bizenv.Point
-			t time.Time
-		)
-		if err := rows.Scan(&t, &p.Value, &p.Source, &p.Note); err != nil {
-			return nil, fmt.Errorf("read series: %w", err)
-		}
-		p.Period = bizenv.NewPeriod(t.Year(), t.Month())
-		out = append(out, p)
+	for _, o := range obs {
+		out = append(out, bizenv.Point{Period: o.Period, Value: o.Value, Source: o.Source, Note: o.Note})
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // PeriodValues returns one indicator's current value for every entity that

@@ -18,7 +18,7 @@ var _ bizenv.CatalogStore = (*DB)(nil)
 // user's catalog changes it. A parent or benchmark must be in c or already
 // stored.
 func (db *DB) ApplyCatalog(ctx context.Context, c bizenv.Catalog) error {
-	return db.applyCatalog(ctx, c, "UpsertIndicator", "UpsertEntity", false)
+	return db.applyCatalog(ctx, c, false)
 }
 
 // ApplyDefaultCatalog applies the catalog embedded in the binary: it adds
@@ -26,10 +26,10 @@ func (db *DB) ApplyCatalog(ctx context.Context, c bizenv.Catalog) error {
 // up to date with c, but never writes a row a user's catalog set (SPEC
 // section 3). Nothing is written when nothing differs.
 func (db *DB) ApplyDefaultCatalog(ctx context.Context, c bizenv.Catalog) error {
-	return db.applyCatalog(ctx, c, "UpsertDefaultIndicator", "UpsertDefaultEntity", true)
+	return db.applyCatalog(ctx, c, true)
 }
 
-func (db *DB) applyCatalog(ctx context.Context, c bizenv.Catalog, upsertIndicator, upsertEntity string, asDefault bool) error {
+func (db *DB) applyCatalog(ctx context.Context, c bizenv.Catalog, asDefault bool) error {
 	if err := c.Validate(); err != nil {
 		return bizenv.Errorf(bizenv.EINVALID, "catalog: %v", err)
 	}
@@ -75,6 +75,11 @@ func (db *DB) applyCatalog(ctx context.Context, c bizenv.Catalog, upsertIndicato
 	if err := db.applyAliases(ctx, tx, stored, c, users); err != nil {
 		return err
 	}
+	// The rows written are the user's from now on, or the default's.
+	origin := "user"
+	if asDefault {
+		origin = "default"
+	}
 	for _, i := range c.Indicators {
 		if i.Frequency == "" {
 			i.Frequency = bizenv.Monthly
@@ -87,12 +92,12 @@ func (db *DB) applyCatalog(ctx context.Context, c bizenv.Catalog, upsertIndicato
 		if e, ok := all.LookupEntity(i.Owner); ok {
 			i.Owner = e.Code
 		}
-		if _, err := tx.NamedExecContext(ctx, db.Query(upsertIndicator), i); err != nil {
+		if _, err := tx.NamedExecContext(ctx, db.Query("UpsertIndicator"), indicatorRow{i, origin}); err != nil {
 			return fmt.Errorf("catalog: indicator %s: %w", i.Code, err)
 		}
 	}
 	for _, e := range c.Entities {
-		if _, err := tx.NamedExecContext(ctx, db.Query(upsertEntity), e); err != nil {
+		if _, err := tx.NamedExecContext(ctx, db.Query("UpsertEntity"), entityRow{e, origin}); err != nil {
 			return fmt.Errorf("catalog: entity %s: %w", e.Code, err)
 		}
 	}
@@ -101,6 +106,19 @@ func (db *DB) applyCatalog(ctx context.Context, c bizenv.Catalog, upsertIndicato
 	}
 	return nil
 }
+
+// indicatorRow and entityRow are what UpsertIndicator and UpsertEntity
+// write: a record and the origin of its catalog, "user" or "default".
+type (
+	indicatorRow struct {
+		bizenv.Indicator
+		Origin string `db:"origin"`
+	}
+	entityRow struct {
+		bizenv.Entity
+		Origin string `db:"origin"`
+	}
+)
 
 // Catalog returns every stored indicator and entity, ordered by code.
 func (db *DB) Catalog(ctx context.Context) (bizenv.Catalog, error) {

@@ -13,8 +13,9 @@ import (
 )
 
 // verifiedHistory stores a small history: run 1 inserts two values and
-// rejects nothing, run 2 revises one of them.
-func verifiedHistory(t *testing.T) (*postgres.DB, bizenv.Run, bizenv.Run) {
+// rejects nothing, run 2 revises one of them. The tests name the runs by
+// their ids, the first two of a new database.
+func verifiedHistory(t *testing.T) *postgres.DB {
 	t.Helper()
 	ctx := context.Background()
 	db := pgtest.New(t)
@@ -34,166 +35,75 @@ func verifiedHistory(t *testing.T) (*postgres.DB, bizenv.Run, bizenv.Run) {
 	if got, want := second.Counts, (bizenv.Counts{Updated: 1}); got != want {
 		t.Fatalf("second run: got %+v, want %+v", got, want)
 	}
-	return db, first, second
+	if first.ID != 1 || second.ID != 2 {
+		t.Fatalf("run ids %d and %d, want 1 and 2", first.ID, second.ID)
+	}
+	return db
 }
 
+// TestVerifyViolations breaks a verified history one way per case, with
+// SQL, and wants the violations listed.
 func TestVerifyViolations(t *testing.T) {
 	const key = "city_assessment_rank/wuhan-edz/2020-07"
-	insertRevision := `INSERT INTO observation_revisions (indicator, entity, period, revision, value, collected_at)
-		VALUES ($1, $2, $3::date, $4, $5, now())`
-	insertObservation := `INSERT INTO observations (indicator, entity, period, value, revision, run_id)
-		VALUES ($1, $2, $3::date, $4, 1, $5)`
+	revision := func(period string, revision int) string {
+		return fmt.Sprintf(`INSERT INTO observation_revisions (indicator, entity, period, revision, value, collected_at)
+		VALUES ('city_assessment_rank', 'wuhan-edz', '%s', %d, 11, now())`, period, revision)
+	}
+	observation := func(indicator, entity, period string, value float64, run string) string {
+		return fmt.Sprintf(`INSERT INTO observations (indicator, entity, period, value, revision, run_id)
+		VALUES ('%s', '%s', '%s', %v, 1, %s)`, indicator, entity, period, value, run)
+	}
 	for _, tc := range []struct {
-		name   string
-		break_ func(t *testing.T, db *postgres.DB, first, second bizenv.Run)
-		want   func(first, second bizenv.Run) []string
-	}{{
-		name:   "intact",
-		break_: func(*testing.T, *postgres.DB, bizenv.Run, bizenv.Run) {},
-		want:   func(bizenv.Run, bizenv.Run) []string { return nil },
-	}, {
-		name: "gap in the revision chain",
-		break_: func(t *testing.T, db *postgres.DB, _, _ bizenv.Run) {
-			mustExec(t, db, `UPDATE observations SET revision = 3 WHERE period = '2020-07-01'`)
-		},
-		want: func(bizenv.Run, bizenv.Run) []string {
-			return []string{key + ": revision 2 is missing (current revision 3)"}
-		},
-	}, {
-		name: "first revision lost",
-		break_: func(t *testing.T, db *postgres.DB, _, _ bizenv.Run) {
-			mustExec(t, db, `DELETE FROM observation_revisions WHERE period = '2020-07-01'`)
-		},
-		want: func(first, _ bizenv.Run) []string {
-			return []string{
-				key + ": revision 1 is missing (current revision 2)",
-				fmt.Sprintf("run %d (import import): recorded 2 inserted, but 1 stored", first.ID),
-			}
-		},
-	}, {
-		name: "superseded revision at the current one",
-		break_: func(t *testing.T, db *postgres.DB, _, _ bizenv.Run) {
-			mustExec(t, db, insertRevision, "city_assessment_rank", "wuhan-edz", "2020-07-01", 2, 11)
-		},
-		want: func(bizenv.Run, bizenv.Run) []string {
-			return []string{key + ": superseded revision 2 is not in 1..1 (current revision 2)"}
-		},
-	}, {
-		name: "superseded revision zero",
-		break_: func(t *testing.T, db *postgres.DB, _, _ bizenv.Run) {
-			mustExec(t, db, insertRevision, "city_assessment_rank", "wuhan-edz", "2020-07-01", 0, 11)
-		},
-		want: func(bizenv.Run, bizenv.Run) []string {
-			return []string{key + ": superseded revision 0 is not in 1..1 (current revision 2)"}
-		},
-	}, {
-		name: "superseded revision without its observation",
-		break_: func(t *testing.T, db *postgres.DB, _, _ bizenv.Run) {
-			mustExec(t, db, insertRevision, "city_assessment_rank", "wuhan-edz", "2020-08-01", 1, 11)
-		},
-		want: func(bizenv.Run, bizenv.Run) []string {
-			return []string{"city_assessment_rank/wuhan-edz/2020-08: superseded revision 1 has no current observation"}
-		},
-	}, {
-		name: "indicator not in the catalog",
-		break_: func(t *testing.T, db *postgres.DB, _, _ bizenv.Run) {
-			mustExec(t, db, insertObservation, "no_such_indicator", "wuhan-edz", "2020-06-01", 1, nil)
-		},
-		want: func(bizenv.Run, bizenv.Run) []string {
-			return []string{"no_such_indicator/wuhan-edz/2020-06 revision 1: indicator no_such_indicator is not in the catalog"}
-		},
-	}, {
-		name: "entity not in the catalog",
-		break_: func(t *testing.T, db *postgres.DB, _, _ bizenv.Run) {
-			mustExec(t, db, insertObservation, "city_assessment_rank", "atlantis", "2020-06-01", 1, nil)
-		},
-		want: func(bizenv.Run, bizenv.Run) []string {
-			return []string{"city_assessment_rank/atlantis/2020-06 revision 1: entity atlantis is not in the catalog"}
-		},
-	}, {
-		name: "NaN in a superseded revision",
-		break_: func(t *testing.T, db *postgres.DB, _, _ bizenv.Run) {
-			mustExec(t, db, `UPDATE observation_revisions SET value = 'NaN' WHERE period = '2020-07-01'`)
-		},
-		want: func(bizenv.Run, bizenv.Run) []string {
-			return []string{key + " revision 1: value NaN is not a finite number"}
-		},
-	}, {
-		name: "infinity in a superseded revision",
-		break_: func(t *testing.T, db *postgres.DB, _, _ bizenv.Run) {
-			mustExec(t, db, `UPDATE observation_revisions SET value = '-Infinity' WHERE period = '2020-07-01'`)
-		},
-		want: func(bizenv.Run, bizenv.Run) []string {
-			return []string{key + " revision 1: value -Infinity is not a finite number"}
-		},
-	}, {
-		name: "ratio above one",
-		break_: func(t *testing.T, db *postgres.DB, _, _ bizenv.Run) {
-			mustExec(t, db, insertObservation, "ywtb_case_volume", "wuhan-edz", "2020-06-01", 1.5, nil)
-		},
-		want: func(bizenv.Run, bizenv.Run) []string {
-			return []string{"ywtb_case_volume/wuhan-edz/2020-06 revision 1: ratio 1.5 is outside [0,1]"}
-		},
-	}, {
-		name: "negative ratio",
-		break_: func(t *testing.T, db *postgres.DB, _, _ bizenv.Run) {
-			mustExec(t, db, insertObservation, "ywtb_case_volume", "wuhan-edz", "2020-06-01", -0.25, nil)
-		},
-		want: func(bizenv.Run, bizenv.Run) []string {
-			return []string{"ywtb_case_volume/wuhan-edz/2020-06 revision 1: ratio -0.25 is outside [0,1]"}
-		},
-	}, {
-		name: "run's inserted count off",
-		break_: func(t *testing.T, db *postgres.DB, first, _ bizenv.Run) {
-			mustExec(t, db, `UPDATE runs SET inserted = 5 WHERE id = $1`, first.ID)
-		},
-		want: func(first, _ bizenv.Run) []string {
-			return []string{fmt.Sprintf("run %d (import import): recorded 5 inserted, but 2 stored", first.ID)}
-		},
-	}, {
-		name: "run's updated count off",
-		break_: func(t *testing.T, db *postgres.DB, _, second bizenv.Run) {
-			mustExec(t, db, `UPDATE runs SET updated = 0 WHERE id = $1`, second.ID)
-		},
-		want: func(_, second bizenv.Run) []string {
-			return []string{fmt.Sprintf("run %d (import import): recorded 0 updated, but 1 stored", second.ID)}
-		},
-	}, {
-		name: "reject the run did not count",
-		break_: func(t *testing.T, db *postgres.DB, first, _ bizenv.Run) {
-			mustExec(t, db, `INSERT INTO rejects (run_id, file, line, record, reason) VALUES ($1, 'a.csv', 2, 'x', 'bad')`, first.ID)
-		},
-		want: func(first, _ bizenv.Run) []string {
-			return []string{fmt.Sprintf("run %d (import import): recorded 0 rejected, but 1 stored", first.ID)}
-		},
-	}, {
-		name: "row of a run that does not exist",
-		break_: func(t *testing.T, db *postgres.DB, _, _ bizenv.Run) {
-			mustExec(t, db, insertObservation, "city_assessment_rank", "wuhan-edz", "2020-09-01", 3, 999)
-		},
-		want: func(bizenv.Run, bizenv.Run) []string {
-			return []string{"1 stored row(s) name run 999, which does not exist"}
-		},
-	}, {
-		name: "row of a run still running",
-		break_: func(t *testing.T, db *postgres.DB, _, second bizenv.Run) {
-			mustExec(t, db, `UPDATE runs SET outcome = 'running', finished_at = NULL WHERE id = $1`, second.ID)
-		},
-		want: func(_, second bizenv.Run) []string {
-			return []string{fmt.Sprintf("1 stored row(s) name run %d, which is still running", second.ID)}
-		},
-	}} {
+		name, break_ string
+		want         []string
+	}{
+		{"intact", "", nil},
+		{"gap in the revision chain", `UPDATE observations SET revision = 3 WHERE period = '2020-07-01'`,
+			[]string{key + ": revision 2 is missing (current revision 3)"}},
+		{"first revision lost", `DELETE FROM observation_revisions WHERE period = '2020-07-01'`,
+			[]string{key + ": revision 1 is missing (current revision 2)", "run 1 (import import): recorded 2 inserted, but 1 stored"}},
+		{"superseded revision at the current one", revision("2020-07-01", 2),
+			[]string{key + ": superseded revision 2 is not in 1..1 (current revision 2)"}},
+		{"superseded revision zero", revision("2020-07-01", 0),
+			[]string{key + ": superseded revision 0 is not in 1..1 (current revision 2)"}},
+		{"superseded revision without its observation", revision("2020-08-01", 1),
+			[]string{"city_assessment_rank/wuhan-edz/2020-08: superseded revision 1 has no current observation"}},
+		{"indicator not in the catalog", observation("no_such_indicator", "wuhan-edz", "2020-06-01", 1, "NULL"),
+			[]string{"no_such_indicator/wuhan-edz/2020-06 revision 1: indicator no_such_indicator is not in the catalog"}},
+		{"entity not in the catalog", observation("city_assessment_rank", "atlantis", "2020-06-01", 1, "NULL"),
+			[]string{"city_assessment_rank/atlantis/2020-06 revision 1: entity atlantis is not in the catalog"}},
+		{"NaN in a superseded revision", `UPDATE observation_revisions SET value = 'NaN' WHERE period = '2020-07-01'`,
+			[]string{key + " revision 1: value NaN is not a finite number"}},
+		{"infinity in a superseded revision", `UPDATE observation_revisions SET value = '-Infinity' WHERE period = '2020-07-01'`,
+			[]string{key + " revision 1: value -Infinity is not a finite number"}},
+		{"ratio above one", observation("ywtb_case_volume", "wuhan-edz", "2020-06-01", 1.5, "NULL"),
+			[]string{"ywtb_case_volume/wuhan-edz/2020-06 revision 1: ratio 1.5 is outside [0,1]"}},
+		{"negative ratio", observation("ywtb_case_volume", "wuhan-edz", "2020-06-01", -0.25, "NULL"),
+			[]string{"ywtb_case_volume/wuhan-edz/2020-06 revision 1: ratio -0.25 is outside [0,1]"}},
+		{"run's inserted count off", `UPDATE runs SET inserted = 5 WHERE id = 1`,
+			[]string{"run 1 (import import): recorded 5 inserted, but 2 stored"}},
+		{"run's updated count off", `UPDATE runs SET updated = 0 WHERE id = 2`,
+			[]string{"run 2 (import import): recorded 0 updated, but 1 stored"}},
+		{"reject the run did not count", `INSERT INTO rejects (run_id, file, line, record, reason) VALUES (1, 'a.csv', 2, 'x', 'bad')`,
+			[]string{"run 1 (import import): recorded 0 rejected, but 1 stored"}},
+		{"row of a run that does not exist", observation("city_assessment_rank", "wuhan-edz", "2020-09-01", 3, "999"),
+			[]string{"1 stored row(s) name run 999, which does not exist"}},
+		{"row of a run still running", `UPDATE runs SET outcome = 'running', finished_at = NULL WHERE id = 2`,
+			[]string{"1 stored row(s) name run 2, which is still running"}},
+	} {
 		t.Run(tc.name, func(t *testing.T) {
-			db, first, second := verifiedHistory(t)
-			tc.break_(t, db, first, second)
+			db := verifiedHistory(t)
+			if tc.break_ != "" {
+				mustExec(t, db, tc.break_)
+			}
 			v, err := db.Verify(context.Background(), postgres.VerifyOptions{})
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got, want := v.Violations, tc.want(first, second); !slices.Equal(got, want) {
+			if got, want := v.Violations, tc.want; !slices.Equal(got, want) {
 				t.Errorf("violations:\ngot  %q\nwant %q", got, want)
 			}
-			if got, want := v.OK(), len(tc.want(first, second)) == 0; got != want {
+			if got, want := v.OK(), len(tc.want) == 0; got != want {
 				t.Errorf("OK: got %v, want %v", got, want)
 			}
 		})
@@ -202,7 +112,7 @@ func TestVerifyViolations(t *testing.T) {
 
 func TestVerifyRunsLeftRunning(t *testing.T) {
 	ctx := context.Background()
-	db, _, _ := verifiedHistory(t)
+	db := verifiedHistory(t)
 	var dead int64
 	if err := pgtest.SQL(t, db).Get(&dead, `INSERT INTO runs (kind, name, started_at) VALUES ('import', 'import', '2021-01-01T00:00:00Z') RETURNING id`); err != nil {
 		t.Fatal(err)
@@ -271,20 +181,10 @@ func TestVerifyRunsLeftRunning(t *testing.T) {
 		if _, err := db.FailRun(ctx, live, fmt.Errorf("source down")); err != nil {
 			t.Fatal(err)
 		}
-		var held int
-		if err := pgtest.SQL(t, db).Get(&held, `SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = 1651079794`); err != nil {
-			t.Fatal(err)
-		}
-		if held != 0 {
+		if held := pgtest.Count(t, db, `SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = 1651079794`); held != 0 {
 			t.Errorf("run locks held after the run finished: %d", held)
 		}
-		v, err := db.Verify(ctx, postgres.VerifyOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(v.Violations)+len(v.Warnings) != 0 {
-			t.Errorf("got violations %q, warnings %q", v.Violations, v.Warnings)
-		}
+		mustVerify(t, db)
 	})
 }
 
@@ -292,5 +192,18 @@ func mustExec(t *testing.T, db *postgres.DB, query string, args ...any) {
 	t.Helper()
 	if _, err := pgtest.SQL(t, db).Exec(query, args...); err != nil {
 		t.Fatalf("%s: %v", query, err)
+	}
+}
+
+// mustVerify fails t unless the history of db verifies with no violation
+// and no warning.
+func mustVerify(t *testing.T, db *postgres.DB) {
+	t.Helper()
+	v, err := db.Verify(context.Background(), postgres.VerifyOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(v.Violations)+len(v.Warnings) != 0 {
+		t.Errorf("verify: violations %q, warnings %q", v.Violations, v.Warnings)
 	}
 }

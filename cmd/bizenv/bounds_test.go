@@ -1,16 +1,12 @@
 package main
 
 import (
-	"context"
-	"io"
-	"log/slog"
 	"math"
 	"net/http"
 	"strings"
 	"testing"
 
 	"github.com/bizenv/bizenv"
-	"github.com/bizenv/bizenv/postgres"
 	"github.com/bizenv/bizenv/postgres/pgtest"
 )
 
@@ -19,25 +15,16 @@ import (
 // before today's bounds could hold, and scrapes: the other series are still
 // there and the scrape succeeds.
 func TestExtremeStoredValuesKeepMetrics(t *testing.T) {
-	ctx := context.Background()
 	dsn := pgtest.DSN(t)
-	good := writeFile(t, "good.csv", header+
-		"2020-05,wuhan-edz,city_assessment_rank,9,seed,\n"+
-		"2020-06,wuhan-edz,city_assessment_rank,8,seed,\n")
-	if r := runBizenv(t, dsn, "import", good); r.code() != exitOK {
-		t.Fatalf("import: exit %d: %v\n%s", r.code(), r.err, r.stderr)
-	}
-
-	db, err := postgres.Open(ctx, dsn, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	var extreme []bizenv.Observation
+	db := pgtest.Open(t, dsn)
+	var stored []bizenv.Observation
 	for _, o := range []struct {
 		indicator, period string
 		value             float64
 	}{
+		// An ordinary series beside them.
+		{"city_assessment_rank", "2020-05", 9},
+		{"city_assessment_rank", "2020-06", 8},
 		// higher_better: the walk compares 2020-06 with 2020-05 and on.
 		{"city_assessment_score", "2020-04", math.MaxFloat64},
 		{"city_assessment_score", "2020-05", -math.MaxFloat64},
@@ -50,9 +37,9 @@ func TestExtremeStoredValuesKeepMetrics(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		extreme = append(extreme, bizenv.Observation{Indicator: o.indicator, Entity: "wuhan-edz", Period: p, Value: o.value, Source: "legacy"})
+		stored = append(stored, bizenv.Observation{Indicator: o.indicator, Entity: "wuhan-edz", Period: p, Value: o.value, Source: "legacy"})
 	}
-	if _, err := db.Store(ctx, bizenv.Batch{Kind: bizenv.RunImport, Name: "legacy", Actor: "test", Observations: extreme}); err != nil {
+	if _, err := db.Store(t.Context(), bizenv.Batch{Kind: bizenv.RunImport, Name: "legacy", Actor: "test", Observations: stored}); err != nil {
 		t.Fatal(err)
 	}
 	mustVerify(t, dsn)

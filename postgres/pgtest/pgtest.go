@@ -204,6 +204,18 @@ func SQL(t testing.TB, db *postgres.DB) *sqlx.DB {
 	return s.pool
 }
 
+// Count runs query, one that selects a single number such as count(*),
+// on the database of db, a store that New or Open made, and returns the
+// number.
+func Count(t testing.TB, db *postgres.DB, query string, args ...any) int {
+	t.Helper()
+	var n int
+	if err := SQL(t, db).Get(&n, query, args...); err != nil {
+		t.Fatalf("%s: %v", query, err)
+	}
+	return n
+}
+
 func withDatabase(dsn, name string) string {
 	u, err := url.Parse(dsn)
 	if err != nil {

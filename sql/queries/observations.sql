@@ -3,7 +3,7 @@
 
 -- name: Series
 -- One indicator for one entity, oldest period first, between two periods.
-SELECT period, value, source, note
+SELECT indicator, entity, period, value, source, note
 FROM observations
 WHERE indicator = $1 AND entity = $2 AND period BETWEEN $3 AND $4
 ORDER BY period
