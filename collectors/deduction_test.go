@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/bizenv/bizenv/collectors"
 	"github.com/bizenv/bizenv/postgres/pgtest"
@@ -62,7 +61,7 @@ collectors:
       columns: {双评议扣分: unit_item_city_review-deduction, 日常工作扣分: unit_item_daily_work-deduction, 日常工作得分: unit_item_daily_work}
 `, dir))
 	logger, _ := newLogger()
-	r := collectors.NewRunner(db, cfg, logger, collectors.Options{Now: func() time.Time { return now }})
+	r := collectors.NewRunner(db, cfg, logger, atNow)
 	res, err := r.Run(context.Background(), "unit-assessment", collectors.Request{})
 	if err != nil {
 		t.Fatal(err)
@@ -101,7 +100,7 @@ collectors:
       values: {unit_item_key_indicators-deduction: kf, unit_item_city_review: df}
 `, srv.URL))
 	logger, _ := newLogger()
-	r := collectors.NewRunner(db, cfg, logger, collectors.Options{Now: func() time.Time { return now }})
+	r := collectors.NewRunner(db, cfg, logger, atNow)
 	if _, err := r.Run(context.Background(), "unit-json", collectors.Request{}); err != nil {
 		t.Fatal(err)
 	}
