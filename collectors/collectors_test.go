@@ -130,12 +130,19 @@ const noticeName = "2021年9月全市营商环境考核排名.xlsx"
 // dropFolder is a folder holding the published notice.
 func dropFolder(t *testing.T) string {
 	t.Helper()
-	dir := t.TempDir()
 	content, err := os.ReadFile(filepath.Join("tabular", "testdata", noticeName))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, noticeName), content, 0o644); err != nil {
+	return folderWith(t, noticeName, content)
+}
+
+// folderWith returns a folder of the test's holding one file, name, with
+// content.
+func folderWith(t *testing.T, name string, content []byte) string {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, name), content, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	return dir
