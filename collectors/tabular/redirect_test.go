@@ -8,11 +8,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/bizenv/bizenv"
 	"github.com/bizenv/bizenv/collectors/internal/fetch/fetchtest"
 	"github.com/bizenv/bizenv/collectors/kind"
 	"github.com/bizenv/bizenv/collectors/tabular"
-	"github.com/bizenv/bizenv/ingest"
 )
 
 // A file URL that redirects to another host (another port counts) is
@@ -29,9 +27,8 @@ collectors:
       headers: {X-Api-Key: "${TOKEN}"}
       layout: long
 `, origin.URL))
-	cat := bizenv.DefaultCatalog()
 	src := tabular.New(col, kind.Deps{Backoff: time.Millisecond})
-	_, err := src.Fetch(context.Background(), kind.Job{Catalog: cat, Validator: ingest.NewValidator(cat, now), Stored: neverStored})
+	_, err := src.Fetch(context.Background(), job(neverStored))
 	if n := other.Asked(); n != 0 {
 		t.Errorf("the other host was asked %d times", n)
 	}
