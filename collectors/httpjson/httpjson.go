@@ -8,7 +8,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"maps"
 	"net/url"
 	"slices"
 	"strconv"
@@ -147,7 +146,12 @@ func (s *Source) check(b *bizenv.Batch, v *ingest.Validator, where string, line 
 	if code, ok := s.cfg.EntityMap[entity]; ok {
 		entity = code
 	}
-	for _, code := range slices.Sorted(maps.Keys(s.cfg.Values)) {
+	codes := make([]string, 0, len(s.cfg.Values))
+	for c := range s.cfg.Values {
+		codes = append(codes, c)
+	}
+	slices.Sort(codes)
+	for _, code := range codes {
 		obs, ok, reject := v.Check(ingest.Record{
 			File: where, Line: line, Raw: raw,
 			Period: period, Entity: entity, Indicator: code,
