@@ -18,11 +18,7 @@ import (
 func TestURLRedirectToAnotherHostRefused(t *testing.T) {
 	other := fetchtest.NewElsewhere(t, "period,entity,indicator,value\n")
 	origin := fetchtest.Redirect(t, http.StatusFound, other.URL)
-	col := parseConfig(t, fmt.Sprintf(`
-collectors:
-  - name: notice-url
-    schedule: "0 9 * * *"
-    tabular:
+	col := tabularSource(t, fmt.Sprintf(`
       url: %s/long.csv
       headers: {X-Api-Key: "${TOKEN}"}
       layout: long

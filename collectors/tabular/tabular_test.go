@@ -30,6 +30,13 @@ func parseConfig(t testing.TB, yml string) config.Source {
 	return c.Sources[0]
 }
 
+// tabularSource parses one tabular collector whose section, the lines
+// under "tabular:", is yml.
+func tabularSource(t testing.TB, yml string) config.Source {
+	t.Helper()
+	return parseConfig(t, "collectors:\n  - name: drop\n    schedule: \"0 9 * * *\"\n    tabular:\n"+yml)
+}
+
 // neverStored is a kind.Job.Stored for a collector that has stored nothing yet.
 func neverStored(context.Context, string) (bool, error) { return false, nil }
 
@@ -140,11 +147,7 @@ func TestNotice(t *testing.T) {
 }
 
 func TestMergedMonths(t *testing.T) {
-	col := parseConfig(t, `
-collectors:
-  - name: ywtb-monthly
-    schedule: "0 9 * * *"
-    tabular:
+	col := tabularSource(t, `
       path: testdata/merged-months.xlsx
       layout: wide
       period: {column: 月份}
@@ -177,11 +180,7 @@ collectors:
 }
 
 func TestLong(t *testing.T) {
-	col := parseConfig(t, `
-collectors:
-  - name: drop
-    schedule: "0 9 * * *"
-    tabular:
+	col := tabularSource(t, `
       path: testdata/*.csv
       entity: {map: {经开区: wuhan-edz}}
 `)
@@ -198,11 +197,7 @@ func TestFileProblems(t *testing.T) {
 	dir := t.TempDir()
 	writeFile(t, filepath.Join(dir, "2021年9月排名.csv"), "单位,名次\n江岸区,1\n")
 	writeFile(t, filepath.Join(dir, "九月排名.csv"), "单位,排名\n江岸区,1\n")
-	col := parseConfig(t, fmt.Sprintf(`
-collectors:
-  - name: drop
-    schedule: "0 9 * * *"
-    tabular:
+	col := tabularSource(t, fmt.Sprintf(`
       path: %s/*.csv
       layout: wide
       period: {filename: '(\d{4})年(\d{1,2})月'}
@@ -371,11 +366,7 @@ func TestURL(t *testing.T) {
 		w.Write(content)
 	}))
 	defer srv.Close()
-	col := parseConfig(t, fmt.Sprintf(`
-collectors:
-  - name: notice-url
-    schedule: "0 9 * * *"
-    tabular:
+	col := tabularSource(t, fmt.Sprintf(`
       url: %s/notices/%s?token=${TOKEN}
       headers: {Authorization: "Bearer ${TOKEN}"}
       layout: wide
