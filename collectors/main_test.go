@@ -1,5 +1,9 @@
 package collectors_test
 
+// The set-up every test of the package shares: the private cluster, the
+// clock, the configuration parser, loggers and the queries of what was
+// stored.
+
 import (
 	"bytes"
 	"context"
