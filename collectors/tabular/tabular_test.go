@@ -217,13 +217,11 @@ func TestFileProblems(t *testing.T) {
 	}
 }
 
-const longConfig = `
-collectors:
-  - name: drop
-    schedule: "0 9 * * *"
-    tabular:
-      path: %s
-`
+// longSource parses a collector of the long files that pattern matches.
+func longSource(t testing.TB, pattern string) config.Source {
+	t.Helper()
+	return tabularSource(t, "      path: "+pattern+"\n")
+}
 
 func longCSV(entity string, value string) string {
 	return "period,entity,indicator,value\n2021-09," + entity + ",city_assessment_score," + value + "\n"
@@ -286,7 +284,7 @@ func TestDropFolderBadEntries(t *testing.T) {
 			"a.csv:0: " + dir + "/linked/a.csv: in " + dir + "/linked, a symbolic link; only files inside " + dir + " are read"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			col := parseConfig(t, fmt.Sprintf(longConfig, tc.pattern))
+			col := longSource(t, tc.pattern)
 			b := fetch(t, col, neverStored)
 			if got := observations(b); got != tc.obs {
 				t.Errorf("observations: got\n%s\nwant\n%s", got, tc.obs)
@@ -321,7 +319,7 @@ func TestDropFolderUnchangedFilesNotRead(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	col := parseConfig(t, fmt.Sprintf(longConfig, dir+"/*.csv"))
+	col := longSource(t, dir+"/*.csv")
 	src := tabular.New(col, kind.Deps{})
 	stored := map[string]bool{}
 	run := func(t *testing.T) bizenv.Batch {
