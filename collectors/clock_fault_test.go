@@ -3,7 +3,6 @@ package collectors_test
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -57,7 +56,7 @@ func TestClockPeriod(t *testing.T) {
 			defer srv.Close()
 			db, _ := newDB(t)
 			cfg := parse(t, fmt.Sprintf("timezone: %s\n", tc.timezone)+fmt.Sprintf(faultSourceConfig, srv.URL))
-			r := collectors.NewRunner(db, cfg, slog.New(slog.DiscardHandler), collectors.Options{Now: func() time.Time { return now }})
+			r := collectors.NewRunner(db, cfg, discard, collectors.Options{Now: func() time.Time { return now }})
 			if _, err := r.Run(context.Background(), "src", collectors.Request{}); err != nil {
 				t.Fatal(err)
 			}

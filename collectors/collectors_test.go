@@ -1,7 +1,6 @@
 package collectors_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
@@ -10,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -24,89 +22,14 @@ import (
 	"github.com/bizenv/bizenv/postgres/pgtest"
 )
 
-func TestMain(m *testing.M) { pgtest.Main(m) }
-
-// now is in October 2021 in Shanghai: the last closed month is 2021-09.
-var now = time.Date(2021, 10, 15, 3, 0, 0, 0, time.UTC)
-
-const token = "s3cret-token-42"
-
-func getenv(k string) string {
-	return map[string]string{"TOKEN": token}[k]
-}
-
-// logBuffer is a log destination that several goroutines write to.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *logBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-func newLogger() (*slog.Logger, *logBuffer) {
-	buf := &logBuffer{}
-	return slog.New(slog.NewTextHandler(buf, &slog.HandlerOptions{Level: slog.LevelDebug})), buf
-}
-
-func parse(t *testing.T, yml string) *config.Config {
+// newScheduler schedules cfg's collectors, run on store with opts.
+func newScheduler(t *testing.T, store collectors.Store, cfg *config.Config, logger *slog.Logger, opts collectors.Options) *collectors.Scheduler {
 	t.Helper()
-	c, err := config.Parse("test.yml", []byte(yml), getenv)
+	s, err := collectors.NewScheduler(context.Background(), collectors.NewRunner(store, cfg, logger, opts), cfg, logger)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return c
-}
-
-// openDB opens another pool on dsn, as another process would.
-func openDB(t *testing.T, dsn string) *postgres.DB {
-	t.Helper()
-	return pgtest.Open(t, dsn)
-}
-
-func newDB(t *testing.T) (*postgres.DB, string) {
-	t.Helper()
-	dsn := pgtest.DSN(t)
-	db := openDB(t, dsn)
-	if err := db.ApplyCatalog(context.Background(), bizenv.DefaultCatalog()); err != nil {
-		t.Fatal(err)
-	}
-	return db, dsn
-}
-
-func count(t *testing.T, db *postgres.DB, query string, args ...any) int {
-	t.Helper()
-	var n int
-	if err := pgtest.SQL(t, db).Get(&n, query, args...); err != nil {
-		t.Fatal(err)
-	}
-	return n
-}
-
-type storedRun struct {
-	Name    string `db:"name"`
-	Actor   string `db:"actor"`
-	Outcome string `db:"outcome"`
-	Error   string `db:"error"`
-	bizenv.Counts
-}
-
-func runs(t *testing.T, db *postgres.DB) []storedRun {
-	t.Helper()
-	var rs []storedRun
-	if err := pgtest.SQL(t, db).Select(&rs, "SELECT name, actor, outcome, error, inserted, updated, unchanged, rejected FROM runs WHERE kind = 'collector' ORDER BY id"); err != nil {
-		t.Fatal(err)
-	}
-	return rs
+	return s
 }
 
 const noticeName = "2021年9月全市营商环境考核排名.xlsx"
@@ -114,12 +37,19 @@ const noticeName = "2021年9月全市营商环境考核排名.xlsx"
 // dropFolder is a folder holding the published notice.
 func dropFolder(t *testing.T) string {
 	t.Helper()
-	dir := t.TempDir()
 	content, err := os.ReadFile(filepath.Join("tabular", "testdata", noticeName))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, noticeName), content, 0o644); err != nil {
+	return folderWith(t, noticeName, content)
+}
+
+// folderWith returns a folder of the test's holding one file, name, with
+// content.
+func folderWith(t *testing.T, name string, content []byte) string {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, name), content, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	return dir
@@ -146,7 +76,7 @@ func TestNoticeStoredOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	logger, _ := newLogger()
-	r := collectors.NewRunner(db, parse(t, fmt.Sprintf(noticeConfig, dir)), logger, collectors.Options{Now: func() time.Time { return now }})
+	r := collectors.NewRunner(db, parse(t, fmt.Sprintf(noticeConfig, dir)), logger, atNow)
 	ctx := context.Background()
 
 	first, err := r.Run(ctx, "city-assessment", collectors.Request{})
@@ -244,12 +174,19 @@ collectors:
 `, url)
 }
 
+// servePlatform serves p until the test ends, and returns the
+// configuration of the ywtb collector reading it, and its URL.
+func servePlatform(t *testing.T, p *platform) (*config.Config, string) {
+	t.Helper()
+	srv := httptest.NewServer(p)
+	t.Cleanup(srv.Close)
+	return parse(t, platformConfig(srv.URL)), srv.URL
+}
+
 func TestOneRunAcrossSchedulers(t *testing.T) {
 	_, dsn := newDB(t)
 	p := newPlatform(0)
-	srv := httptest.NewServer(p)
-	defer srv.Close()
-	cfg := parse(t, platformConfig(srv.URL))
+	cfg, _ := servePlatform(t, p)
 
 	// Two processes: each its own pool, runner and scheduler.
 	var logs [2]*logBuffer
@@ -257,12 +194,7 @@ func TestOneRunAcrossSchedulers(t *testing.T) {
 	for i := range scheds {
 		logger, buf := newLogger()
 		logs[i] = buf
-		r := collectors.NewRunner(openDB(t, dsn), cfg, logger, collectors.Options{Now: func() time.Time { return now }})
-		s, err := collectors.NewScheduler(context.Background(), r, cfg, logger)
-		if err != nil {
-			t.Fatal(err)
-		}
-		scheds[i] = s
+		scheds[i] = newScheduler(t, openDB(t, dsn), cfg, logger, atNow)
 	}
 	done := make(chan error)
 	go func() { done <- scheds[0].RunNow("ywtb") }()
@@ -288,17 +220,19 @@ func TestOneRunAcrossSchedulers(t *testing.T) {
 	}
 }
 
-func TestSkipIfStillRunning(t *testing.T) {
+// heldScheduler is a scheduler of the ywtb collector on a database of its
+// own, whose platform holds every request until released.
+func heldScheduler(t *testing.T) (*collectors.Scheduler, *platform, *postgres.DB, *logBuffer) {
+	t.Helper()
 	db, _ := newDB(t)
 	p := newPlatform(0)
-	srv := httptest.NewServer(p)
-	defer srv.Close()
-	cfg := parse(t, platformConfig(srv.URL))
+	cfg, _ := servePlatform(t, p)
 	logger, logs := newLogger()
-	s, err := collectors.NewScheduler(context.Background(), collectors.NewRunner(db, cfg, logger, collectors.Options{Now: func() time.Time { return now }}), cfg, logger)
-	if err != nil {
-		t.Fatal(err)
-	}
+	return newScheduler(t, db, cfg, logger, atNow), p, db, logs
+}
+
+func TestSkipIfStillRunning(t *testing.T) {
+	s, p, _, logs := heldScheduler(t)
 	done := make(chan error)
 	go func() { done <- s.RunNow("ywtb") }()
 	<-p.arrived
@@ -333,10 +267,7 @@ func TestPanicRecoveredAndRunsAgain(t *testing.T) {
 	cfg := parse(t, fmt.Sprintf(noticeConfig, dropFolder(t)))
 	logger, logs := newLogger()
 	store := &panicky{DB: db}
-	s, err := collectors.NewScheduler(context.Background(), collectors.NewRunner(store, cfg, logger, collectors.Options{Now: func() time.Time { return now }}), cfg, logger)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := newScheduler(t, store, cfg, logger, atNow)
 	if err := s.RunNow("city-assessment"); err != nil { // panics inside, recovered
 		t.Fatal(err)
 	}
@@ -370,7 +301,7 @@ func TestFailedFetchStoresNothing(t *testing.T) {
 	ctx := context.Background()
 	// What is stored already: the notice.
 	noticeCfg := parse(t, fmt.Sprintf(noticeConfig, dropFolder(t)))
-	if _, err := collectors.NewRunner(db, noticeCfg, slog.New(slog.DiscardHandler), collectors.Options{Now: func() time.Time { return now }}).Run(ctx, "city-assessment", collectors.Request{}); err != nil {
+	if _, err := collectors.NewRunner(db, noticeCfg, discard, atNow).Run(ctx, "city-assessment", collectors.Request{}); err != nil {
 		t.Fatal(err)
 	}
 	history := "SELECT count(*) + COALESCE(sum(revision), 0) FROM observations"
@@ -378,15 +309,14 @@ func TestFailedFetchStoresNothing(t *testing.T) {
 
 	p := newPlatform(http.StatusServiceUnavailable)
 	close(p.release)
-	srv := httptest.NewServer(p)
-	defer srv.Close()
+	cfg, url := servePlatform(t, p)
 	logger, logs := newLogger()
-	r := collectors.NewRunner(db, parse(t, platformConfig(srv.URL)), logger, collectors.Options{Now: func() time.Time { return now }, Backoff: time.Millisecond})
+	r := collectors.NewRunner(db, cfg, logger, collectors.Options{Now: atNow.Now, Backoff: time.Millisecond})
 	results, err := r.Run(ctx, "ywtb", collectors.Request{})
 	if err == nil {
 		t.Fatal("got no error, want the fetch's")
 	}
-	want := fmt.Sprintf("collector ywtb: GET %s/stats?key=xxxxx&month=2021-09: 503 Service Unavailable (gave up after 2 attempts)", srv.URL)
+	want := fmt.Sprintf("collector ywtb: GET %s/stats?key=xxxxx&month=2021-09: 503 Service Unavailable (gave up after 2 attempts)", url)
 	t.Run("error recorded", func(t *testing.T) {
 		rs := runs(t, db)
 		last := rs[len(rs)-1]
@@ -425,10 +355,9 @@ func TestBackfillOneRunPerPeriod(t *testing.T) {
 	db, _ := newDB(t)
 	p := newPlatform(0)
 	close(p.release)
-	srv := httptest.NewServer(p)
-	defer srv.Close()
+	cfg, _ := servePlatform(t, p)
 	logger, _ := newLogger()
-	r := collectors.NewRunner(db, parse(t, platformConfig(srv.URL)), logger, collectors.Options{Now: func() time.Time { return now }})
+	r := collectors.NewRunner(db, cfg, logger, atNow)
 	results, err := r.Run(context.Background(), "ywtb", collectors.Request{From: bizenv.NewPeriod(2021, 7), To: bizenv.NewPeriod(2021, 9)})
 	if err != nil {
 		t.Fatal(err)
@@ -469,7 +398,7 @@ collectors:
 		t.Fatal(err)
 	}
 	logger, logs := newLogger()
-	r := collectors.NewRunner(db, cfg, logger, collectors.Options{Now: func() time.Time { return now }})
+	r := collectors.NewRunner(db, cfg, logger, atNow)
 	if _, err := r.Run(context.Background(), "tax-credit", collectors.Request{}); err == nil {
 		t.Fatal("got no error, want one")
 	}
@@ -496,7 +425,7 @@ collectors:
       countries: {CHN: wuhan}
       indicators: {IC.REG.DURS: bizstart_days}
 `)
-	r := collectors.NewRunner(db, cfg, logger, collectors.Options{Now: func() time.Time { return now }})
+	r := collectors.NewRunner(db, cfg, logger, atNow)
 	_, err := r.Run(context.Background(), "worldbank-china", collectors.Request{})
 	want := "collector worldbank-china: indicator IC.REG.DURS maps to bizstart_days, which is monthly in the catalog; World Bank values are annual: set frequency: annual"
 	if err == nil || err.Error() != want {
@@ -515,10 +444,7 @@ collectors:
     worldbank: {countries: {CHN: cn}, indicators: {IC.REG.DURS: wb_bizstart_days}}
 `)
 	logger, _ := newLogger()
-	s, err := collectors.NewScheduler(context.Background(), collectors.NewRunner(nil, cfg, logger, collectors.Options{}), cfg, logger)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := newScheduler(t, nil, cfg, logger, collectors.Options{})
 	after := time.Date(2021, 10, 1, 0, 0, 0, 0, time.UTC)
 	for name, want := range map[string]time.Time{
 		"shanghai": time.Date(2021, 10, 1, 1, 0, 0, 0, time.UTC), // 09:00 in Shanghai
@@ -537,16 +463,7 @@ collectors:
 }
 
 func TestStopWaitsForRunningCollectors(t *testing.T) {
-	db, _ := newDB(t)
-	p := newPlatform(0)
-	srv := httptest.NewServer(p)
-	defer srv.Close()
-	cfg := parse(t, platformConfig(srv.URL))
-	logger, _ := newLogger()
-	s, err := collectors.NewScheduler(context.Background(), collectors.NewRunner(db, cfg, logger, collectors.Options{Now: func() time.Time { return now }}), cfg, logger)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, p, db, _ := heldScheduler(t)
 	s.Start()
 	go s.RunNow("ywtb")
 	<-p.arrived
@@ -567,17 +484,8 @@ func TestStopWaitsForRunningCollectors(t *testing.T) {
 }
 
 func TestStopCancelsAfterGrace(t *testing.T) {
-	db, _ := newDB(t)
-	p := newPlatform(0) // never released: the run ends only when cancelled
-	srv := httptest.NewServer(p)
-	defer srv.Close()
-	defer close(p.release)
-	cfg := parse(t, platformConfig(srv.URL))
-	logger, _ := newLogger()
-	s, err := collectors.NewScheduler(context.Background(), collectors.NewRunner(db, cfg, logger, collectors.Options{Now: func() time.Time { return now }}), cfg, logger)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, p, db, _ := heldScheduler(t)
+	defer close(p.release) // only at the end: the run ends only when cancelled
 	go s.RunNow("ywtb")
 	<-p.arrived
 	ctx, cancel := context.WithCancel(context.Background())
@@ -605,10 +513,7 @@ collectors:
     tabular: {path: %[1]s/*.csv, layout: long}
 `, t.TempDir()))
 	logger, _ := newLogger()
-	s, err := collectors.NewScheduler(context.Background(), collectors.NewRunner(db, cfg, logger, collectors.Options{}), cfg, logger)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := newScheduler(t, db, cfg, logger, collectors.Options{})
 	if got := testutil.CollectAndCount(s); got != 0 {
 		t.Errorf("before start: got %d series, want 0", got)
 	}

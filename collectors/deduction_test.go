@@ -5,11 +5,9 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/bizenv/bizenv/collectors"
 	"github.com/bizenv/bizenv/postgres/pgtest"
@@ -42,14 +40,11 @@ func storedItems(t *testing.T, db interface {
 // naming the file and line; the good rows are stored.
 func TestTabularDeduction(t *testing.T) {
 	db, _ := newDB(t)
-	dir := t.TempDir()
 	csv := "2021年8月单位考核扣分\n单位,双评议扣分,日常工作扣分,日常工作得分\n" +
 		"wuhan-edz,2.5,1,\n" + // daily work: deduction only
 		"wuhan-jiangan,0,,7\n" + // earned, no deduction
 		"wuhan-hanyang,31,0,\n" // 31 > 30 points
-	if err := os.WriteFile(filepath.Join(dir, "units-2021-08.csv"), []byte(csv), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	dir := folderWith(t, "units-2021-08.csv", []byte(csv))
 	cfg := parse(t, fmt.Sprintf(`
 collectors:
   - name: unit-assessment
@@ -62,7 +57,7 @@ collectors:
       columns: {双评议扣分: unit_item_city_review-deduction, 日常工作扣分: unit_item_daily_work-deduction, 日常工作得分: unit_item_daily_work}
 `, dir))
 	logger, _ := newLogger()
-	r := collectors.NewRunner(db, cfg, logger, collectors.Options{Now: func() time.Time { return now }})
+	r := collectors.NewRunner(db, cfg, logger, atNow)
 	res, err := r.Run(context.Background(), "unit-assessment", collectors.Request{})
 	if err != nil {
 		t.Fatal(err)
@@ -101,7 +96,7 @@ collectors:
       values: {unit_item_key_indicators-deduction: kf, unit_item_city_review: df}
 `, srv.URL))
 	logger, _ := newLogger()
-	r := collectors.NewRunner(db, cfg, logger, collectors.Options{Now: func() time.Time { return now }})
+	r := collectors.NewRunner(db, cfg, logger, atNow)
 	if _, err := r.Run(context.Background(), "unit-json", collectors.Request{}); err != nil {
 		t.Fatal(err)
 	}

@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/bizenv/bizenv"
 	"github.com/bizenv/bizenv/collectors"
@@ -45,7 +44,7 @@ func TestDropFolderBadEntriesStored(t *testing.T) {
 	big.Close()
 
 	logger, _ := newLogger()
-	r := collectors.NewRunner(db, parse(t, fmt.Sprintf(noticeConfig, dir)), logger, collectors.Options{Now: func() time.Time { return now }})
+	r := collectors.NewRunner(db, parse(t, fmt.Sprintf(noticeConfig, dir)), logger, atNow)
 	wantRejects := strings.Join([]string{
 		dir + "/2021年10月排名.xlsx: " + dir + "/2021年10月排名.xlsx: a symbolic link; only regular files in the folder are read",
 		dir + "/2021年11月排名.xlsx: " + dir + "/2021年11月排名.xlsx: a symbolic link; only regular files in the folder are read",

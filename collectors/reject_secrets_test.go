@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
-	"time"
 
 	"github.com/bizenv/bizenv/collectors"
 )
@@ -30,7 +29,7 @@ collectors:
       entity: area
       values: {ywtb_online_enabled: wbkt}
 `, srv.URL))
-	r := collectors.NewRunner(db, cfg, logger, collectors.Options{Now: func() time.Time { return now }})
+	r := collectors.NewRunner(db, cfg, logger, atNow)
 	results, err := r.Run(context.Background(), "src", collectors.Request{})
 	if err != nil {
 		t.Fatal(err)

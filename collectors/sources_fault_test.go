@@ -3,7 +3,6 @@ package collectors_test
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -151,8 +150,8 @@ func TestFaultySources(t *testing.T) {
 			before := storedState(t, db)
 			srv := httptest.NewServer(tc.handler)
 			defer srv.Close()
-			r := collectors.NewRunner(db, parse(t, fmt.Sprintf(faultSourceConfig, srv.URL)), slog.New(slog.DiscardHandler),
-				collectors.Options{Now: func() time.Time { return now }, Backoff: time.Millisecond})
+			r := collectors.NewRunner(db, parse(t, fmt.Sprintf(faultSourceConfig, srv.URL)), discard,
+				collectors.Options{Now: atNow.Now, Backoff: time.Millisecond})
 
 			stop := heapPeak()
 			start := time.Now()
@@ -234,7 +233,7 @@ collectors:
       path: %s/*.xlsx
       layout: long
 `, dir))
-	r := collectors.NewRunner(db, cfg, slog.New(slog.DiscardHandler), collectors.Options{Now: func() time.Time { return now }})
+	r := collectors.NewRunner(db, cfg, discard, atNow)
 	stop := heapPeak()
 	start := time.Now()
 	results, err := r.Run(ctx, "drop", collectors.Request{})

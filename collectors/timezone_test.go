@@ -2,8 +2,6 @@ package collectors_test
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -15,11 +13,7 @@ import (
 // in the configured time zone is taken, one of a month that has not begun
 // there is in the future, whatever zone the host's clock is in.
 func TestCurrentMonthInConfiguredZone(t *testing.T) {
-	dir := t.TempDir()
-	csv := "period,entity,indicator,value\n2021-10,wuhan-edz,city_assessment_rank,4\n"
-	if err := os.WriteFile(filepath.Join(dir, "ranks.csv"), []byte(csv), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	dir := folderWith(t, "ranks.csv", []byte("period,entity,indicator,value\n2021-10,wuhan-edz,city_assessment_rank,4\n"))
 	// 1 October 01:00 in Shanghai, still 30 September in UTC.
 	clock := func() time.Time { return time.Date(2021, 9, 30, 17, 0, 0, 0, time.UTC) }
 	for _, tc := range []struct {

@@ -35,24 +35,49 @@ type Collector struct {
 	WorldBank *WorldBank `yaml:"worldbank"`
 }
 
+// sourceKind is one source kind a collector may have: the key that names
+// it in the file, whether the collector has it, and what checks it.
+type sourceKind struct {
+	name     string
+	set      bool
+	validate func(*Source) error
+}
+
+// kinds returns every source kind, in the order the file format lists
+// them; a new kind is a line here.
+func (c Collector) kinds() []sourceKind {
+	return []sourceKind{
+		{"tabular", c.Tabular != nil, func(s *Source) error { return c.Tabular.validate(s) }},
+		{"http_json", c.HTTPJSON != nil, func(s *Source) error { return c.HTTPJSON.validate(s) }},
+		{"sql", c.SQL != nil, func(s *Source) error { return c.SQL.validate(s) }},
+		{"worldbank", c.WorldBank != nil, func(s *Source) error { return c.WorldBank.validate(s) }},
+	}
+}
+
 // SourceKinds returns the source kinds a collector may have, by the key
 // that names each in the file. The collectors build a source for each.
-func SourceKinds() []string { return []string{"tabular", "http_json", "sql", "worldbank"} }
+func SourceKinds() []string { return kindNames((Collector{}).kinds()) }
+
+func kindNames(ks []sourceKind) []string {
+	names := make([]string, len(ks))
+	for i, k := range ks {
+		names[i] = k.name
+	}
+	return names
+}
 
 // Kind returns the name of the collector's source kind as written in the
 // file: tabular, http_json, sql or worldbank.
 func (c Collector) Kind() string {
-	switch {
-	case c.Tabular != nil:
-		return "tabular"
-	case c.HTTPJSON != nil:
-		return "http_json"
-	case c.SQL != nil:
-		return "sql"
-	case c.WorldBank != nil:
-		return "worldbank"
+	if set := c.setKinds(); len(set) > 0 {
+		return set[0].name
 	}
 	return ""
+}
+
+// setKinds returns the source kinds the collector has.
+func (c Collector) setKinds() []sourceKind {
+	return slices.DeleteFunc(c.kinds(), func(k sourceKind) bool { return !k.set })
 }
 
 // Tabular reads CSV or XLSX files from a glob (a drop folder) or a URL.
@@ -166,34 +191,17 @@ func (col Collector) validate() (Source, error) {
 	if _, err := cronParser.Parse(col.Schedule); err != nil {
 		return Source{}, fmt.Errorf("schedule %q: %v", col.Schedule, err)
 	}
-	var kinds []string
-	for _, k := range []struct {
-		name string
-		set  bool
-	}{{"tabular", col.Tabular != nil}, {"http_json", col.HTTPJSON != nil}, {"sql", col.SQL != nil}, {"worldbank", col.WorldBank != nil}} {
-		if k.set {
-			kinds = append(kinds, k.name)
-		}
-	}
-	switch len(kinds) {
+	set := col.setKinds()
+	switch len(set) {
 	case 0:
-		return Source{}, errors.New("no source: want one of tabular, http_json, sql or worldbank")
+		all := SourceKinds()
+		return Source{}, fmt.Errorf("no source: want one of %s or %s", strings.Join(all[:len(all)-1], ", "), all[len(all)-1])
 	case 1:
 	default:
-		return Source{}, fmt.Errorf("%s: want exactly one source kind", strings.Join(kinds, " and "))
+		return Source{}, fmt.Errorf("%s: want exactly one source kind", strings.Join(kindNames(set), " and "))
 	}
-	src := Source{Name: col.Name, Title: col.Title, Kind: kinds[0], Schedule: col.Schedule, RunOnStart: col.RunOnStart, Retries: DefaultRetries}
-	var err error
-	switch {
-	case col.Tabular != nil:
-		err = col.Tabular.validate(&src)
-	case col.HTTPJSON != nil:
-		err = col.HTTPJSON.validate(&src)
-	case col.SQL != nil:
-		err = col.SQL.validate(&src)
-	default:
-		err = col.WorldBank.validate(&src)
-	}
+	src := Source{Name: col.Name, Title: col.Title, Kind: set[0].name, Schedule: col.Schedule, RunOnStart: col.RunOnStart, Retries: DefaultRetries}
+	err := set[0].validate(&src)
 	return src, prefix(src.Kind, err)
 }
 

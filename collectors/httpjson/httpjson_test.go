@@ -183,60 +183,46 @@ collectors:
 }
 
 func TestRetries(t *testing.T) {
-	t.Run("500s then success", func(t *testing.T) {
-		var hits atomic.Int32
-		ok := serveFile(t, "ywtb-page1.json")
-		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if hits.Add(1) <= 2 {
-				http.Error(w, "upstream unavailable", http.StatusBadGateway)
-				return
+	for _, tc := range []struct {
+		name   string
+		status int   // of the failing answers
+		fails  int32 // how many requests fail before the page is served
+		extra  string
+		want   string // the error, %s the server's URL; "" for the page's 4 observations
+		hits   int32
+	}{
+		{"500s then success", http.StatusBadGateway, 2, "", "", 3},
+		{"500s until the retries are spent", http.StatusInternalServerError, 3, "      retries: 2",
+			"GET %s/api/stats?month=2021-09: 500 Internal Server Error (gave up after 3 attempts)", 3},
+		{"4xx not retried", http.StatusUnauthorized, 1, "", "GET %s/api/stats?month=2021-09: 401 Unauthorized", 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var hits atomic.Int32
+			page := serveFile(t, "ywtb-page1.json")
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if hits.Add(1) <= tc.fails {
+					http.Error(w, "token "+r.Header.Get("Authorization")+" refused", tc.status)
+					return
+				}
+				page(w, r)
+			}))
+			defer srv.Close()
+			b, err := fetch(source(t, srv.URL, tc.extra))
+			if tc.want == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got, want := len(b.Observations), 4; got != want {
+					t.Errorf("got %d observations, want %d", got, want)
+				}
+			} else if want := fmt.Sprintf(tc.want, srv.URL); err == nil || err.Error() != want {
+				t.Errorf("got %v, want %s", err, want)
 			}
-			ok(w, r)
-		}))
-		defer srv.Close()
-		b, err := fetch(source(t, srv.URL, ""))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got, want := hits.Load(), int32(3); got != want {
-			t.Errorf("got %d requests, want %d", got, want)
-		}
-		if got, want := len(b.Observations), 4; got != want {
-			t.Errorf("got %d observations, want %d", got, want)
-		}
-	})
-	t.Run("500s until the retries are spent", func(t *testing.T) {
-		var hits atomic.Int32
-		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			hits.Add(1)
-			http.Error(w, "oops", http.StatusInternalServerError)
-		}))
-		defer srv.Close()
-		_, err := fetch(source(t, srv.URL, "      retries: 2"))
-		want := fmt.Sprintf("GET %s/api/stats?month=2021-09: 500 Internal Server Error (gave up after 3 attempts)", srv.URL)
-		if err == nil || err.Error() != want {
-			t.Errorf("got %v, want %s", err, want)
-		}
-		if got, want := hits.Load(), int32(3); got != want {
-			t.Errorf("got %d requests, want %d", got, want)
-		}
-	})
-	t.Run("4xx not retried", func(t *testing.T) {
-		var hits atomic.Int32
-		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			hits.Add(1)
-			http.Error(w, "token "+r.Header.Get("Authorization")+" expired", http.StatusUnauthorized)
-		}))
-		defer srv.Close()
-		_, err := fetch(source(t, srv.URL, ""))
-		want := fmt.Sprintf("GET %s/api/stats?month=2021-09: 401 Unauthorized", srv.URL)
-		if err == nil || err.Error() != want {
-			t.Errorf("got %v, want %s", err, want)
-		}
-		if got, want := hits.Load(), int32(1); got != want {
-			t.Errorf("got %d requests, want %d", got, want)
-		}
-	})
+			if got := hits.Load(); got != tc.hits {
+				t.Errorf("got %d requests, want %d", got, tc.hits)
+			}
+		})
+	}
 }
 
 func TestBadAnswers(t *testing.T) {

@@ -6,12 +6,12 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/bizenv/bizenv"
 	"github.com/bizenv/bizenv/collectors/httpjson"
+	"github.com/bizenv/bizenv/collectors/internal/fetch/fetchtest"
 	"github.com/bizenv/bizenv/collectors/kind"
 	"github.com/bizenv/bizenv/config"
 	"github.com/bizenv/bizenv/ingest"
@@ -22,14 +22,7 @@ import (
 // but answers 302, so the API key never reaches the other server.
 func TestRedirectToAnotherHostRefused(t *testing.T) {
 	const key = "k3y-0f-the-bureau"
-	var leaked atomic.Int32
-	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.Contains(fmt.Sprint(r.Header), key) {
-			leaked.Add(1)
-		}
-		w.Write([]byte(`{"data":{"items":[]}}`))
-	}))
-	defer other.Close()
+	other := fetchtest.NewElsewhere(t, `{"data":{"items":[]}}`)
 	origin := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case "/first":
@@ -44,14 +37,14 @@ func TestRedirectToAnotherHostRefused(t *testing.T) {
 		}
 	}))
 	defer origin.Close()
-	host := strings.TrimPrefix(other.URL, "http://")
+	host := other.Host()
 
 	for _, tc := range []struct{ name, path, pagination, want string }{
 		{"first page", "/first", "", "GET " + origin.URL + "/first?month=2021-09: redirect to another host (" + host + ") refused"},
 		{"next page", "/paged", "      pagination: {next: links.next}\n", "GET " + origin.URL + "/paged/bounce?cursor=xxxxx: redirect to another host (" + host + ") refused"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			leaked.Store(0)
+			other.Reset()
 			c, err := config.Parse("t.yml", []byte(fmt.Sprintf(`
 collectors:
   - name: ywtb
@@ -70,8 +63,8 @@ collectors:
 			}
 			s := httpjson.New(c.Sources[0], kind.Deps{Backoff: time.Millisecond})
 			_, err = s.Fetch(context.Background(), kind.Job{Periods: []bizenv.Period{bizenv.NewPeriod(2021, 9)}, Validator: ingest.NewValidator(bizenv.DefaultCatalog(), now)})
-			if n := leaked.Load(); n != 0 {
-				t.Errorf("the other host was sent the key %d times", n)
+			if n := other.Asked(); n != 0 {
+				t.Errorf("the other host was asked %d times", n)
 			}
 			if err == nil || !strings.HasPrefix(err.Error(), tc.want) {
 				t.Errorf("got error %v, want it to start %q", err, tc.want)

@@ -36,7 +36,7 @@ func BenchmarkStoredFolder(b *testing.B) {
 		}
 		f.Close()
 	}
-	col := parseConfig(b, fmt.Sprintf(longConfig, dir+"/*.csv"))
+	col := longSource(b, dir+"/*.csv")
 	cat := bizenv.DefaultCatalog()
 	v := ingest.NewValidator(cat, now)
 	allStored := func(context.Context, string) (bool, error) { return true, nil }

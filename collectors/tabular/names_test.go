@@ -20,11 +20,7 @@ func TestNamesWithoutMap(t *testing.T) {
 	}
 	t.Run("wide", func(t *testing.T) {
 		write("2021年9月排名.csv", "2021年9月全市优化营商环境考核排名,,\n单位,得分,排名\n经开区,87.76,5\n江岸区,90.1,2\n车谷区,80,9\n")
-		col := parseConfig(t, fmt.Sprintf(`
-collectors:
-  - name: notice
-    schedule: "0 9 * * *"
-    tabular:
+		col := tabularSource(t, fmt.Sprintf(`
       path: %s
       layout: wide
       period: {filename: '(\d{4})年(\d{1,2})月'}
@@ -46,11 +42,7 @@ collectors:
 	})
 	t.Run("long", func(t *testing.T) {
 		write("long.csv", "月份,地区,指标,数值,来源,备注\n2021年9月,车谷,办件量,66.67%,市通报,\n2021年9月,汉南区,考核排名,第5位,市通报,通报\n")
-		col := parseConfig(t, fmt.Sprintf(`
-collectors:
-  - name: long
-    schedule: "0 9 * * *"
-    tabular:
+		col := tabularSource(t, fmt.Sprintf(`
       path: %s
       layout: long
 `, filepath.Join(dir, "long.csv")))

@@ -5,32 +5,17 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/bizenv/bizenv/collectors/internal/fetch"
+	"github.com/bizenv/bizenv/collectors/internal/fetch/fetchtest"
 )
 
 const apiKey = "k3y-0f-the-bureau"
 
-// elsewhere is a server on another port, which counts as another host,
-// that records every API key it is sent.
-func elsewhere(t *testing.T) (*httptest.Server, *atomic.Int32) {
-	t.Helper()
-	var keys atomic.Int32
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Header.Get("X-Api-Key") != "" || r.Header.Get("Authorization") != "" {
-			keys.Add(1)
-		}
-		w.Write([]byte(`{"data":[]}`))
-	}))
-	t.Cleanup(srv.Close)
-	return srv, &keys
-}
-
 func TestRedirects(t *testing.T) {
-	other, keys := elsewhere(t)
+	other := fetchtest.NewElsewhere(t, `{"data":[]}`)
 	origin := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case "/away":
@@ -58,14 +43,13 @@ func TestRedirects(t *testing.T) {
 	t.Run("another host", func(t *testing.T) {
 		u := origin.URL + "/away"
 		_, err := c.Get(context.Background(), u)
-		if n := keys.Load(); n != 0 {
-			t.Errorf("the other host was sent the key %d times", n)
+		if n := other.Asked(); n != 0 {
+			t.Errorf("the other host was asked %d times", n)
 		}
 		if err == nil {
 			t.Fatal("got no error, want the redirect refused")
 		}
-		host := strings.TrimPrefix(other.URL, "http://")
-		if want := "GET " + origin.URL + "/away: redirect to another host (" + host + ") refused"; !strings.HasPrefix(err.Error(), want) {
+		if want := "GET " + origin.URL + "/away: redirect to another host (" + other.Host() + ") refused"; !strings.HasPrefix(err.Error(), want) {
 			t.Errorf("got %q, want it to start %q", err, want)
 		}
 		if strings.Contains(err.Error(), apiKey) || strings.Contains(err.Error(), "attempts") {
@@ -80,8 +64,8 @@ func TestRedirects(t *testing.T) {
 		c := &fetch.Client{HTTP: secure.Client(), Headers: map[string]string{"X-Api-Key": apiKey}, Timeout: 5 * time.Second}
 		u := secure.URL + "/api"
 		_, err := c.Get(context.Background(), u)
-		if n := keys.Load(); n != 0 {
-			t.Errorf("the plain server was sent the key %d times", n)
+		if n := other.Asked(); n != 0 {
+			t.Errorf("the plain server was asked %d times", n)
 		}
 		if want := "GET " + secure.URL + "/api: redirect from https to http refused: the headers would travel in clear"; err == nil || err.Error() != want {
 			t.Errorf("got %v, want %q", err, want)
