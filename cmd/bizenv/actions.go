@@ -37,9 +37,7 @@ func runActions(ctx context.Context, env *environment, args []string) error {
 }
 
 func runActionsImport(ctx context.Context, env *environment, args []string) error {
-	var c commonFlags
-	fs := newFlagSet("actions import", env)
-	c.register(fs)
+	fs, c := newCommandFlags("actions import", env)
 	dryRun := fs.Bool("dry-run", false, "validate and count against what is stored, store nothing")
 	sheet := fs.String("sheet", "", "XLSX sheet to read (default the first)")
 	actor := fs.String("actor", "", "who is importing, recorded on every change (default $USER, else the OS user)")
@@ -53,8 +51,7 @@ func runActionsImport(ctx context.Context, env *environment, args []string) erro
 		// Every change of the ledger names who made it.
 		*actor = osUser(env)
 	}
-	logger := c.logger(env)
-	db, err := c.openMigrated(ctx, env, logger)
+	db, err := c.openMigrated(ctx, env)
 	if err != nil {
 		return err
 	}
@@ -107,9 +104,7 @@ func runActionsImport(ctx context.Context, env *environment, args []string) erro
 }
 
 func runActionsList(ctx context.Context, env *environment, args []string) error {
-	var c commonFlags
-	fs := newFlagSet("actions list", env)
-	c.register(fs)
+	fs, c := newCommandFlags("actions list", env)
 	owner := fs.String("owner", "", "only this responsible unit's actions (code or Chinese name)")
 	status := fs.String("status", "", "only actions in this status: open, in_progress, done, ongoing (or in Chinese)")
 	overdue := fs.Bool("overdue", false, "only open actions past their due date (today in Asia/Shanghai)")
@@ -132,9 +127,8 @@ func runActionsList(ctx context.Context, env *environment, args []string) error 
 	if *format != "table" && *format != "json" && *format != "csv" {
 		return &exitError{code: exitUsage, err: fmt.Errorf("actions list: --format %q: want table, json or csv", *format)}
 	}
-	logger := c.logger(env)
 	// A read command never writes: no migration, no catalog.
-	db, err := c.openMigrated(ctx, env, logger)
+	db, err := c.openMigrated(ctx, env)
 	if err != nil {
 		return err
 	}

@@ -16,9 +16,7 @@ import (
 )
 
 func runImport(ctx context.Context, env *environment, args []string) error {
-	var c commonFlags
-	fs := newFlagSet("import", env)
-	c.register(fs)
+	fs, c := newCommandFlags("import", env)
 	dryRun := fs.Bool("dry-run", false, "validate and count against what is stored, store nothing")
 	allowPartial := fs.Bool("allow-partial", false, "store the good rows even when some are rejected")
 	sheet := fs.String("sheet", "", "XLSX sheet to read (default the first)")
@@ -58,7 +56,7 @@ func runImport(ctx context.Context, env *environment, args []string) error {
 		}
 		read <- r
 	}()
-	db, err := c.openMigrated(ctx, env, logger)
+	db, err := c.openMigrated(ctx, env)
 	if err != nil {
 		return err
 	}
