@@ -1,12 +1,11 @@
 package api_test
 
 import (
-	"io"
-	"net/http"
 	"strings"
 	"testing"
 
 	"github.com/bizenv/bizenv"
+	"github.com/bizenv/bizenv/internal/roundtrip"
 )
 
 // TestUnroutedAnswersJSON: a path the API does not serve, or a method a
@@ -27,19 +26,7 @@ func TestUnroutedAnswersJSON(t *testing.T) {
 		{"GET", "/api/v1/collectors/ywtb/runs/extra", 404, bizenv.ENOTFOUND, ""},
 	} {
 		t.Run(tc.method+" "+tc.path, func(t *testing.T) {
-			req, err := http.NewRequest(tc.method, e.srv.URL+tc.path, strings.NewReader(""))
-			if err != nil {
-				t.Fatal(err)
-			}
-			resp, err := http.DefaultClient.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer resp.Body.Close()
-			body, err := io.ReadAll(resp.Body)
-			if err != nil {
-				t.Fatal(err)
-			}
+			resp, body := roundtrip.Do(t, roundtrip.Request(t, tc.method, e.srv.URL+tc.path, strings.NewReader("")))
 			if ct := resp.Header.Get("Content-Type"); ct != "application/json" {
 				t.Errorf("Content-Type %q, want application/json: %s", ct, body)
 			}

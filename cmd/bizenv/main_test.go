@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bizenv/bizenv/internal/roundtrip"
 	"github.com/bizenv/bizenv/postgres/pgtest"
 )
 
@@ -129,15 +130,7 @@ func startServeEnv(t *testing.T, env map[string]string, args ...string) (string,
 
 func get(t *testing.T, url string) (int, string) {
 	t.Helper()
-	resp, err := http.Get(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
+	resp, b := roundtrip.Do(t, roundtrip.Request(t, http.MethodGet, url, nil))
 	return resp.StatusCode, string(b)
 }
 
