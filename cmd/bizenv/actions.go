@@ -38,18 +38,9 @@ func runActions(ctx context.Context, env *environment, args []string) error {
 
 func runActionsImport(ctx context.Context, env *environment, args []string) error {
 	fs, c := newCommandFlags("actions import", env)
-	dryRun := fs.Bool("dry-run", false, "validate and count against what is stored, store nothing")
-	sheet := fs.String("sheet", "", "XLSX sheet to read (default the first)")
-	actor := fs.String("actor", "", "who is importing, recorded on every change (default $USER, else the OS user)")
-	if err := parseFlags(env, fs, args); err != nil {
+	dryRun, sheet, actor := fileImportFlags(fs, "change")
+	if err := parseFileImport(env, fs, args, actor, "usage: bizenv actions import [--dry-run] FILE [FILE ...]"); err != nil {
 		return err
-	}
-	if fs.NArg() == 0 {
-		return &exitError{code: exitUsage, err: errors.New("usage: bizenv actions import [--dry-run] FILE [FILE ...]")}
-	}
-	if *actor == "" {
-		// Every change of the ledger names who made it.
-		*actor = osUser(env)
 	}
 	db, err := c.openMigrated(ctx, env)
 	if err != nil {
