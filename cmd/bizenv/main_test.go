@@ -52,6 +52,16 @@ func writeFile(t *testing.T, name, content string) string {
 	return p
 }
 
+// importDemoSeries imports the demo's seed report and synthetic series
+// into dsn, as `make run` does first.
+func importDemoSeries(t *testing.T, dsn string) {
+	t.Helper()
+	demo := filepath.Join("..", "..", "deploy", "demo")
+	if r := runBizenv(t, dsn, "import", filepath.Join(demo, "seed-report.csv"), filepath.Join(demo, "synthetic.csv")); r.err != nil {
+		t.Fatalf("import: %v\n%s", r.err, r.stderr)
+	}
+}
+
 // lineWriter collects what the program logs and tells waiters when a line
 // matching a pattern has been written.
 type lineWriter struct {
@@ -134,6 +144,23 @@ func get(t *testing.T, url string) (int, string) {
 	return resp.StatusCode, string(b)
 }
 
+// noDatabase is a database URL where nothing answers: a command stopped by
+// its usage never gets to connect.
+const noDatabase = "postgres://nobody@127.0.0.1:1/none?sslmode=disable"
+
+// wantUsageError runs the program with args and wants it to stop with a
+// usage error (exit 2) that says want.
+func wantUsageError(t *testing.T, want string, args ...string) {
+	t.Helper()
+	r := runBizenv(t, noDatabase, args...)
+	if got, want := r.code(), exitUsage; got != want {
+		t.Errorf("exit code: got %d, want %d", got, want)
+	}
+	if r.err == nil || r.err.Error() != want {
+		t.Errorf("error: got %v, want %q", r.err, want)
+	}
+}
+
 func TestUsage(t *testing.T) {
 	for _, tc := range []struct {
 		name string
@@ -147,13 +174,7 @@ func TestUsage(t *testing.T) {
 		{"catalog without verb", []string{"catalog"}, "usage: bizenv catalog apply FILE | bizenv catalog show"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			r := runBizenv(t, "postgres://nobody@127.0.0.1:1/none?sslmode=disable", tc.args...)
-			if got, want := r.code(), exitUsage; got != want {
-				t.Errorf("exit code: got %d, want %d", got, want)
-			}
-			if r.err == nil || r.err.Error() != tc.want {
-				t.Errorf("error: got %v, want %q", r.err, tc.want)
-			}
+			wantUsageError(t, tc.want, tc.args...)
 		})
 	}
 }
