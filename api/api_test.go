@@ -168,6 +168,35 @@ func wantError(t *testing.T, status int, body []byte, wantStatus int, wantCode s
 	}
 }
 
+// series is the answer of /api/v1/series.
+type series struct {
+	Indicator, Entity string
+	Data              []struct {
+		Period, Source, Note string
+		Value                float64
+	}
+}
+
+// refusal is a query an endpoint refuses, with the status and error code
+// of its answer.
+type refusal struct {
+	name, query string
+	status      int
+	code        string
+}
+
+// wantRefusals asks path followed by each refusal's query, in a subtest of
+// its name, and checks the error answer.
+func (e *env) wantRefusals(t *testing.T, path string, refusals []refusal) {
+	t.Helper()
+	for _, r := range refusals {
+		t.Run(r.name, func(t *testing.T) {
+			status, body := e.get(path + r.query)
+			wantError(t, status, body, r.status, r.code)
+		})
+	}
+}
+
 func decode[T any](t *testing.T, body []byte) T {
 	t.Helper()
 	var v T

@@ -12,6 +12,7 @@ import (
 
 	"github.com/bizenv/bizenv"
 	"github.com/bizenv/bizenv/api"
+	"github.com/bizenv/bizenv/internal/roundtrip"
 	"github.com/bizenv/bizenv/postgres/pgtest"
 )
 
@@ -49,6 +50,36 @@ func TestCatalog(t *testing.T) {
 	})
 }
 
+// TestUnroutedAnswersJSON: a path the API does not serve, or a method a
+// path does not take, gets the JSON error shape like every other error.
+func TestUnroutedAnswersJSON(t *testing.T) {
+	e := newEnv(t)
+	for _, tc := range []struct {
+		method, path string
+		status       int
+		code, allow  string
+	}{
+		{"DELETE", "/api/v1/indicators", 405, bizenv.EMETHOD, "GET, HEAD"},
+		{"POST", "/api/v1/series", 405, bizenv.EMETHOD, "GET, HEAD"},
+		{"GET", "/api/v1/observations", 405, bizenv.EMETHOD, "POST"},
+		{"PUT", "/api/v1/collectors/ywtb/run", 405, bizenv.EMETHOD, "POST"},
+		{"GET", "/api/v1/nothing", 404, bizenv.ENOTFOUND, ""},
+		{"POST", "/api/v1/nothing", 404, bizenv.ENOTFOUND, ""},
+		{"GET", "/api/v1/collectors/ywtb/runs/extra", 404, bizenv.ENOTFOUND, ""},
+	} {
+		t.Run(tc.method+" "+tc.path, func(t *testing.T) {
+			resp, body := roundtrip.Do(t, roundtrip.Request(t, tc.method, e.srv.URL+tc.path, strings.NewReader("")))
+			if ct := resp.Header.Get("Content-Type"); ct != "application/json" {
+				t.Errorf("Content-Type %q, want application/json: %s", ct, body)
+			}
+			wantError(t, resp.StatusCode, body, tc.status, tc.code)
+			if got := resp.Header.Get("Allow"); got != tc.allow {
+				t.Errorf("Allow: got %q, want %q", got, tc.allow)
+			}
+		})
+	}
+}
+
 func TestSeries(t *testing.T) {
 	e := newEnv(t)
 	e.seed(
@@ -57,13 +88,6 @@ func TestSeries(t *testing.T) {
 		obs{"period": "2020-07", "entity": "wuhan-edz", "indicator": "city_assessment_rank", "value": 9},
 		obs{"period": "2020-07", "entity": "wuhan-avg", "indicator": "city_assessment_score", "value": 80},
 	)
-	type series struct {
-		Indicator, Entity string
-		Data              []struct {
-			Period string
-			Value  float64
-		}
-	}
 	t.Run("all", func(t *testing.T) {
 		status, body := e.get("/api/v1/series?indicator=city_assessment_rank&entity=wuhan-edz")
 		got := decode[series](t, body)
@@ -91,23 +115,14 @@ func TestSeries(t *testing.T) {
 		}
 	})
 	t.Run("errors", func(t *testing.T) {
-		for _, tc := range []struct {
-			name, query string
-			status      int
-			code        string
-		}{
+		e.wantRefusals(t, "/api/v1/series?", []refusal{
 			{"missing entity", "indicator=city_assessment_rank", 400, bizenv.EINVALID},
 			{"bad period", "indicator=city_assessment_rank&entity=wuhan-edz&from=2020-13", 400, bizenv.EINVALID},
 			{"to before from", "indicator=city_assessment_rank&entity=wuhan-edz&from=2020-08&to=2020-07", 400, bizenv.EINVALID},
 			{"future to", "indicator=city_assessment_rank&entity=wuhan-edz&to=2999-01", 400, bizenv.EINVALID},
 			{"unknown indicator", "indicator=nope&entity=wuhan-edz", 404, bizenv.ENOTFOUND},
 			{"unknown entity", "indicator=city_assessment_rank&entity=nowhere", 404, bizenv.ENOTFOUND},
-		} {
-			t.Run(tc.name, func(t *testing.T) {
-				status, body := e.get("/api/v1/series?" + tc.query)
-				wantError(t, status, body, tc.status, tc.code)
-			})
-		}
+		})
 	})
 }
 
@@ -170,13 +185,9 @@ func TestRankings(t *testing.T) {
 			t.Errorf("got %d %+v", status, got)
 		}
 	})
-	t.Run("neutral", func(t *testing.T) {
-		status, body := e.get("/api/v1/rankings?indicator=sme_loan_demand_amount&period=2020-10")
-		wantError(t, status, body, 400, bizenv.EINVALID)
-	})
-	t.Run("missing period", func(t *testing.T) {
-		status, body := e.get("/api/v1/rankings?indicator=bizstart_days")
-		wantError(t, status, body, 400, bizenv.EINVALID)
+	e.wantRefusals(t, "/api/v1/rankings?", []refusal{
+		{"neutral", "indicator=sme_loan_demand_amount&period=2020-10", 400, bizenv.EINVALID},
+		{"missing period", "indicator=bizstart_days", 400, bizenv.EINVALID},
 	})
 }
 
@@ -588,11 +599,7 @@ func TestMonthlyReport(t *testing.T) {
 		}
 	})
 	t.Run("errors", func(t *testing.T) {
-		for _, tc := range []struct {
-			name, query string
-			status      int
-			code        string
-		}{
+		e.wantRefusals(t, "/api/v1/reports/monthly?", []refusal{
 			{"no period", "", 400, bizenv.EINVALID},
 			{"bad period", "period=2020-13", 400, bizenv.EINVALID},
 			{"future period", "period=2030-01", 400, bizenv.EINVALID},
@@ -601,11 +608,6 @@ func TestMonthlyReport(t *testing.T) {
 			{"city average not assessed", "period=2020-11&entity=wuhan-avg", 404, bizenv.ENOTFOUND},
 			{"bad format", "period=2020-11&format=pdf", 400, bizenv.EINVALID},
 			{"unknown entity", "period=2020-11&entity=nowhere", 404, bizenv.ENOTFOUND},
-		} {
-			t.Run(tc.name, func(t *testing.T) {
-				status, body := e.get("/api/v1/reports/monthly?" + tc.query)
-				wantError(t, status, body, tc.status, tc.code)
-			})
-		}
+		})
 	})
 }

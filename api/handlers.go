@@ -29,21 +29,21 @@ func (s *Server) handleOpenAPI(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleIndicators(w http.ResponseWriter, r *http.Request) {
-	cat, err := s.cfg.Store.Catalog(r.Context())
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"indicators": nonNil(cat.Indicators)})
+	s.serveCatalogList(w, r, "indicators", func(c bizenv.Catalog) any { return nonNil(c.Indicators) })
 }
 
 func (s *Server) handleEntities(w http.ResponseWriter, r *http.Request) {
+	s.serveCatalogList(w, r, "entities", func(c bizenv.Catalog) any { return nonNil(c.Entities) })
+}
+
+// serveCatalogList answers with one list of the catalog under its name.
+func (s *Server) serveCatalogList(w http.ResponseWriter, r *http.Request, name string, list func(bizenv.Catalog) any) {
 	cat, err := s.cfg.Store.Catalog(r.Context())
 	if err != nil {
 		s.error(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"entities": nonNil(cat.Entities)})
+	writeJSON(w, http.StatusOK, map[string]any{name: list(cat)})
 }
 
 // point is one period of a series, with its provenance: where the figure

@@ -19,13 +19,6 @@ func TestQueryByName(t *testing.T) {
 		obs{"period": "2020-06", "entity": "经开区", "indicator": "得分", "value": 86},
 		obs{"period": "2020-07", "entity": "经开区", "indicator": "得分", "value": 85.5},
 	)
-	type series struct {
-		Indicator, Entity string
-		Data              []struct {
-			Period, Source, Note string
-			Value                float64
-		}
-	}
 	status, body := e.get("/api/v1/series?indicator=city_assessment_rank&entity=wuhan-edz")
 	want := decode[series](t, body)
 	if status != 200 || len(want.Data) != 2 || want.Data[0].Source != "市通报" || want.Data[0].Note != "首次通报" || want.Data[1].Source != "synthetic" {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/bizenv/bizenv"
 	"github.com/bizenv/bizenv/api"
+	"github.com/bizenv/bizenv/internal/roundtrip"
 	"github.com/bizenv/bizenv/postgres"
 	"github.com/bizenv/bizenv/postgres/pgtest"
 )
@@ -91,21 +92,10 @@ func TestWriteWhileDatabaseDown(t *testing.T) {
 	defer srv.Close()
 	post := func(t *testing.T, path, body string) (int, []byte) {
 		t.Helper()
-		req, err := http.NewRequest(http.MethodPost, srv.URL+path, strings.NewReader(body))
-		if err != nil {
-			t.Fatal(err)
-		}
+		req := roundtrip.Request(t, http.MethodPost, srv.URL+path, strings.NewReader(body))
 		req.Header.Set("Authorization", "Bearer "+analystToken)
 		req.Header.Set("Content-Type", "application/json")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, err := io.ReadAll(resp.Body)
-		if err != nil {
-			t.Fatal(err)
-		}
+		resp, b := roundtrip.Do(t, req)
 		return resp.StatusCode, b
 	}
 	const record = `[{"period":"2020-06","entity":"wuhan-edz","indicator":"city_assessment_rank","value":8}]`

@@ -37,24 +37,12 @@ func runActions(ctx context.Context, env *environment, args []string) error {
 }
 
 func runActionsImport(ctx context.Context, env *environment, args []string) error {
-	var c commonFlags
-	fs := newFlagSet("actions import", env)
-	c.register(fs)
-	dryRun := fs.Bool("dry-run", false, "validate and count against what is stored, store nothing")
-	sheet := fs.String("sheet", "", "XLSX sheet to read (default the first)")
-	actor := fs.String("actor", "", "who is importing, recorded on every change (default $USER, else the OS user)")
-	if err := parseFlags(env, fs, args); err != nil {
+	fs, c := newCommandFlags("actions import", env)
+	dryRun, sheet, actor := fileImportFlags(fs, "change")
+	if err := parseFileImport(env, fs, args, actor, "usage: bizenv actions import [--dry-run] FILE [FILE ...]"); err != nil {
 		return err
 	}
-	if fs.NArg() == 0 {
-		return &exitError{code: exitUsage, err: errors.New("usage: bizenv actions import [--dry-run] FILE [FILE ...]")}
-	}
-	if *actor == "" {
-		// Every change of the ledger names who made it.
-		*actor = osUser(env)
-	}
-	logger := c.logger(env)
-	db, err := c.openMigrated(ctx, env, logger)
+	db, err := c.openMigrated(ctx, env)
 	if err != nil {
 		return err
 	}
@@ -107,9 +95,7 @@ func runActionsImport(ctx context.Context, env *environment, args []string) erro
 }
 
 func runActionsList(ctx context.Context, env *environment, args []string) error {
-	var c commonFlags
-	fs := newFlagSet("actions list", env)
-	c.register(fs)
+	fs, c := newCommandFlags("actions list", env)
 	owner := fs.String("owner", "", "only this responsible unit's actions (code or Chinese name)")
 	status := fs.String("status", "", "only actions in this status: open, in_progress, done, ongoing (or in Chinese)")
 	overdue := fs.Bool("overdue", false, "only open actions past their due date (today in Asia/Shanghai)")
@@ -132,9 +118,8 @@ func runActionsList(ctx context.Context, env *environment, args []string) error 
 	if *format != "table" && *format != "json" && *format != "csv" {
 		return &exitError{code: exitUsage, err: fmt.Errorf("actions list: --format %q: want table, json or csv", *format)}
 	}
-	logger := c.logger(env)
 	// A read command never writes: no migration, no catalog.
-	db, err := c.openMigrated(ctx, env, logger)
+	db, err := c.openMigrated(ctx, env)
 	if err != nil {
 		return err
 	}

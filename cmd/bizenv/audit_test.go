@@ -1,12 +1,8 @@
 package main
 
 import (
-	"fmt"
 	"net/http"
-	"os"
 	"os/user"
-	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/bizenv/bizenv/postgres/pgtest"
@@ -41,35 +37,9 @@ func TestAuditNamesWhoWrote(t *testing.T) {
 	})
 
 	t.Run("collector run through the API", func(t *testing.T) {
-		inbox := t.TempDir()
-		csv := header + "2021-09,wuhan-edz,city_assessment_rank,5,notice,\n"
-		if err := os.WriteFile(filepath.Join(inbox, "2021-09.csv"), []byte(csv), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		cfg := writeFile(t, "bizenv.yml", fmt.Sprintf(`collectors:
-  - name: inbox
-    schedule: "0 9 1 1 *"
-    tabular:
-      path: %s/*.csv
-      layout: long
-`, inbox))
-		const token = "analyst-token-0123456789"
-		base, _ := startServeEnv(t, map[string]string{
-			"BIZENV_DATABASE_URL": dsn,
-			"BIZENV_API_TOKENS":   "analyst:" + token,
-		}, "--config.file", cfg)
-		req, err := http.NewRequest(http.MethodPost, base+"/api/v1/collectors/inbox/run", strings.NewReader(""))
-		if err != nil {
-			t.Fatal(err)
-		}
-		req.Header.Set("Authorization", "Bearer "+token)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			t.Fatalf("run: status %d", resp.StatusCode)
+		base := startInboxServe(t, dsn)
+		if code, body := postEmpty(t, base+"/api/v1/collectors/inbox/run", inboxToken); code != http.StatusOK {
+			t.Fatalf("run: status %d: %v", code, body)
 		}
 		var changedBy, runActor, runName string
 		if err := db.Get(&changedBy, `SELECT changed_by FROM observations WHERE indicator = 'city_assessment_rank' AND period = '2021-09-01'`); err != nil {

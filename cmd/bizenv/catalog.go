@@ -20,17 +20,14 @@ func runCatalog(ctx context.Context, env *environment, args []string) error {
 	if len(args) == 0 || (args[0] != "apply" && args[0] != "show") {
 		return &exitError{code: exitUsage, err: errors.New("usage: bizenv catalog apply FILE | bizenv catalog show")}
 	}
-	var c commonFlags
-	fs := newFlagSet("catalog "+args[0], env)
-	c.register(fs)
+	fs, c := newCommandFlags("catalog "+args[0], env)
 	if err := parseFlags(env, fs, args[1:]); err != nil {
 		return err
 	}
 	if args[0] == "apply" && fs.NArg() != 1 {
 		return &exitError{code: exitUsage, err: errors.New("usage: bizenv catalog apply FILE")}
 	}
-	logger := c.logger(env)
-	db, err := c.openMigrated(ctx, env, logger)
+	db, err := c.openMigrated(ctx, env)
 	if err != nil {
 		return err
 	}

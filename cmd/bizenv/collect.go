@@ -20,9 +20,7 @@ import (
 // runCollect runs collectors once now, through the Runner the scheduler
 // uses: the same lock, the same recorded runs.
 func runCollect(ctx context.Context, env *environment, args []string) error {
-	var c commonFlags
-	fs := newFlagSet("collect", env)
-	c.register(fs)
+	fs, c := newCommandFlags("collect", env)
 	configFile := fs.String("config.file", "", "configuration file with the collectors (required)")
 	only := fs.String("collector", "", "run only the collector of this name (default: all)")
 	period := fs.String("period", "", "collect this month: YYYY-MM, YYYY/M, YYYY年M月 or YYYYMM (default: the last closed month)")
@@ -62,7 +60,7 @@ func runCollect(ctx context.Context, env *environment, args []string) error {
 	}
 
 	logger := c.logger(env)
-	db, err := c.openMigrated(ctx, env, logger)
+	db, err := c.openMigrated(ctx, env)
 	if err != nil {
 		return err
 	}

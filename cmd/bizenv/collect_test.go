@@ -77,16 +77,23 @@ func TestCollect(t *testing.T) {
 	})
 }
 
-func TestCollectRejects(t *testing.T) {
-	dsn := pgtest.DSN(t)
+// marsNoticeConfig is the demo's config with its collector reading, in
+// place of the demo notice, a notice for October as CSV (the file bad)
+// that names a district the catalog lacks, 火星区, on its line 3.
+func marsNoticeConfig(t *testing.T) (cfg, bad string) {
+	t.Helper()
 	cfg, inbox := demoConfig(t, nil)
-	// A notice for October, as CSV, naming a district the catalog lacks.
-	bad := writeFile(t, "2021年10月全市营商环境考核排名.csv", "序号,单位,得分,排名\n1,江汉区,90.1,1\n2,火星区,89,2\n")
+	bad = writeFile(t, "2021年10月全市营商环境考核排名.csv", "序号,单位,得分,排名\n1,江汉区,90.1,1\n2,火星区,89,2\n")
 	cfgText, err := os.ReadFile(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg = writeFile(t, "csv.yml", strings.Replace(string(cfgText), inbox+"/*.xlsx", bad, 1))
+	return writeFile(t, "csv.yml", strings.Replace(string(cfgText), inbox+"/*.xlsx", bad, 1)), bad
+}
+
+func TestCollectRejects(t *testing.T) {
+	dsn := pgtest.DSN(t)
+	cfg, bad := marsNoticeConfig(t)
 	r := runBizenv(t, dsn, "collect", "--config.file", cfg)
 	if got, want := r.code(), exitRejected; got != want {
 		t.Fatalf("exit code: got %d, want %d (%v)", got, want, r.err)
@@ -99,6 +106,21 @@ func TestCollectRejects(t *testing.T) {
 	}
 }
 
+// ywtbConfig writes a config with one collector, ywtb, that reads the
+// month's JSON from the server at srvURL; settings are the lines of its
+// http_json section after the url.
+func ywtbConfig(t *testing.T, srvURL string, settings ...string) string {
+	t.Helper()
+	return writeFile(t, "bizenv.yml", fmt.Sprintf(`
+collectors:
+  - name: ywtb
+    schedule: "0 8 2 * *"
+    http_json:
+      url: "%s/stats?month={{.Period}}"
+      %s
+`, srvURL, strings.Join(settings, "\n      ")))
+}
+
 func TestCollectBackfill(t *testing.T) {
 	dsn := pgtest.DSN(t)
 	var months []string
@@ -108,17 +130,7 @@ func TestCollectBackfill(t *testing.T) {
 		fmt.Fprintf(w, `{"items": [{"area": "420114", "wbkt": "9%s%%"}]}`, m[6:])
 	}))
 	defer srv.Close()
-	cfg := writeFile(t, "bizenv.yml", fmt.Sprintf(`
-collectors:
-  - name: ywtb
-    schedule: "0 8 2 * *"
-    http_json:
-      url: "%s/stats?month={{.Period}}"
-      records: items
-      entity: area
-      entity_map: {"420114": wuhan-edz}
-      values: {ywtb_online_enabled: wbkt}
-`, srv.URL))
+	cfg := ywtbConfig(t, srv.URL, "records: items", "entity: area", `entity_map: {"420114": wuhan-edz}`, "values: {ywtb_online_enabled: wbkt}")
 	r := runBizenv(t, dsn, "collect", "--config.file", cfg, "--from", "2021-07", "--to", "2021-09")
 	if r.code() != exitOK {
 		t.Fatalf("exit %d: %v\n%s", r.code(), r.err, r.stderr)
@@ -140,16 +152,7 @@ func TestCollectFetchFails(t *testing.T) {
 		http.Error(w, "no", http.StatusForbidden)
 	}))
 	defer srv.Close()
-	cfg := writeFile(t, "bizenv.yml", fmt.Sprintf(`
-collectors:
-  - name: ywtb
-    schedule: "0 8 2 * *"
-    http_json:
-      url: "%s/stats?month={{.Period}}"
-      headers: {X-Token: "${YWTB_TOKEN}"}
-      entity: area
-      values: {ywtb_online_enabled: wbkt}
-`, srv.URL))
+	cfg := ywtbConfig(t, srv.URL, `headers: {X-Token: "${YWTB_TOKEN}"}`, "entity: area", "values: {ywtb_online_enabled: wbkt}")
 	var stdout, stderr strings.Builder
 	getenv := func(k string) string {
 		return map[string]string{"BIZENV_DATABASE_URL": dsn, "YWTB_TOKEN": "tok-123456"}[k]
@@ -183,34 +186,22 @@ func TestCollectUsage(t *testing.T) {
 		{"unknown collector", []string{"collect", "--config.file", cfg, "--collector", "nope"}, `collect: no collector named "nope" in ` + cfg},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			r := runBizenv(t, "postgres://nobody@127.0.0.1:1/none?sslmode=disable", tc.args...)
-			if got, want := r.code(), exitUsage; got != want {
-				t.Errorf("exit code: got %d, want %d", got, want)
-			}
-			if r.err == nil || r.err.Error() != tc.want {
-				t.Errorf("error: got %v, want %q", r.err, tc.want)
-			}
+			wantUsageError(t, tc.want, tc.args...)
 		})
 	}
 }
 
 func TestServeConfigCheck(t *testing.T) {
 	t.Run("valid", func(t *testing.T) {
-		r := runBizenv(t, "postgres://nobody@127.0.0.1:1/none?sslmode=disable", "serve", "--config.check", "--config.file", filepath.Join("..", "..", "deploy", "demo", "bizenv.yml"))
+		r := runBizenv(t, noDatabase, "serve", "--config.check", "--config.file", filepath.Join("..", "..", "deploy", "demo", "bizenv.yml"))
 		if r.code() != exitOK || r.stdout != "config OK\n" {
 			t.Errorf("got exit %d, stdout %q (%v); want 0, \"config OK\"", r.code(), r.stdout, r.err)
 		}
 	})
 	t.Run("invalid", func(t *testing.T) {
 		bad := filepath.Join("..", "..", "config", "testdata", "collectors", "bad-schedule.yml")
-		r := runBizenv(t, "postgres://nobody@127.0.0.1:1/none?sslmode=disable", "serve", "--config.check", "--config.file", bad)
-		if got, want := r.code(), exitUsage; got != want {
-			t.Errorf("exit code: got %d, want %d", got, want)
-		}
 		want := "config " + bad + `: collector wb: schedule "0 9 * *": expected exactly 5 fields, found 4: [0 9 * *]`
-		if r.err == nil || r.err.Error() != want {
-			t.Errorf("error: got %v, want %s", r.err, want)
-		}
+		wantUsageError(t, want, "serve", "--config.check", "--config.file", bad)
 	})
 }
 
@@ -226,13 +217,7 @@ func TestServeConfigCheckTokensFile(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := writeFile(t, "bizenv.yml", "api: {tokens_file: "+tc.tokens+"}\n")
-			r := runBizenv(t, "postgres://nobody@127.0.0.1:1/none?sslmode=disable", "serve", "--config.check", "--config.file", cfg)
-			if got, want := r.code(), exitUsage; got != want {
-				t.Errorf("exit code: got %d, want %d", got, want)
-			}
-			if want := "config " + cfg + ": " + tc.want; r.err == nil || r.err.Error() != want {
-				t.Errorf("error: got %v\nwant %s", r.err, want)
-			}
+			wantUsageError(t, "config "+cfg+": "+tc.want, "serve", "--config.check", "--config.file", cfg)
 		})
 	}
 }

@@ -34,6 +34,15 @@ type commonFlags struct {
 	logFormat   *promslog.Format
 }
 
+// newCommandFlags makes the flag set of a command that works on the
+// database, with the common flags registered on it.
+func newCommandFlags(name string, env *environment) (*flag.FlagSet, *commonFlags) {
+	c := &commonFlags{}
+	fs := newFlagSet(name, env)
+	c.register(fs)
+	return fs, c
+}
+
 func (c *commonFlags) register(fs *flag.FlagSet) {
 	c.logLevel = promslog.NewLevel()
 	c.logFormat = promslog.NewFormat()
@@ -145,7 +154,8 @@ func (d *database) Close() {
 
 // openDatabase connects to the configured database, or starts the private
 // cluster when none is configured.
-func (c *commonFlags) openDatabase(ctx context.Context, env *environment, logger *slog.Logger) (*database, error) {
+func (c *commonFlags) openDatabase(ctx context.Context, env *environment) (*database, error) {
+	logger := c.logger(env)
 	dsn := c.databaseURL
 	if dsn == "" {
 		dsn = env.getenv("BIZENV_DATABASE_URL")
@@ -195,8 +205,8 @@ func createDatabase(ctx context.Context, adminDSN, name string) error {
 // must not change the schema or the catalog (SPEC section 3): it checks that
 // every migration is applied and tells to run migrate when not. Only
 // migrate and serve change the schema, with migrate (migrate.go).
-func (c *commonFlags) openMigrated(ctx context.Context, env *environment, logger *slog.Logger) (*database, error) {
-	db, err := c.openDatabase(ctx, env, logger)
+func (c *commonFlags) openMigrated(ctx context.Context, env *environment) (*database, error) {
+	db, err := c.openDatabase(ctx, env)
 	if err != nil {
 		return nil, err
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"os/user"
@@ -16,21 +17,11 @@ import (
 )
 
 func runImport(ctx context.Context, env *environment, args []string) error {
-	var c commonFlags
-	fs := newFlagSet("import", env)
-	c.register(fs)
-	dryRun := fs.Bool("dry-run", false, "validate and count against what is stored, store nothing")
+	fs, c := newCommandFlags("import", env)
+	dryRun, sheet, actor := fileImportFlags(fs, "revision")
 	allowPartial := fs.Bool("allow-partial", false, "store the good rows even when some are rejected")
-	sheet := fs.String("sheet", "", "XLSX sheet to read (default the first)")
-	actor := fs.String("actor", "", "who is importing, recorded on every revision (default $USER, else the OS user)")
-	if err := parseFlags(env, fs, args); err != nil {
+	if err := parseFileImport(env, fs, args, actor, "usage: bizenv import [--dry-run] [--allow-partial] FILE [FILE ...]"); err != nil {
 		return err
-	}
-	if fs.NArg() == 0 {
-		return &exitError{code: exitUsage, err: errors.New("usage: bizenv import [--dry-run] [--allow-partial] FILE [FILE ...]")}
-	}
-	if *actor == "" {
-		*actor = osUser(env)
 	}
 	logger := c.logger(env)
 	start := time.Now()
@@ -58,7 +49,7 @@ func runImport(ctx context.Context, env *environment, args []string) error {
 		}
 		read <- r
 	}()
-	db, err := c.openMigrated(ctx, env, logger)
+	db, err := c.openMigrated(ctx, env)
 	if err != nil {
 		return err
 	}
@@ -103,6 +94,31 @@ func runImport(ctx context.Context, env *environment, args []string) error {
 	fmt.Fprintf(env.stdout, format, run.Inserted, run.Updated, run.Unchanged, len(batch.Rejects), verb)
 	if len(batch.Rejects) > 0 {
 		return rejectedError(env, len(batch.Rejects))
+	}
+	return nil
+}
+
+// fileImportFlags declares the flags both file imports, import and actions
+// import, take; recordedOn is what the actor is recorded on.
+func fileImportFlags(fs *flag.FlagSet, recordedOn string) (dryRun *bool, sheet, actor *string) {
+	dryRun = fs.Bool("dry-run", false, "validate and count against what is stored, store nothing")
+	sheet = fs.String("sheet", "", "XLSX sheet to read (default the first)")
+	actor = fs.String("actor", "", "who is importing, recorded on every "+recordedOn+" (default $USER, else the OS user)")
+	return dryRun, sheet, actor
+}
+
+// parseFileImport parses a file import's args: it wants at least one file,
+// else usage is the error, and names the OS user the actor when none is
+// given, since every change names who made it.
+func parseFileImport(env *environment, fs *flag.FlagSet, args []string, actor *string, usage string) error {
+	if err := parseFlags(env, fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() == 0 {
+		return &exitError{code: exitUsage, err: errors.New(usage)}
+	}
+	if *actor == "" {
+		*actor = osUser(env)
 	}
 	return nil
 }

@@ -63,27 +63,47 @@ func errRejected(n int) error {
 	return &exitError{code: exitRejected, err: fmt.Errorf("%d record(s) rejected", n)}
 }
 
-const usage = `usage: bizenv COMMAND [FLAGS]
+// command is one of bizenv's commands, as the usage lists it.
+type command struct {
+	name    string
+	summary string
+	run     func(context.Context, *environment, []string) error
+}
 
-commands:
-  serve       migrate, apply the catalog, run the collectors and serve HTTP
-  migrate     apply schema migrations and the catalog, then exit
-  import      load long-format CSV or XLSX files: import [--dry-run] [--allow-partial] FILE...
-  collect     run collectors once now: collect [--collector NAME] [--period YYYY-MM | --from YYYY-MM --to YYYY-MM]
-  report      the monthly ranking-trend report: report --period YYYY-MM [--entity CODE] [--format json|html|csv] [-o FILE]
-  catalog     catalog apply FILE | catalog show
-  actions     the rectification ledger: actions import [--dry-run] FILE... | actions list [--owner CODE] [--status S] [--overdue] [--format table|json|csv]
-  verify      check the history's invariants: verify [--repair] [--running-warning DURATION]
-  version     print the version
+// commands are bizenv's commands in the order of the usage.
+func commands() []command {
+	return []command{
+		{"serve", "migrate, apply the catalog, run the collectors and serve HTTP", runServe},
+		{"migrate", "apply schema migrations and the catalog, then exit", runMigrate},
+		{"import", "load long-format CSV or XLSX files: import [--dry-run] [--allow-partial] FILE...", runImport},
+		{"collect", "run collectors once now: collect [--collector NAME] [--period YYYY-MM | --from YYYY-MM --to YYYY-MM]", runCollect},
+		{"report", "the monthly ranking-trend report: report --period YYYY-MM [--entity CODE] [--format json|html|csv] [-o FILE]", runReport},
+		{"catalog", "catalog apply FILE | catalog show", runCatalog},
+		{"actions", "the rectification ledger: actions import [--dry-run] FILE... | actions list [--owner CODE] [--status S] [--overdue] [--format table|json|csv]", runActions},
+		{"verify", "check the history's invariants: verify [--repair] [--running-warning DURATION]", runVerify},
+		{"version", "print the version", runVersion},
+	}
+}
 
-Run 'bizenv COMMAND --help' for the flags of a command.
-`
+// printTopUsage lists the commands.
+func printTopUsage(w io.Writer) {
+	fmt.Fprint(w, "usage: bizenv COMMAND [FLAGS]\n\ncommands:\n")
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-11s %s\n", c.name, c.summary)
+	}
+	fmt.Fprint(w, "\nRun 'bizenv COMMAND --help' for the flags of a command.\n")
+}
+
+func runVersion(_ context.Context, env *environment, _ []string) error {
+	fmt.Fprintf(env.stdout, "bizenv %s (revision %s)\n", version, revision)
+	return nil
+}
 
 // run is the whole program, driven by tests with their own arguments,
 // environment and streams.
 func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(args) < 2 {
-		fmt.Fprint(stderr, usage)
+		printTopUsage(stderr)
 		return &exitError{code: exitUsage, err: errors.New("no command given")}
 	}
 	cmd, rest := args[1], args[2:]
@@ -95,31 +115,19 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	return err
 }
 
-func runCommand(ctx context.Context, env *environment, cmd string, rest []string) error {
-	switch cmd {
-	case "serve":
-		return runServe(ctx, env, rest)
-	case "migrate":
-		return runMigrate(ctx, env, rest)
-	case "import":
-		return runImport(ctx, env, rest)
-	case "collect":
-		return runCollect(ctx, env, rest)
-	case "report":
-		return runReport(ctx, env, rest)
-	case "catalog":
-		return runCatalog(ctx, env, rest)
-	case "verify":
-		return runVerify(ctx, env, rest)
-	case "actions":
-		return runActions(ctx, env, rest)
-	case "version", "--version":
-		fmt.Fprintf(env.stdout, "bizenv %s (revision %s)\n", version, revision)
-		return nil
+func runCommand(ctx context.Context, env *environment, name string, rest []string) error {
+	switch name {
+	case "--version":
+		name = "version"
 	case "help", "-h", "--help":
-		fmt.Fprint(env.stdout, usage)
+		printTopUsage(env.stdout)
 		return nil
 	}
-	fmt.Fprint(env.stderr, usage)
-	return &exitError{code: exitUsage, err: fmt.Errorf("unknown command %q", cmd)}
+	for _, c := range commands() {
+		if c.name == name {
+			return c.run(ctx, env, rest)
+		}
+	}
+	printTopUsage(env.stderr)
+	return &exitError{code: exitUsage, err: fmt.Errorf("unknown command %q", name)}
 }

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bizenv/bizenv/internal/roundtrip"
 	"github.com/bizenv/bizenv/postgres/pgtest"
 )
 
@@ -49,6 +50,16 @@ func writeFile(t *testing.T, name, content string) string {
 		t.Fatal(err)
 	}
 	return p
+}
+
+// importDemoSeries imports the demo's seed report and synthetic series
+// into dsn, as `make run` does first.
+func importDemoSeries(t *testing.T, dsn string) {
+	t.Helper()
+	demo := filepath.Join("..", "..", "deploy", "demo")
+	if r := runBizenv(t, dsn, "import", filepath.Join(demo, "seed-report.csv"), filepath.Join(demo, "synthetic.csv")); r.err != nil {
+		t.Fatalf("import: %v\n%s", r.err, r.stderr)
+	}
 }
 
 // lineWriter collects what the program logs and tells waiters when a line
@@ -129,16 +140,25 @@ func startServeEnv(t *testing.T, env map[string]string, args ...string) (string,
 
 func get(t *testing.T, url string) (int, string) {
 	t.Helper()
-	resp, err := http.Get(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
+	resp, b := roundtrip.Do(t, roundtrip.Request(t, http.MethodGet, url, nil))
 	return resp.StatusCode, string(b)
+}
+
+// noDatabase is a database URL where nothing answers: a command stopped by
+// its usage never gets to connect.
+const noDatabase = "postgres://nobody@127.0.0.1:1/none?sslmode=disable"
+
+// wantUsageError runs the program with args and wants it to stop with a
+// usage error (exit 2) that says want.
+func wantUsageError(t *testing.T, want string, args ...string) {
+	t.Helper()
+	r := runBizenv(t, noDatabase, args...)
+	if got, want := r.code(), exitUsage; got != want {
+		t.Errorf("exit code: got %d, want %d", got, want)
+	}
+	if r.err == nil || r.err.Error() != want {
+		t.Errorf("error: got %v, want %q", r.err, want)
+	}
 }
 
 func TestUsage(t *testing.T) {
@@ -154,13 +174,7 @@ func TestUsage(t *testing.T) {
 		{"catalog without verb", []string{"catalog"}, "usage: bizenv catalog apply FILE | bizenv catalog show"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			r := runBizenv(t, "postgres://nobody@127.0.0.1:1/none?sslmode=disable", tc.args...)
-			if got, want := r.code(), exitUsage; got != want {
-				t.Errorf("exit code: got %d, want %d", got, want)
-			}
-			if r.err == nil || r.err.Error() != tc.want {
-				t.Errorf("error: got %v, want %q", r.err, tc.want)
-			}
+			wantUsageError(t, tc.want, tc.args...)
 		})
 	}
 }

@@ -26,9 +26,7 @@ func migrate(ctx context.Context, db *database, catalogFiles ...string) error {
 }
 
 func runMigrate(ctx context.Context, env *environment, args []string) error {
-	var c commonFlags
-	fs := newFlagSet("migrate", env)
-	c.register(fs)
+	fs, c := newCommandFlags("migrate", env)
 	catalogFile := fs.String("catalog.file", "", "a catalog file applied after the default catalog")
 	if err := parseFlags(env, fs, args); err != nil {
 		return err
@@ -38,7 +36,7 @@ func runMigrate(ctx context.Context, env *environment, args []string) error {
 	if *catalogFile != "" {
 		files = append(files, *catalogFile)
 	}
-	db, err := c.openDatabase(ctx, env, logger)
+	db, err := c.openDatabase(ctx, env)
 	if err != nil {
 		return err
 	}

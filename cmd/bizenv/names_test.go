@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"os"
 	"strings"
 	"testing"
 
@@ -228,13 +227,7 @@ func TestReportEntityByName(t *testing.T) {
 // the rejects and the error are Chinese; so is report's "no data".
 func TestCollectChinese(t *testing.T) {
 	dsn := pgtest.DSN(t)
-	cfg, inbox := demoConfig(t, nil)
-	bad := writeFile(t, "2021年10月全市营商环境考核排名.csv", "序号,单位,得分,排名\n1,江汉区,90.1,1\n2,火星区,89,2\n")
-	cfgText, err := os.ReadFile(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg = writeFile(t, "csv.yml", strings.Replace(string(cfgText), inbox+"/*.xlsx", bad, 1))
+	cfg, bad := marsNoticeConfig(t)
 	zh := map[string]string{"LANG": "zh_CN.UTF-8"}
 	r := runBizenvEnv(t, dsn, zh, "collect", "--config.file", cfg)
 	if r.code() != exitRejected || r.err.Error() != "2 条记录被拒绝" {

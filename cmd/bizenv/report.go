@@ -19,9 +19,7 @@ import (
 )
 
 func runReport(ctx context.Context, env *environment, args []string) error {
-	var c commonFlags
-	fs := newFlagSet("report", env)
-	c.register(fs)
+	fs, c := newCommandFlags("report", env)
 	period := fs.String("period", "", "the month to report on: YYYY-MM, YYYY/M, YYYY年M月 or YYYYMM (required)")
 	entity := fs.String("entity", "", "entity code, name_zh or alias (default wuhan-edz, or the first district)")
 	format := fs.String("format", "json", "json, html or csv")
@@ -40,8 +38,7 @@ func runReport(ctx context.Context, env *environment, args []string) error {
 	if err := report.CheckFormat(*format); err != nil {
 		return &exitError{code: exitUsage, err: fmt.Errorf("--%s", bizenv.ErrorMessage(err))}
 	}
-	logger := c.logger(env)
-	db, err := c.openMigrated(ctx, env, logger)
+	db, err := c.openMigrated(ctx, env)
 	if err != nil {
 		return err
 	}

@@ -17,10 +17,7 @@ import (
 // report command it prints writes the demo's 2020-11 report.
 func TestMakeRunHint(t *testing.T) {
 	dsn := pgtest.DSN(t)
-	demo := filepath.Join("..", "..", "deploy", "demo")
-	if r := runBizenv(t, dsn, "import", filepath.Join(demo, "seed-report.csv"), filepath.Join(demo, "synthetic.csv")); r.err != nil {
-		t.Fatalf("import: %v\n%s", r.err, r.stderr)
-	}
+	importDemoSeries(t, dsn)
 	base, _ := startServe(t, dsn)
 	addr := strings.TrimPrefix(base, "http://")
 

@@ -26,9 +26,7 @@ func (l *listFlag) String() string     { return strings.Join(*l, ",") }
 func (l *listFlag) Set(s string) error { *l = append(*l, s); return nil }
 
 func runServe(ctx context.Context, env *environment, args []string) error {
-	var c commonFlags
-	fs := newFlagSet("serve", env)
-	c.register(fs)
+	fs, c := newCommandFlags("serve", env)
 	var addrs listFlag
 	fs.Var(&addrs, "web.listen-address", "address to listen on for metrics, the API and health checks (repeatable; default :9817)")
 	webConfig := fs.String("web.config.file", "", "exporter-toolkit web configuration file for TLS and basic auth")
@@ -69,7 +67,7 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 		return &exitError{code: exitUsage, err: err}
 	}
 	logger := c.logger(env)
-	db, err := c.openDatabase(ctx, env, logger)
+	db, err := c.openDatabase(ctx, env)
 	if err != nil {
 		return err
 	}

@@ -11,12 +11,18 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/bizenv/bizenv/internal/roundtrip"
 	"github.com/bizenv/bizenv/postgres/pgtest"
 )
 
-// TestServeRunsCollectorThroughAPI runs a configured collector on demand
-// through POST /api/v1/collectors/{name}/run, the same runner as cron.
-func TestServeRunsCollectorThroughAPI(t *testing.T) {
+// inboxToken is analyst's API token on the server startInboxServe starts.
+const inboxToken = "analyst-token-0123456789"
+
+// startInboxServe starts serve on dsn with one collector, inbox, whose
+// drop folder holds wuhan-edz's city assessment rank of 2021-09 (5), and
+// with inboxToken the API token of analyst. It returns the server's URL.
+func startInboxServe(t *testing.T, dsn string) string {
+	t.Helper()
 	inbox := t.TempDir()
 	csv := header + "2021-09,wuhan-edz,city_assessment_rank,5,notice,\n"
 	if err := os.WriteFile(filepath.Join(inbox, "2021-09.csv"), []byte(csv), 0o644); err != nil {
@@ -29,29 +35,34 @@ func TestServeRunsCollectorThroughAPI(t *testing.T) {
       path: %s/*.csv
       layout: long
 `, inbox))
-	const token = "analyst-token-0123456789"
 	base, _ := startServeEnv(t, map[string]string{
-		"BIZENV_DATABASE_URL": pgtest.DSN(t),
-		"BIZENV_API_TOKENS":   "analyst:" + token,
+		"BIZENV_DATABASE_URL": dsn,
+		"BIZENV_API_TOKENS":   "analyst:" + inboxToken,
 	}, "--config.file", cfg)
+	return base
+}
 
+// postEmpty posts nothing to url with the bearer token auth, if any, and
+// returns the status and the JSON answer.
+func postEmpty(t *testing.T, url, auth string) (int, map[string]any) {
+	t.Helper()
+	req := roundtrip.Request(t, http.MethodPost, url, strings.NewReader(""))
+	if auth != "" {
+		req.Header.Set("Authorization", "Bearer "+auth)
+	}
+	resp, b := roundtrip.Do(t, req)
+	var body map[string]any
+	json.Unmarshal(b, &body)
+	return resp.StatusCode, body
+}
+
+// TestServeRunsCollectorThroughAPI runs a configured collector on demand
+// through POST /api/v1/collectors/{name}/run, the same runner as cron.
+func TestServeRunsCollectorThroughAPI(t *testing.T) {
+	base := startInboxServe(t, pgtest.DSN(t))
 	post := func(t *testing.T, path, auth string) (int, map[string]any) {
 		t.Helper()
-		req, err := http.NewRequest(http.MethodPost, base+path, strings.NewReader(""))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if auth != "" {
-			req.Header.Set("Authorization", "Bearer "+auth)
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		var body map[string]any
-		json.NewDecoder(resp.Body).Decode(&body)
-		return resp.StatusCode, body
+		return postEmpty(t, base+path, auth)
 	}
 
 	t.Run("without a token", func(t *testing.T) {
@@ -60,12 +71,12 @@ func TestServeRunsCollectorThroughAPI(t *testing.T) {
 		}
 	})
 	t.Run("unknown collector", func(t *testing.T) {
-		if code, body := post(t, "/api/v1/collectors/nope/run", token); code != http.StatusNotFound {
+		if code, body := post(t, "/api/v1/collectors/nope/run", inboxToken); code != http.StatusNotFound {
 			t.Errorf("status: got %d, want 404: %v", code, body)
 		}
 	})
 	t.Run("runs and records", func(t *testing.T) {
-		code, body := post(t, "/api/v1/collectors/inbox/run", token)
+		code, body := post(t, "/api/v1/collectors/inbox/run", inboxToken)
 		if code != http.StatusOK {
 			t.Fatalf("status: got %d, want 200: %v", code, body)
 		}

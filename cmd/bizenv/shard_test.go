@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"net/http"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -95,10 +94,7 @@ func perScrape(family string) bool {
 // are on shard 0.
 func TestMetricsShards(t *testing.T) {
 	dsn := pgtest.DSN(t)
-	demo := filepath.Join("..", "..", "deploy", "demo")
-	if r := runBizenv(t, dsn, "import", filepath.Join(demo, "seed-report.csv"), filepath.Join(demo, "synthetic.csv")); r.err != nil {
-		t.Fatalf("import: %v\n%s", r.err, r.stderr)
-	}
+	importDemoSeries(t, dsn)
 	cfg, _ := demoConfig(t, nil)
 	if r := runBizenv(t, dsn, "collect", "--config.file", cfg); r.err != nil {
 		t.Fatalf("collect: %v\n%s", r.err, r.stderr)

@@ -2,11 +2,10 @@ package main
 
 import (
 	"encoding/json"
-	"io"
-	"net/http"
 	"strings"
 	"testing"
 
+	"github.com/bizenv/bizenv/internal/roundtrip"
 	"github.com/bizenv/bizenv/postgres/pgtest"
 )
 
@@ -26,19 +25,7 @@ func TestServeUnroutedAnswersJSON(t *testing.T) {
 		{"GET", "/api/v1/nothing", 404, "not_found"},
 	} {
 		t.Run(tc.method+" "+tc.path, func(t *testing.T) {
-			req, err := http.NewRequest(tc.method, base+tc.path, strings.NewReader(""))
-			if err != nil {
-				t.Fatal(err)
-			}
-			resp, err := http.DefaultClient.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer resp.Body.Close()
-			body, err := io.ReadAll(resp.Body)
-			if err != nil {
-				t.Fatal(err)
-			}
+			resp, body := roundtrip.Do(t, roundtrip.Request(t, tc.method, base+tc.path, strings.NewReader("")))
 			var got struct {
 				Error struct{ Code, Message string }
 			}

@@ -12,17 +12,14 @@ import (
 // by a process that is gone) do not change the exit code; --repair fails
 // the runs whose process is gone before checking.
 func runVerify(ctx context.Context, env *environment, args []string) error {
-	var c commonFlags
-	fs := newFlagSet("verify", env)
-	c.register(fs)
+	fs, c := newCommandFlags("verify", env)
 	runningAfter := fs.Duration("running-warning", postgres.DefaultRunningAfter, "warn about runs still running after this long")
 	limit := fs.Int("limit", 1000, "list at most this many violations per check")
 	repair := fs.Bool("repair", false, "first mark runs left running by a process that is gone as failed")
 	if err := parseFlags(env, fs, args); err != nil {
 		return err
 	}
-	logger := c.logger(env)
-	db, err := c.openMigrated(ctx, env, logger)
+	db, err := c.openMigrated(ctx, env)
 	if err != nil {
 		return err
 	}

@@ -31,12 +31,17 @@ func (b *worldBank) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Write(content)
 }
 
-func (b *worldBank) take() []string {
+// wantQueries checks that the queries asked since the last check are
+// want, in order, and forgets them.
+func (b *worldBank) wantQueries(t *testing.T, want ...string) {
+	t.Helper()
 	b.mu.Lock()
-	defer b.mu.Unlock()
-	q := b.queries
+	got := b.queries
 	b.queries = nil
-	return q
+	b.mu.Unlock()
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("queries: got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
 }
 
 // TestCollectWorldBankLatest: a scheduled run (no period given) asks for
@@ -69,14 +74,11 @@ entities:
 
 	t.Run("scheduled run asks for the latest values", func(t *testing.T) {
 		r := runBizenv(t, dsn, "collect", "--config.file", cfg)
-		want := []string{
+		bank.wantQueries(t,
 			"/v2/country/CHN/indicator/IC.REG.DURS?format=json&mrnev=5&page=1&per_page=1000",
 			"/v2/country/CHN/indicator/IC.REG.DURS?format=json&mrnev=5&page=2&per_page=1000",
 			"/v2/country/CHN/indicator/IC.REG.PROC?format=json&mrnev=5&page=1&per_page=1000",
-		}
-		if got := bank.take(); strings.Join(got, "\n") != strings.Join(want, "\n") {
-			t.Errorf("queries: got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
-		}
+		)
 		if !strings.Contains(r.stdout, ": 3 inserted, 0 updated, 0 unchanged, 1 rejected (partial)") {
 			t.Errorf("stdout: got %q", r.stdout)
 		}
@@ -87,13 +89,10 @@ entities:
 	})
 	t.Run("backfill keeps its years", func(t *testing.T) {
 		runBizenv(t, dsn, "collect", "--config.file", cfg, "--from", "2015-01", "--to", "2019-12")
-		want := []string{
+		bank.wantQueries(t,
 			"/v2/country/CHN/indicator/IC.REG.DURS?date=2015%3A2019&format=json&page=1&per_page=1000",
 			"/v2/country/CHN/indicator/IC.REG.DURS?date=2015%3A2019&format=json&page=2&per_page=1000",
 			"/v2/country/CHN/indicator/IC.REG.PROC?date=2015%3A2019&format=json&page=1&per_page=1000",
-		}
-		if got := bank.take(); strings.Join(got, "\n") != strings.Join(want, "\n") {
-			t.Errorf("queries: got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
-		}
+		)
 	})
 }

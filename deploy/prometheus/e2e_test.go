@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"maps"
 	"net"
 	"net/http"
@@ -21,6 +20,7 @@ import (
 	"time"
 
 	"github.com/bizenv/bizenv/deploy/demo/demotest"
+	"github.com/bizenv/bizenv/internal/roundtrip"
 )
 
 const streakAlert = "BizEnvIndicatorDeclineStreak"
@@ -317,19 +317,7 @@ func get(t *testing.T, u string) []byte {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
+	resp, body := roundtrip.Do(t, roundtrip.Request(t, http.MethodGet, u, nil).WithContext(ctx))
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("GET %s: %s\n%s", u, resp.Status, body)
 	}
