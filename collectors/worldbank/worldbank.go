@@ -113,21 +113,29 @@ func (s *Source) Years(periods []bizenv.Period) (from, to int) {
 }
 
 // CheckCatalog checks that every target indicator is in cat and annual,
-// and every target entity exists.
+// and every target entity exists; targets are written by code, name_zh or
+// alias.
 func (s *Source) CheckCatalog(cat bizenv.Catalog) error {
 	for _, id := range sortedKeys(s.cfg.Indicators) {
-		code := s.cfg.Indicators[id]
-		ind, ok := cat.Indicator(code)
+		name := s.cfg.Indicators[id]
+		ind, err := cat.FindIndicator(name)
 		switch {
-		case !ok:
-			return fmt.Errorf("indicator %s maps to %s, which is not in the catalog; add it with a catalog file", id, code)
+		case bizenv.ErrorCode(err) == bizenv.ENOTFOUND:
+			return fmt.Errorf("indicator %s maps to %s, which is not in the catalog; add it with a catalog file", id, name)
+		case err != nil:
+			return fmt.Errorf("indicator %s maps to %s", id, bizenv.ErrorMessage(err))
 		case ind.Frequency != bizenv.Annual:
-			return fmt.Errorf("indicator %s maps to %s, which is %s in the catalog; World Bank values are annual: set frequency: annual", id, code, ind.Frequency)
+			return fmt.Errorf("indicator %s maps to %s, which is %s in the catalog; World Bank values are annual: set frequency: annual", id, name, ind.Frequency)
 		}
 	}
 	for _, id := range sortedKeys(s.cfg.Countries) {
-		if _, ok := cat.Entity(s.cfg.Countries[id]); !ok {
-			return fmt.Errorf("country %s maps to %s, which is not in the catalog; add it with a catalog file", id, s.cfg.Countries[id])
+		name := s.cfg.Countries[id]
+		_, err := cat.FindEntity(name)
+		switch {
+		case bizenv.ErrorCode(err) == bizenv.ENOTFOUND:
+			return fmt.Errorf("country %s maps to %s, which is not in the catalog; add it with a catalog file", id, name)
+		case err != nil:
+			return fmt.Errorf("country %s maps to %s", id, bizenv.ErrorMessage(err))
 		}
 	}
 	return nil
