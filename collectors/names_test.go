@@ -18,13 +18,14 @@ import (
 	"github.com/bizenv/bizenv/postgres/pgtest"
 )
 
-// collectOnce runs the collector named name of the configuration yml once,
-// with no period asked for, on db.
-func collectOnce(t *testing.T, db *postgres.DB, yml, name string) collectors.Result {
+// collectOnce runs the first collector of the configuration yml once, with
+// no period asked for, on db.
+func collectOnce(t *testing.T, db *postgres.DB, yml string) collectors.Result {
 	t.Helper()
 	logger, _ := newLogger()
-	r := collectors.NewRunner(db, parse(t, yml), logger, collectors.Options{Now: func() time.Time { return now }})
-	res, err := r.Run(context.Background(), name, collectors.Request{})
+	cfg := parse(t, yml)
+	r := collectors.NewRunner(db, cfg, logger, collectors.Options{Now: func() time.Time { return now }})
+	res, err := r.Run(context.Background(), cfg.Collectors[0].Name, collectors.Request{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,6 +46,10 @@ func storedObservations(t *testing.T, db *postgres.DB) []string {
 	return rows
 }
 
+// byName rewrites noticeConfig's codes as names and aliases.
+var byName = strings.NewReplacer("wuhan-edz", "武汉经开区", "wuhan-avg", "全市平均水平",
+	"city_assessment_score", "全市营商环境考核得分", "city_assessment_rank", "考核排名")
+
 // A collector whose mapping names indicators and entities by name_zh or
 // alias stores exactly what the same collector mapped by code stores.
 func TestMappingByNameStoresWhatCodesStore(t *testing.T) {
@@ -60,32 +65,14 @@ func TestMappingByNameStoresWhatCodesStore(t *testing.T) {
 		"1,江汉区,1,71.2%\n2,车谷,5,66.67%\n3,全市平均,—,68%\n")
 	writeCSV("2021年9月单位考核.csv", "2021年9月单位考核扣分\n单位,双评议扣分,日常工作扣分,日常工作得分\n"+
 		"区营商办,2.5,1,\n区发改局,0,,7\n")
-	wide := `
-collectors:
-  - name: notice
-    schedule: "0 9 * * *"
-    tabular:
-      path: %s
-      layout: wide
-      period: {filename: '(\d{4})年(\d{1,2})月'}
-      entity: {column: %s, map: %s}
-      columns: %s
-`
+	wide := "collectors:\n  - {name: notice, schedule: '@daily', tabular: {layout: wide, path: %q, " +
+		`period: {filename: '(\d{4})年(\d{1,2})月'}, entity: {column: %s, map: %s}, columns: %s}}`
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintf(w, `{"data": [{"area": "420114", "wbkt": "99.5%%", "yctb": 0.87}, {"area": "江岸区", "wbkt": "98%%", "yctb": "—"}], "month": %q}`, r.URL.Query().Get("month"))
 	}))
 	defer srv.Close()
-	platform := `
-collectors:
-  - name: notice
-    schedule: "0 8 2 * *"
-    http_json:
-      url: "` + srv.URL + `/stats?month={{.Period}}"
-      records: data
-      entity: area
-      entity_map: %s
-      values: %s
-`
+	platform := "collectors:\n  - {name: notice, schedule: '@daily', http_json: {url: '" + srv.URL + "/stats?month={{.Period}}', " +
+		"records: data, entity: area, entity_map: %s, values: %s}}"
 	for _, tc := range []struct {
 		name         string
 		codes, names string
@@ -93,9 +80,9 @@ collectors:
 		sample       string // one of the observations stored
 	}{
 		{"notice xlsx",
-			fmt.Sprintf(wide, filepath.Join(notice, "*.xlsx"), "单位", "{经开区（汉南区）: wuhan-edz, 全市平均: wuhan-avg}", "{得分: city_assessment_score, 排名: city_assessment_rank}"),
-			fmt.Sprintf(wide, filepath.Join(notice, "*.xlsx"), "单位", "{经开区（汉南区）: 武汉经开区, 全市平均: 全市平均水平}", "{得分: 全市营商环境考核得分, 排名: 考核排名}"),
-			31, "2021-09 wuhan-edz city_assessment_rank 5 " + noticeName + "  collector:notice"},
+			fmt.Sprintf(noticeConfig, notice),
+			byName.Replace(fmt.Sprintf(noticeConfig, notice)),
+			31, "2021-09 wuhan-edz city_assessment_rank 5 " + noticeName + "  collector:city-assessment"},
 		{"notice csv",
 			fmt.Sprintf(wide, filepath.Join(csvDir, "*通报.csv"), "区域", "{车谷: wuhan-edz}", "{考核排名: city_assessment_rank, 办件量: ywtb_case_volume}"),
 			fmt.Sprintf(wide, filepath.Join(csvDir, "*通报.csv"), "区域", "{车谷: 经开区}", "{考核排名: 全市营商环境考核排名, 办件量: 一网通办办件量}"),
@@ -113,7 +100,7 @@ collectors:
 			var stored [2][]string
 			for i, yml := range []string{tc.codes, tc.names} {
 				db, _ := newDB(t)
-				res := collectOnce(t, db, yml, "notice")
+				res := collectOnce(t, db, yml)
 				if len(res.Rejects) > 0 || res.Err != nil {
 					t.Fatalf("config %d: rejects %+v, error %v", i, res.Rejects, res.Err)
 				}
@@ -136,18 +123,9 @@ collectors:
 func TestTabularUnknownMappingName(t *testing.T) {
 	db, _ := newDB(t)
 	dir := dropFolder(t)
-	config := `
-collectors:
-  - name: city-assessment
-    schedule: "0 9 * * *"
-    tabular:
-      path: %s/*.xlsx
-      layout: wide
-      period: {filename: '(\d{4})年(\d{1,2})月'}
-      entity: {column: 单位, map: {经开区（汉南区）: %s, 全市平均: 全市平均水平}}
-      columns: {得分: %s, 排名: 考核排名}
-`
-	res := collectOnce(t, db, fmt.Sprintf(config, dir, "经开区委", "全市得分"), "city-assessment")
+	config := fmt.Sprintf(noticeConfig, dir)
+	unknown := byName.Replace(strings.NewReplacer("wuhan-edz", "经开区委", "city_assessment_score", "全市得分").Replace(config))
+	res := collectOnce(t, db, unknown)
 	var got []string
 	for _, r := range res.Rejects {
 		got = append(got, fmt.Sprintf("%s:%d %s: %s / %s", filepath.Base(r.File), r.Line, r.Code, r.Reason, r.ReasonZH))
@@ -166,7 +144,7 @@ collectors:
 		t.Errorf("stored %d observations and payloads, want none", got)
 	}
 
-	fixed := collectOnce(t, db, fmt.Sprintf(config, dir, "武汉经开区", "全市营商环境考核得分"), "city-assessment")
+	fixed := collectOnce(t, db, byName.Replace(config))
 	if got := fixed.Run; got.Inserted != 31 || got.Rejected != 0 {
 		t.Errorf("fixed mapping: got %d inserted, %d rejected; want 31, 0", got.Inserted, got.Rejected)
 	}
@@ -190,7 +168,7 @@ collectors:
       url: "`+srv.URL+`/stats?month={{.Period}}"
       entity: area
       values: {网办开通率: wbkt, 一网通办率: yctb}
-`, "ywtb")
+`)
 	var got []string
 	for _, r := range res.Rejects {
 		got = append(got, fmt.Sprintf("%s %s: %s / %s", r.File, r.Code, r.Reason, r.ReasonZH))

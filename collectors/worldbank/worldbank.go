@@ -119,26 +119,27 @@ func (s *Source) CheckCatalog(cat bizenv.Catalog) error {
 	for _, id := range sortedKeys(s.cfg.Indicators) {
 		name := s.cfg.Indicators[id]
 		ind, err := cat.FindIndicator(name)
-		switch {
-		case bizenv.ErrorCode(err) == bizenv.ENOTFOUND:
-			return fmt.Errorf("indicator %s maps to %s, which is not in the catalog; add it with a catalog file", id, name)
-		case err != nil:
-			return fmt.Errorf("indicator %s maps to %s", id, bizenv.ErrorMessage(err))
-		case ind.Frequency != bizenv.Annual:
+		if err != nil {
+			return notInCatalog("indicator", id, name, err)
+		} else if ind.Frequency != bizenv.Annual {
 			return fmt.Errorf("indicator %s maps to %s, which is %s in the catalog; World Bank values are annual: set frequency: annual", id, name, ind.Frequency)
 		}
 	}
 	for _, id := range sortedKeys(s.cfg.Countries) {
-		name := s.cfg.Countries[id]
-		_, err := cat.FindEntity(name)
-		switch {
-		case bizenv.ErrorCode(err) == bizenv.ENOTFOUND:
-			return fmt.Errorf("country %s maps to %s, which is not in the catalog; add it with a catalog file", id, name)
-		case err != nil:
-			return fmt.Errorf("country %s maps to %s", id, bizenv.ErrorMessage(err))
+		if _, err := cat.FindEntity(s.cfg.Countries[id]); err != nil {
+			return notInCatalog("country", id, s.cfg.Countries[id], err)
 		}
 	}
 	return nil
+}
+
+// notInCatalog says why the World Bank id of the kind given maps to no
+// record of the catalog: err, from FindIndicator or FindEntity.
+func notInCatalog(kind, id, name string, err error) error {
+	if bizenv.ErrorCode(err) == bizenv.ENOTFOUND {
+		return fmt.Errorf("%s %s maps to %s, which is not in the catalog; add it with a catalog file", kind, id, name)
+	}
+	return fmt.Errorf("%s %s maps to %s: %s", kind, id, name, bizenv.ErrorMessage(err))
 }
 
 // FetchRange gets every page of every configured indicator for r, and
