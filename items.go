@@ -43,13 +43,6 @@ func SplitDeduction(target string) (code string, deduction bool) {
 	return strings.CutSuffix(target, DeductionSuffix)
 }
 
-// ValidIndicatorTarget reports whether s can be the target of a column or
-// value mapping: an indicator code, optionally followed by DeductionSuffix.
-func ValidIndicatorTarget(s string) bool {
-	code, _ := SplitDeduction(s)
-	return ValidIndicatorCode(code)
-}
-
 // PointsEarned converts points deducted from the scored item i into the
 // points earned, which is what is stored: MaxPoints minus deducted. It is
 // an error when i is not a scored item or deducted lies outside

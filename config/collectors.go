@@ -10,6 +10,7 @@ import (
 	"strings"
 	"text/template"
 	"time"
+	"unicode"
 
 	"github.com/robfig/cron/v3"
 
@@ -90,7 +91,9 @@ type Tabular struct {
 	Sheet   string            `yaml:"sheet"`
 	Period  TabularPeriod     `yaml:"period"`
 	Entity  TabularEntity     `yaml:"entity"`
-	// Columns maps header names of a wide table to indicator codes.
+	// Columns maps header names of a wide table to indicators, each by
+	// code, name_zh or alias, with bizenv.DeductionSuffix for a column of
+	// points deducted.
 	Columns map[string]string `yaml:"columns"`
 }
 
@@ -103,7 +106,7 @@ type TabularPeriod struct {
 }
 
 // TabularEntity says which column names the entity, and maps the names
-// written there to entity codes.
+// written there to entities, each by code, name_zh or alias.
 type TabularEntity struct {
 	Column string            `yaml:"column"`
 	Map    map[string]string `yaml:"map"`
@@ -119,7 +122,7 @@ type HTTPJSON struct {
 	Period     string            `yaml:"period"`  // gjson path in a record; empty for the requested period
 	Entity     string            `yaml:"entity"`  // gjson path in a record
 	EntityMap  map[string]string `yaml:"entity_map"`
-	Values     map[string]string `yaml:"values"` // indicator code -> gjson path in a record
+	Values     map[string]string `yaml:"values"` // indicator (code, name_zh or alias) -> gjson path in a record
 	Pagination *Pagination       `yaml:"pagination"`
 }
 
@@ -144,8 +147,8 @@ type SQL struct {
 // WorldBank reads the World Bank Indicators API v2.
 type WorldBank struct {
 	BaseURL     string            `yaml:"base_url"`
-	Countries   map[string]string `yaml:"countries"`  // World Bank id -> entity code
-	Indicators  map[string]string `yaml:"indicators"` // World Bank id -> indicator code
+	Countries   map[string]string `yaml:"countries"`  // World Bank id -> entity (code, name_zh or alias)
+	Indicators  map[string]string `yaml:"indicators"` // World Bank id -> indicator (code, name_zh or alias)
 	AnnualMonth int               `yaml:"annual_month"`
 	// Years is how many of the most recent non-empty values a scheduled
 	// run asks for (the API's mrnev), and how many years up to a single
@@ -245,7 +248,7 @@ func (t *Tabular) validate(src *Source) error {
 	default:
 		return fmt.Errorf("layout %q: want long or wide", t.Layout)
 	}
-	if err := checkCodes(t.Entity.Map, "entity.map", "an entity", bizenv.ValidEntityCode); err != nil {
+	if err := checkNames(t.Entity.Map, "entity.map", "an entity", false); err != nil {
 		return err
 	}
 	set := 0
@@ -276,7 +279,7 @@ func (t *Tabular) validate(src *Source) error {
 	case len(t.Columns) == 0:
 		return errors.New("columns: layout wide needs at least one column mapped to an indicator")
 	}
-	if err := checkCodes(t.Columns, "columns", "an indicator", bizenv.ValidIndicatorTarget); err != nil {
+	if err := checkNames(t.Columns, "columns", "an indicator", true); err != nil {
 		return err
 	}
 	if t.Period.Value != "" {
@@ -332,14 +335,14 @@ func (h *HTTPJSON) validate(src *Source) error {
 	case len(h.Values) == 0:
 		return errors.New("values: map at least one indicator code to a path in a record")
 	}
-	if err := checkCodes(h.EntityMap, "entity_map", "an entity", bizenv.ValidEntityCode); err != nil {
+	if err := checkNames(h.EntityMap, "entity_map", "an entity", false); err != nil {
 		return err
 	}
-	for _, code := range sortedKeys(h.Values) {
-		if !bizenv.ValidIndicatorTarget(code) {
-			return fmt.Errorf("values: %q is not an indicator code", code)
-		} else if h.Values[code] == "" {
-			return fmt.Errorf("values.%s: path is empty", code)
+	for _, name := range sortedKeys(h.Values) {
+		if err := checkName(name, "an indicator", true); err != nil {
+			return fmt.Errorf("values: %w", err)
+		} else if h.Values[name] == "" {
+			return fmt.Errorf("values.%s: path is empty", name)
 		}
 	}
 	v := &HTTPJSONSource{URL: h.URL, URLTemplate: tmpl, Headers: h.Headers, Records: h.Records,
@@ -397,10 +400,10 @@ func (w *WorldBank) validate(src *Source) error {
 	case len(w.Indicators) == 0:
 		return errors.New("indicators: map at least one World Bank indicator id to an indicator code")
 	}
-	if err := checkCodes(w.Countries, "countries", "an entity", bizenv.ValidEntityCode); err != nil {
+	if err := checkNames(w.Countries, "countries", "an entity", false); err != nil {
 		return err
 	}
-	if err := checkCodes(w.Indicators, "indicators", "an indicator", bizenv.ValidIndicatorCode); err != nil {
+	if err := checkNames(w.Indicators, "indicators", "an indicator", false); err != nil {
 		return err
 	}
 	for _, id := range sortedKeys(w.Countries) {
@@ -478,11 +481,36 @@ func duration(s string, def time.Duration) (time.Duration, error) {
 	return d, nil
 }
 
-func checkCodes(m map[string]string, field, kind string, valid func(string) bool) error {
+// checkNames checks the targets of a mapping with checkName.
+func checkNames(m map[string]string, field, kind string, deduction bool) error {
 	for _, k := range sortedKeys(m) {
-		if !valid(m[k]) {
-			return fmt.Errorf("%s.%s: %q is not %s code", field, k, m[k], kind)
+		if err := checkName(m[k], kind, deduction); err != nil {
+			return fmt.Errorf("%s.%s: %w", field, k, err)
 		}
+	}
+	return nil
+}
+
+// checkName checks the target of a mapping, which names kind (an
+// indicator, an entity) by code, name_zh or alias, followed by
+// bizenv.DeductionSuffix when deduction allows it. Whether the catalog
+// has that name is known only where the catalog is: the collector
+// resolves it when it runs, and rejects a file or run whose mapping names
+// nothing it knows. Here it is checked for what needs no catalog.
+func checkName(target, kind string, deduction bool) error {
+	name := target
+	if deduction {
+		name, _ = bizenv.SplitDeduction(target)
+	}
+	switch {
+	case target == "":
+		return fmt.Errorf("empty: want %s's code, name_zh or alias", kind)
+	case name == "":
+		return fmt.Errorf("%q: want %s's code, name_zh or alias before %s", target, kind, bizenv.DeductionSuffix)
+	case strings.TrimSpace(name) != name:
+		return fmt.Errorf("%q has spaces around the name", target)
+	case strings.IndexFunc(name, unicode.IsControl) >= 0:
+		return fmt.Errorf("%q has a control character", target)
 	}
 	return nil
 }

@@ -125,6 +125,7 @@ func invalidCollectors() []invalidCase {
 		{"http-no-entity", `collector ywtb: http_json.entity: required (the path of the entity in a record)`},
 		{"http-no-url", `collector ywtb: http_json.url: required`},
 		{"http-no-values", `collector ywtb: http_json.values: map at least one indicator code to a path in a record`},
+		{"http-values-control", `collector ywtb: http_json.values: "办件\t量" has a control character`},
 		{"http-not-http", `collector ywtb: http_json.url: not an absolute http or https URL`},
 		{"http-pagination-both", `collector ywtb: http_json.pagination: give next or param, not both`},
 		{"http-retries", `collector ywtb: http_json.retries 20: want 0..10`},
@@ -136,11 +137,13 @@ func invalidCollectors() []invalidCase {
 		{"sql-bad-timeout", `collector credit: sql.timeout: "-5s" is not a positive duration such as 30s or 2m`},
 		{"sql-no-dsn", `collector credit: sql.dsn: required`},
 		{"sql-no-query", `collector credit: sql.query: required`},
-		{"tabular-bad-column-code", `collector inbox: tabular.columns.得分: "全市得分" is not an indicator code`},
 		{"tabular-bad-glob", `collector inbox: tabular.path "/srv/inbox/[.csv": syntax error in pattern`},
 		{"tabular-bad-layout", `collector inbox: tabular.layout "tall": want long or wide`},
 		{"tabular-bad-period-value", `collector inbox: tabular.period.value: bad period "2021-13": month must be 1..12`},
 		{"tabular-bad-regexp", "collector inbox: tabular.period.filename: error parsing regexp: missing closing ): `(\\d{4})年(\\d{1,2}月`"},
+		{"tabular-column-deduction-only", `collector inbox: tabular.columns.扣分: "-deduction": want an indicator's code, name_zh or alias before -deduction`},
+		{"tabular-column-spaces", `collector inbox: tabular.columns.得分: " 全市得分" has spaces around the name`},
+		{"tabular-entity-map-empty", `collector inbox: tabular.entity.map.经开区: empty: want an entity's code, name_zh or alias`},
 		{"tabular-bad-timeout", `collector inbox: tabular.timeout: "30" is not a positive duration such as 30s or 2m`},
 		{"tabular-long-with-period", `collector inbox: tabular.period: not used with layout long, whose period column holds it`},
 		{"tabular-no-path", `collector inbox: tabular.path: path or url is required`},
@@ -149,9 +152,9 @@ func invalidCollectors() []invalidCase {
 		{"tabular-wide-two-periods", `collector inbox: tabular.period: give one of column, value or filename`},
 		{"two-sources", `collector wb: sql and worldbank: want exactly one source kind`},
 		{"unknown-key", "yaml: unmarshal errors:\n  line 4: field anual_month not found in type config.WorldBank"},
-		{"wb-bad-code", `collector wb: worldbank.countries.CHN: "China" is not an entity code`},
 		{"wb-bad-id", `collector wb: worldbank.countries: "CHN/../x" is not a World Bank country id`},
 		{"wb-bad-month", `collector wb: worldbank.annual_month 13: want 1..12`},
+		{"wb-country-empty", `collector wb: worldbank.countries.CHN: empty: want an entity's code, name_zh or alias`},
 		{"wb-no-countries", `collector wb: worldbank.countries: map at least one World Bank country id to an entity code`},
 	}
 }
@@ -194,7 +197,7 @@ func TestCollectorsSecretsNotInErrors(t *testing.T) {
 		"header": `collectors:
   - name: ywtb
     schedule: "0 8 2 * *"
-    http_json: {url: "https://platform.example/api", headers: {Authorization: "Bearer ${TOKEN}"}, entity: a, values: {bad-code: x}}`,
+    http_json: {url: "https://platform.example/api", headers: {Authorization: "Bearer ${TOKEN}"}, entity: a, values: {"": x}}`,
 		"url": `collectors:
   - name: ywtb
     schedule: "0 8 2 * *"

@@ -2,6 +2,8 @@ package ingest
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -94,45 +96,18 @@ func (v *Validator) Check(r Record) (obs bizenv.Observation, ok bool, reject *bi
 		return bizenv.Observation{}, false, &bizenv.Reject{File: r.File, Line: r.Line, Record: r.Raw,
 			Code: code, Reason: reason, ReasonZH: reasonZH}
 	}
-	// failName rejects a name that finds no record, or (ambiguous) more
-	// than one.
-	failName := func(ambiguous, unknown, kind, name string, candidates []string) (bizenv.Observation, bool, *bizenv.Reject) {
-		code := unknown
-		if len(candidates) > 1 {
-			code = ambiguous
-		}
-		e := bizenv.NameError(kind, name, candidates)
-		return fail(code, e.Message, e.MessageZH)
-	}
 	if IsAbsent(r.Value) {
 		return bizenv.Observation{}, false, nil
 	}
-	name, entityName := trim(r.Indicator), trim(r.Entity)
-	// "code-deduction": the value is points deducted from a scored item.
-	name, deduction := bizenv.SplitDeduction(name)
-	ind, known := v.indicators[name]
-	var candidates []string
-	if !known && name != "" {
-		var code string
-		code, candidates = v.names.Indicator(name)
-		ind, known = v.indicators[code]
+	ind, deduction, rj := v.indicator(r.Indicator)
+	if rj != nil {
+		return fail(rj.Code, rj.Reason, rj.ReasonZH)
 	}
-	switch {
-	case name == "":
-		return fail(RejectMissingIndicator, "missing indicator", "缺少指标")
-	case !known:
-		return failName(RejectAmbiguousIndicator, RejectUnknownIndicator, "indicator", name, candidates)
+	entity, rj := v.Entity(r.Entity)
+	if rj != nil {
+		return fail(rj.Code, rj.Reason, rj.ReasonZH)
 	}
-	entity, candidates := entityName, nil
-	if !v.knownEntity(entity) && entity != "" {
-		entity, candidates = v.names.Entity(entityName)
-	}
-	switch {
-	case entityName == "":
-		return fail(RejectMissingEntity, "missing entity", "缺少单位")
-	case !v.knownEntity(entity):
-		return failName(RejectAmbiguousEntity, RejectUnknownEntity, "entity", entityName, candidates)
-	case trim(r.Period) == "":
+	if trim(r.Period) == "" {
 		return fail(RejectMissingPeriod, "missing period", "缺少期间")
 	}
 	period, err := ParsePeriod(r.Period)
@@ -193,6 +168,94 @@ func (v *Validator) Check(r Record) (obs bizenv.Observation, ok bool, reject *bi
 	}, true, nil
 }
 
+// Indicator returns the code of the indicator target names, by code,
+// name_zh or alias; a target written with bizenv.DeductionSuffix keeps it
+// after the code. A target that names no indicator, or more than one, gets
+// a reject (RejectMissingIndicator, RejectUnknownIndicator or
+// RejectAmbiguousIndicator) with no file or line, which the caller gives.
+// Collectors resolve the targets of their configured mappings with it.
+func (v *Validator) Indicator(target string) (string, *bizenv.Reject) {
+	ind, deduction, reject := v.indicator(target)
+	if reject != nil {
+		return "", reject
+	}
+	if deduction {
+		return ind.Code + bizenv.DeductionSuffix, nil
+	}
+	return ind.Code, nil
+}
+
+// indicator resolves target and says whether it carries the deduction
+// suffix: "code-deduction" is points deducted from a scored item.
+func (v *Validator) indicator(target string) (indicatorEntry, bool, *bizenv.Reject) {
+	name, deduction := bizenv.SplitDeduction(trim(target))
+	if ind, ok := v.indicators[name]; ok {
+		return ind, deduction, nil
+	}
+	if name == "" {
+		return indicatorEntry{}, false, &bizenv.Reject{Code: RejectMissingIndicator, Reason: "missing indicator", ReasonZH: "缺少指标"}
+	}
+	code, candidates := v.names.Indicator(name)
+	ind, ok := v.indicators[code]
+	if !ok || len(candidates) > 1 {
+		return indicatorEntry{}, false, nameReject(RejectAmbiguousIndicator, RejectUnknownIndicator, "indicator", name, candidates)
+	}
+	return ind, deduction, nil
+}
+
+// ResolveIndicators returns m, a mapping of a collector's configuration
+// (a wide table's columns: header -> indicator by code, name_zh or alias),
+// with its targets resolved by Indicator, and a MappingReject for each
+// target that names no indicator or more than one, which is left out.
+func (v *Validator) ResolveIndicators(field string, m map[string]string) (map[string]string, []bizenv.Reject) {
+	return resolveMapping(field, m, v.Indicator)
+}
+
+// ResolveEntities is ResolveIndicators for a map to entities.
+func (v *Validator) ResolveEntities(field string, m map[string]string) (map[string]string, []bizenv.Reject) {
+	return resolveMapping(field, m, v.Entity)
+}
+
+func resolveMapping(field string, m map[string]string, resolve func(string) (string, *bizenv.Reject)) (map[string]string, []bizenv.Reject) {
+	codes := make(map[string]string, len(m))
+	var rejects []bizenv.Reject
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		if code, r := resolve(m[k]); r != nil {
+			rejects = append(rejects, MappingReject(field, k, *r))
+		} else {
+			codes[k] = code
+		}
+	}
+	return codes, rejects
+}
+
+// MappingReject returns r, the reject of a target in a collector's
+// configured mapping (from Indicator or Entity), with reasons that name
+// the mapping as the configuration writes it, field and key (columns and
+// 考核排名), before the name that could not be resolved. Its file is the
+// caller's to give: the file or source the mapping was to read.
+func MappingReject(field, key string, r bizenv.Reject) bizenv.Reject {
+	r.Reason = fmt.Sprintf("configured %s.%s: %s", field, key, r.Reason)
+	r.ReasonZH = fmt.Sprintf("配置项 %s.%s：%s", field, key, r.ReasonZH)
+	return r
+}
+
+// Entity is Indicator for entities, which take no suffix.
+func (v *Validator) Entity(name string) (string, *bizenv.Reject) {
+	name = trim(name)
+	if v.knownEntity(name) {
+		return name, nil
+	}
+	if name == "" {
+		return "", &bizenv.Reject{Code: RejectMissingEntity, Reason: "missing entity", ReasonZH: "缺少单位"}
+	}
+	code, candidates := v.names.Entity(name)
+	if !v.knownEntity(code) || len(candidates) > 1 {
+		return "", nameReject(RejectAmbiguousEntity, RejectUnknownEntity, "entity", name, candidates)
+	}
+	return code, nil
+}
+
 func (v *Validator) knownEntity(code string) bool {
 	_, ok := v.entities[code]
 	return ok
@@ -202,4 +265,15 @@ func (v *Validator) knownEntity(code string) bool {
 // path.
 func baseName(name string) string {
 	return name[strings.LastIndexAny(name, `/\`)+1:]
+}
+
+// nameReject rejects a name that finds no record, or (ambiguous) more than
+// one, in the words of bizenv.NameError.
+func nameReject(ambiguous, unknown, kind, name string, candidates []string) *bizenv.Reject {
+	code := unknown
+	if len(candidates) > 1 {
+		code = ambiguous
+	}
+	e := bizenv.NameError(kind, name, candidates)
+	return &bizenv.Reject{Code: code, Reason: e.Message, ReasonZH: e.MessageZH}
 }

@@ -8,6 +8,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"maps"
 	"net/url"
 	"slices"
 	"strconv"
@@ -44,11 +45,26 @@ func (s *Source) Secrets() []string { return fetch.Secrets(s.cfg.Headers, s.cfg.
 
 // Fetch gets every page for each period of j and checks each record with
 // j's validator. It returns the batch of good observations, rejects and
-// the raw pages; an error means nothing should be stored.
+// the raw pages; an error means nothing should be stored. While a target
+// of the configured values or entity map (by code, name_zh or alias)
+// names no indicator or entity of the catalog, nothing is fetched and
+// each period's URL gets a reject naming it.
 func (s *Source) Fetch(ctx context.Context, j kind.Job) (bizenv.Batch, error) {
+	m := s.resolve(j.Validator)
 	var all bizenv.Batch
 	for _, p := range j.Periods {
-		b, err := s.fetch(ctx, p, j.Validator)
+		if len(m.problems) > 0 {
+			u, err := s.url(p)
+			if err != nil {
+				return bizenv.Batch{}, err
+			}
+			for _, r := range m.problems {
+				r.File = fetch.Redact(u)
+				all.Rejects = append(all.Rejects, r)
+			}
+			continue
+		}
+		b, err := s.fetch(ctx, p, m, j.Validator)
 		if err != nil {
 			return bizenv.Batch{}, err
 		}
@@ -59,14 +75,48 @@ func (s *Source) Fetch(ctx context.Context, j kind.Job) (bizenv.Batch, error) {
 	return all, nil
 }
 
-// fetch gets every page for period p.
-func (s *Source) fetch(ctx context.Context, p bizenv.Period, v *ingest.Validator) (bizenv.Batch, error) {
+// mapping is the configured values and entity map with their targets
+// resolved to codes through the catalog; problems are the rejects of
+// targets that name nothing, or more than one, with no file.
+type mapping struct {
+	values   []value // in the order of their targets as written
+	entities map[string]string
+	problems []bizenv.Reject
+}
+
+// value is where a record holds the value of an indicator.
+type value struct{ indicator, path string }
+
+func (s *Source) resolve(v *ingest.Validator) mapping {
+	var m mapping
+	m.entities, m.problems = v.ResolveEntities("entity_map", s.cfg.EntityMap)
+	for _, name := range slices.Sorted(maps.Keys(s.cfg.Values)) {
+		if code, r := v.Indicator(name); r != nil {
+			m.problems = append(m.problems, ingest.MappingReject("values", name, *r))
+		} else {
+			m.values = append(m.values, value{code, s.cfg.Values[name]})
+		}
+	}
+	return m
+}
+
+// url returns the URL of period p's first page.
+func (s *Source) url(p bizenv.Period) (string, error) {
 	var sb strings.Builder
 	if err := s.cfg.URLTemplate.Execute(&sb, config.NewURLData(p)); err != nil {
-		return bizenv.Batch{}, fmt.Errorf("url template: %v", err)
+		return "", fmt.Errorf("url template: %v", err)
+	}
+	return sb.String(), nil
+}
+
+// fetch gets every page for period p.
+func (s *Source) fetch(ctx context.Context, p bizenv.Period, m mapping, v *ingest.Validator) (bizenv.Batch, error) {
+	first, err := s.url(p)
+	if err != nil {
+		return bizenv.Batch{}, err
 	}
 	var b bizenv.Batch
-	next := sb.String()
+	next := first
 	page := 0
 	if pg := s.cfg.Pagination; pg != nil && pg.Param != "" {
 		page = pg.FirstPage
@@ -110,7 +160,7 @@ func (s *Source) fetch(ctx context.Context, p bizenv.Period, v *ingest.Validator
 		items := records.Array()
 		for _, r := range items {
 			record++
-			s.check(&b, v, where, record, r, p)
+			s.check(&b, m, v, where, record, r, p)
 		}
 
 		next = ""
@@ -118,7 +168,7 @@ func (s *Source) fetch(ctx context.Context, p bizenv.Period, v *ingest.Validator
 		case pg == nil:
 		case pg.Next != "":
 			if link := doc.Get(pg.Next).String(); link != "" {
-				if next, err = resolve(sb.String(), link); err != nil {
+				if next, err = resolve(first, link); err != nil {
 					return bizenv.Batch{}, fmt.Errorf("GET %s: next page: %v", where, err)
 				}
 			}
@@ -126,14 +176,14 @@ func (s *Source) fetch(ctx context.Context, p bizenv.Period, v *ingest.Validator
 		case pg.Pages != "" && page >= int(doc.Get(pg.Pages).Int()):
 		default:
 			page++
-			next = withParam(sb.String(), pg.Param, page)
+			next = withParam(first, pg.Param, page)
 		}
 	}
 	return b, nil
 }
 
 // check turns one JSON record into an observation per mapped value.
-func (s *Source) check(b *bizenv.Batch, v *ingest.Validator, where string, line int, r gjson.Result, p bizenv.Period) {
+func (s *Source) check(b *bizenv.Batch, m mapping, v *ingest.Validator, where string, line int, r gjson.Result, p bizenv.Period) {
 	raw := r.Raw
 	if len(raw) > 2000 {
 		raw = raw[:2000] + "…"
@@ -143,19 +193,14 @@ func (s *Source) check(b *bizenv.Batch, v *ingest.Validator, where string, line 
 		period = scalar(r.Get(s.cfg.Period))
 	}
 	entity := scalar(r.Get(s.cfg.Entity))
-	if code, ok := s.cfg.EntityMap[entity]; ok {
+	if code, ok := m.entities[entity]; ok {
 		entity = code
 	}
-	codes := make([]string, 0, len(s.cfg.Values))
-	for c := range s.cfg.Values {
-		codes = append(codes, c)
-	}
-	slices.Sort(codes)
-	for _, code := range codes {
+	for _, val := range m.values {
 		obs, ok, reject := v.Check(ingest.Record{
 			File: where, Line: line, Raw: raw,
-			Period: period, Entity: entity, Indicator: code,
-			Value:  scalar(r.Get(s.cfg.Values[code])),
+			Period: period, Entity: entity, Indicator: val.indicator,
+			Value:  scalar(r.Get(val.path)),
 			Source: s.name,
 		})
 		if ok {

@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net/url"
 	"os"
 	"path"
@@ -83,16 +84,20 @@ type file struct {
 // Fetch reads the files that are new since the last successful run (see
 // j.Stored) and checks their records with j's validator, mapping entity
 // names with the configured map; the validator takes any other entity or
-// indicator by code, name_zh or alias. A file that cannot be used is
+// indicator by code, name_zh or alias, as the targets of the configured
+// columns and entity map are. A file that cannot be used is
 // rejected as a whole, and the others are still read. Only the content of
 // files that were read as tables is kept: a file that the configuration
 // does not fit (no header row with the configured names, no period in its
 // name) is read again once the configuration is fixed, and one that no
 // configuration can read (not CSV or XLSX, too large, not a regular file
 // in the folder) is rejected on every run until it is removed, without its
-// content ever being stored.
+// content ever being stored. While a target of the configured mapping
+// names no indicator or entity of the catalog, each new file is rejected
+// naming it, and read once the configuration or the catalog is fixed.
 func (s *Source) Fetch(ctx context.Context, j kind.Job) (bizenv.Batch, error) {
 	v, stored := j.Validator, j.Stored
+	m := s.resolve(v)
 	var b bizenv.Batch
 	seen := map[string]bool{}
 	// skip says whether a file with content sum need not be read.
@@ -111,7 +116,14 @@ func (s *Source) Fetch(ctx context.Context, j kind.Job) (bizenv.Batch, error) {
 	// use parses a file read in full, and says why no configuration can
 	// read it, if that is why it failed.
 	use := func(f file) error {
-		obs, rejects, err := s.parse(f, v)
+		if len(m.problems) > 0 {
+			for _, r := range m.problems {
+				r.File = f.name
+				b.Rejects = append(b.Rejects, r)
+			}
+			return nil
+		}
+		obs, rejects, err := s.parse(f, m, v)
 		if err != nil {
 			b.Rejects = append(b.Rejects, bizenv.Reject{File: f.name, Reason: bizenv.ErrorMessage(err)})
 			var unreadable *unreadableError
@@ -331,8 +343,24 @@ func newFile(name, base string, content []byte) file {
 	return file{name: name, base: base, content: content, sum: hex.EncodeToString(sum[:])}
 }
 
-// parse reads one file in the configured layout.
-func (s *Source) parse(f file, v *ingest.Validator) ([]bizenv.Observation, []bizenv.Reject, error) {
+// mapping is the configured columns and entity map with their targets,
+// written by code, name_zh or alias, resolved to codes through the
+// catalog; problems are the rejects of targets that name nothing, or more
+// than one, with no file.
+type mapping struct {
+	columns  map[string]string
+	entities map[string]string
+	problems []bizenv.Reject
+}
+
+func (s *Source) resolve(v *ingest.Validator) mapping {
+	columns, problems := v.ResolveIndicators("columns", s.cfg.Columns)
+	entities, more := v.ResolveEntities("entity.map", s.cfg.EntityMap)
+	return mapping{columns: columns, entities: entities, problems: append(problems, more...)}
+}
+
+// parse reads one file in the configured layout, with the mapping m.
+func (s *Source) parse(f file, m mapping, v *ingest.Validator) ([]bizenv.Observation, []bizenv.Reject, error) {
 	// The name carries the extension ReadTable tells CSV from XLSX by.
 	t, err := ingest.ReadTable(f.base, bytes.NewReader(f.content), ingest.ReadOptions{Sheet: s.cfg.Sheet, MaxRows: MaxRows})
 	if err != nil {
@@ -343,7 +371,7 @@ func (s *Source) parse(f file, v *ingest.Validator) ([]bizenv.Observation, []biz
 	}
 	entity := func(name string) string {
 		name = strings.TrimSpace(name)
-		if code, ok := s.cfg.EntityMap[name]; ok {
+		if code, ok := m.entities[name]; ok {
 			return code
 		}
 		return name // a code, name_zh or alias, which v resolves
@@ -398,11 +426,7 @@ func (s *Source) parse(f file, v *ingest.Validator) ([]bizenv.Observation, []biz
 	if s.cfg.PeriodColumn != "" {
 		want = append(want, s.cfg.PeriodColumn)
 	}
-	headers := make([]string, 0, len(s.cfg.Columns))
-	for h := range s.cfg.Columns {
-		headers = append(headers, h)
-	}
-	slices.Sort(headers)
+	headers := slices.Sorted(maps.Keys(m.columns))
 	want = append(want, headers...)
 	head, cols, err := ingest.FindHeader(t, want)
 	if err != nil {
@@ -422,7 +446,7 @@ func (s *Source) parse(f file, v *ingest.Validator) ([]bizenv.Observation, []biz
 		for _, h := range headers {
 			check(ingest.Record{
 				Line: r.Line, Raw: r.Raw,
-				Period: p, Entity: e, Indicator: s.cfg.Columns[h], Value: r.Cell(cols[h]),
+				Period: p, Entity: e, Indicator: m.columns[h], Value: r.Cell(cols[h]),
 			})
 		}
 	}

@@ -114,24 +114,33 @@ func (s *Source) Years(periods []bizenv.Period) (from, to int) {
 }
 
 // CheckCatalog checks that every target indicator is in cat and annual,
-// and every target entity exists.
+// and every target entity exists; targets are written by code, name_zh or
+// alias.
 func (s *Source) CheckCatalog(cat bizenv.Catalog) error {
 	for _, id := range sortedKeys(s.cfg.Indicators) {
-		code := s.cfg.Indicators[id]
-		ind, ok := cat.Indicator(code)
-		switch {
-		case !ok:
-			return fmt.Errorf("indicator %s maps to %s, which is not in the catalog; add it with a catalog file", id, code)
-		case ind.Frequency != bizenv.Annual:
-			return fmt.Errorf("indicator %s maps to %s, which is %s in the catalog; World Bank values are annual: set frequency: annual", id, code, ind.Frequency)
+		name := s.cfg.Indicators[id]
+		ind, err := cat.FindIndicator(name)
+		if err != nil {
+			return notInCatalog("indicator", id, name, err)
+		} else if ind.Frequency != bizenv.Annual {
+			return fmt.Errorf("indicator %s maps to %s, which is %s in the catalog; World Bank values are annual: set frequency: annual", id, name, ind.Frequency)
 		}
 	}
 	for _, id := range sortedKeys(s.cfg.Countries) {
-		if _, ok := cat.Entity(s.cfg.Countries[id]); !ok {
-			return fmt.Errorf("country %s maps to %s, which is not in the catalog; add it with a catalog file", id, s.cfg.Countries[id])
+		if _, err := cat.FindEntity(s.cfg.Countries[id]); err != nil {
+			return notInCatalog("country", id, s.cfg.Countries[id], err)
 		}
 	}
 	return nil
+}
+
+// notInCatalog says why the World Bank id of the kind given maps to no
+// record of the catalog: err, from FindIndicator or FindEntity.
+func notInCatalog(kind, id, name string, err error) error {
+	if bizenv.ErrorCode(err) == bizenv.ENOTFOUND {
+		return fmt.Errorf("%s %s maps to %s, which is not in the catalog; add it with a catalog file", kind, id, name)
+	}
+	return fmt.Errorf("%s %s maps to %s: %s", kind, id, name, bizenv.ErrorMessage(err))
 }
 
 // FetchRange gets every page of every configured indicator for r, and
