@@ -36,6 +36,11 @@ type SeriesStatus struct {
 	// which the value declined against the step before. A missing period
 	// ends the streak; neutral indicators never decline.
 	DeclineStreak int
+	// DeclineSince is where the streak started, the period before its
+	// first decline, and DeclineFrom the value there; both nil when
+	// DeclineStreak is 0.
+	DeclineSince *Period
+	DeclineFrom  *float64
 	// Benchmark is the entity's benchmark entity, "" when it has none, and
 	// BenchmarkValue that entity's value in Period, nil when it has none.
 	Benchmark      string

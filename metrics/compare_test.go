@@ -26,7 +26,8 @@ indicators:
 	}
 	store(t, db,
 		// edz: January 2021 below January 2020, which was below January
-		// 2019: two declines a year apart; the fall from December is none.
+		// 2019: two declines a year apart, the slide starting from 150 in
+		// January 2019; the fall from December is none.
 		obs("ytd_new_firms", "wuhan-edz", "2019-01", 150),
 		obs("ytd_new_firms", "wuhan-edz", "2020-01", 100),
 		obs("ytd_new_firms", "wuhan-edz", "2020-12", 1000),
@@ -53,5 +54,12 @@ bizenv_indicator_improvement{entity="wuhan-jiangan",indicator="ytd_new_firms"} 2
 bizenv_indicator_decline_streak{entity="wuhan-edz",indicator="ytd_new_firms"} 2
 bizenv_indicator_decline_streak{entity="wuhan-hanyang",indicator="ytd_new_firms"} 0
 bizenv_indicator_decline_streak{entity="wuhan-jiangan",indicator="ytd_new_firms"} 0
-`, "bizenv_indicator_previous_value", "bizenv_indicator_improvement", "bizenv_indicator_decline_streak")
+# HELP bizenv_indicator_decline_streak_start_timestamp_seconds UTC start of the period the decline streak started from: the period before its first decline. Absent when the streak is 0.
+# TYPE bizenv_indicator_decline_streak_start_timestamp_seconds gauge
+bizenv_indicator_decline_streak_start_timestamp_seconds{entity="wuhan-edz",indicator="ytd_new_firms"} 1.5463008e+09
+# HELP bizenv_indicator_decline_streak_start_value Value of the period the decline streak started from, in the indicator's unit. Absent when the streak is 0.
+# TYPE bizenv_indicator_decline_streak_start_value gauge
+bizenv_indicator_decline_streak_start_value{entity="wuhan-edz",indicator="ytd_new_firms"} 150
+`, "bizenv_indicator_previous_value", "bizenv_indicator_improvement", "bizenv_indicator_decline_streak",
+		"bizenv_indicator_decline_streak_start_timestamp_seconds", "bizenv_indicator_decline_streak_start_value")
 }

@@ -185,6 +185,7 @@ func TestServedFiguresRounded(t *testing.T) {
 		obs("bad_review_fix_rate", "wuhan-avg", "2020-11", 0.9409),
 		obs("ywtb_case_volume", "wuhan-edz", "2020-11", 0.6667),
 		obs("ywtb_case_volume", "wuhan-avg", "2020-11", 0.8833),
+		obs("taxloan_credit_amount", "wuhan-edz", "2020-10", 968634500.12),
 		obs("taxloan_credit_amount", "wuhan-edz", "2020-11", 551052900.12),
 	)
 	h := metrics.NewHandler(db, prometheus.NewRegistry(), discard())
@@ -198,6 +199,7 @@ func TestServedFiguresRounded(t *testing.T) {
 		`bizenv_indicator_vs_benchmark{benchmark="wuhan-avg",entity="wuhan-edz",indicator="bad_review_fix_rate"} -0.0067` + "\n",
 		`bizenv_indicator_vs_benchmark{benchmark="wuhan-avg",entity="wuhan-edz",indicator="ywtb_case_volume"} -0.2166` + "\n",
 		`bizenv_indicator_value{entity="wuhan-edz",indicator="taxloan_credit_amount"} 5.510529001e+08` + "\n",
+		`bizenv_indicator_decline_streak_start_value{entity="wuhan-edz",indicator="taxloan_credit_amount"} 9.686345001e+08` + "\n",
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("/metrics lacks %s", want)

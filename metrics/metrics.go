@@ -32,6 +32,7 @@ type definitions struct {
 	logger *slog.Logger
 
 	value, periodTimestamp, previous, change, improvement, declineStreak *prometheus.Desc
+	streakStart, streakStartValue                                        *prometheus.Desc
 	target, targetMet, vsBenchmark, indicatorInfo, entityInfo            *prometheus.Desc
 	frequencyMonths                                                      *prometheus.Desc
 	lastRun, lastSuccess, lastRunSuccess, runsTotal, recordsTotal        *prometheus.Desc
@@ -66,6 +67,10 @@ func newDefinitions(logger *slog.Logger) *definitions {
 			"Change signed so that positive is better: negated for lower_better, 0 for neutral indicators.", series...),
 		declineStreak: desc("indicator_decline_streak",
 			"Consecutive periods, ending at the latest, in which the indicator declined; a missing period or a non-decline ends it. Always 0 for neutral indicators.", series...),
+		streakStart: desc("indicator_decline_streak_start_timestamp_seconds",
+			"UTC start of the period the decline streak started from: the period before its first decline. Absent when the streak is 0.", series...),
+		streakStartValue: desc("indicator_decline_streak_start_value",
+			"Value of the period the decline streak started from, in the indicator's unit. Absent when the streak is 0.", series...),
 		target:    desc("indicator_target", "Target from the catalog, where one is set.", series...),
 		targetMet: desc("indicator_target_met", "1 if the latest value meets the catalog target, else 0.", series...),
 		vsBenchmark: desc("indicator_vs_benchmark",
@@ -109,7 +114,7 @@ type family struct {
 func (c *definitions) dataDescs() []*prometheus.Desc {
 	return append([]*prometheus.Desc{
 		c.value, c.periodTimestamp, c.previous, c.change, c.improvement, c.declineStreak,
-		c.target, c.targetMet, c.vsBenchmark, c.indicatorInfo, c.entityInfo, c.frequencyMonths,
+		c.streakStart, c.streakStartValue, c.target, c.targetMet, c.vsBenchmark, c.indicatorInfo, c.entityInfo, c.frequencyMonths,
 		c.lastRun, c.lastSuccess, c.lastRunSuccess, c.runsTotal, c.recordsTotal,
 	}, c.peers.list()...)
 }
@@ -155,6 +160,10 @@ func (c *definitions) collectSeries(e *emitter, indicators map[string]bizenv.Ind
 		e.gauge(c.improvement, positiveZero(figure(change*sign)), s.Indicator, s.Entity)
 	}
 	e.gauge(c.declineStreak, float64(s.DeclineStreak), s.Indicator, s.Entity)
+	if s.DeclineSince != nil && s.DeclineFrom != nil && finite(*s.DeclineFrom) {
+		e.gauge(c.streakStart, float64(s.DeclineSince.Time().Unix()), s.Indicator, s.Entity)
+		e.gauge(c.streakStartValue, figure(*s.DeclineFrom), s.Indicator, s.Entity)
+	}
 	if ind.Target != nil {
 		met := 0.0
 		if ind.MeetsTarget(s.Value) {

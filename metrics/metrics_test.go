@@ -42,6 +42,8 @@ var (
 		"bizenv_indicator_change",
 		"bizenv_indicator_improvement",
 		"bizenv_indicator_decline_streak",
+		"bizenv_indicator_decline_streak_start_timestamp_seconds",
+		"bizenv_indicator_decline_streak_start_value",
 		"bizenv_indicator_target",
 		"bizenv_indicator_target_met",
 		"bizenv_indicator_vs_benchmark",

@@ -120,12 +120,17 @@ func (db *DB) snapshotSeries(ctx context.Context, tx *sqlx.Tx, snap *bizenv.Snap
 		var (
 			s      bizenv.SeriesStatus
 			period time.Time
+			since  *time.Time
 		)
-		err := rows.Scan(&s.Indicator, &s.Entity, &period, &s.Value, &s.Previous, &s.DeclineStreak, &s.Benchmark, &s.BenchmarkValue)
+		err := rows.Scan(&s.Indicator, &s.Entity, &period, &s.Value, &s.Previous, &s.DeclineStreak, &since, &s.DeclineFrom, &s.Benchmark, &s.BenchmarkValue)
 		if err != nil {
 			return err
 		}
 		s.Period = bizenv.NewPeriod(period.Year(), period.Month())
+		if since != nil {
+			p := bizenv.PeriodOf(*since)
+			s.DeclineSince = &p
+		}
 		if err := fn(snap, s); err != nil {
 			return err
 		}

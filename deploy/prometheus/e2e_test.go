@@ -31,7 +31,7 @@ const streakAlert = "BizEnvIndicatorDeclineStreak"
 const rankAlert = "BizEnvRankDropped"
 
 // The labels the district's two-month rank decline (2021-11, 2021-12 in the
-// demo data) must fire with (the names and unit joined from the info series
+// demo data, from 5th in 2021-10) must fire with (the names and unit joined from the info series
 // among them), and the figures its annotations must state.
 var (
 	wantLabels = map[string]string{
@@ -45,7 +45,7 @@ var (
 	}
 	wantAnnotations = map[string]string{
 		"summary":     "武汉经开区（汉南区）全市营商环境考核排名连续2个月下滑",
-		"description": "武汉经开区（汉南区）全市营商环境考核排名自2021年10月起连续2个月下滑，本月第7位（上月第6位）。",
+		"description": "武汉经开区（汉南区）全市营商环境考核排名自2021年10月第5位起连续2个月下滑，本月第7位（上月第6位）。",
 		"dashboard":   grafanaURL + "/d/bizenv-overview?var-entity=wuhan-edz&var-indicator=city_assessment_rank",
 	}
 )
@@ -228,7 +228,7 @@ scrape_configs:
 		}
 		got := renderWeCom(t, dir, *received)
 		want := "【营商环境监测·告警】\n" +
-			"[警告] 武汉经开区（汉南区）全市营商环境考核排名自2021年10月起连续2个月下滑，本月第7位（上月第6位）。\n" +
+			"[警告] 武汉经开区（汉南区）全市营商环境考核排名自2021年10月第5位起连续2个月下滑，本月第7位（上月第6位）。\n" +
 			"详情：" + grafanaURL + "/d/bizenv-overview?var-entity=wuhan-edz&var-indicator=city_assessment_rank\n"
 		if got != want {
 			t.Errorf("WeCom message:\ngot:\n%s\nwant:\n%s", got, want)

@@ -14,8 +14,9 @@ SET LOCAL jit = off
 -- name: SnapshotSeries
 -- The latest period of every (indicator, entity), or of the entities in $1
 -- when it is not NULL, with its value one step
--- before (a month, or a year for annual indicators), its decline streak and
--- its benchmark's value in the same period.
+-- before (a month, or a year for annual indicators), its decline streak with
+-- where the streak started (the period before its first decline, and its
+-- value; NULL without a streak) and its benchmark's value in the same period.
 --
 -- Cost follows the catalog and the streaks, not the length of the history:
 -- the latest period is one primary-key probe per (indicator, entity); the
@@ -62,11 +63,18 @@ WITH RECURSIVE latest AS (
 ), trend AS (
     SELECT indicator, entity,
            min(value) FILTER (WHERE depth = 1) AS previous,
-           count(*) FILTER (WHERE depth > 0 AND declined) AS decline_streak
+           count(*) FILTER (WHERE depth > 0 AND declined) AS decline_streak,
+           -- The declined rows are depths 0 to the streak, so the deepest
+           -- of them is where the streak started (the latest itself when
+           -- there is none).
+           (array_agg(period ORDER BY depth DESC) FILTER (WHERE declined))[1] AS streak_start,
+           (array_agg(value ORDER BY depth DESC) FILTER (WHERE declined))[1] AS streak_start_value
     FROM walk
     GROUP BY indicator, entity
 )
 SELECT l.indicator, l.entity, l.period, l.value, t.previous, t.decline_streak,
+       CASE WHEN t.decline_streak > 0 THEN t.streak_start END AS decline_since,
+       CASE WHEN t.decline_streak > 0 THEN t.streak_start_value END AS decline_from,
        COALESCE(l.benchmark, '') AS benchmark, b.value AS benchmark_value
 FROM latest l
 JOIN trend t USING (indicator, entity)
