@@ -203,7 +203,7 @@ func (c Catalog) FindIndicator(name string) (Indicator, error) {
 		return i, nil
 	}
 	return Indicator{}, &Error{Code: ENOTFOUND, Message: fmt.Sprintf("unknown indicator %q", name),
-		MessageZH: fmt.Sprintf("未知指标“%s”", name)}
+		MessageZH: fmt.Sprintf("未知指标“%s”：请使用指标代码、中文名称或别名", name)}
 }
 
 // FindEntity is FindIndicator for entities.
@@ -218,5 +218,5 @@ func (c Catalog) FindEntity(name string) (Entity, error) {
 		return e, nil
 	}
 	return Entity{}, &Error{Code: ENOTFOUND, Message: fmt.Sprintf("unknown entity %q", name),
-		MessageZH: fmt.Sprintf("未知单位“%s”", name)}
+		MessageZH: fmt.Sprintf("未知单位“%s”：请使用单位代码、中文名称或别名", name)}
 }
