@@ -191,9 +191,11 @@ func (a Action) Validate() error {
 	case a.Status == ActionDone && a.Closed.IsZero():
 		return Errorf(EINVALID, "action %s: status done needs a closing date", a.ID).ZH("整改事项 %s：状态为已完成，须填写销号日期", a.ID)
 	case a.Status != ActionDone && !a.Closed.IsZero():
-		return Errorf(EINVALID, "action %s: closing date %s but status %s", a.ID, a.Closed, a.Status).ZH("整改事项 %s：已填写销号日期 %s，但状态为 %s，不是已完成", a.ID, a.Closed, a.Status)
+		return Errorf(EINVALID, "action %s: closing date %s but status %s", a.ID, a.Closed, a.Status).
+			ZH("整改事项 %s：已填写销号日期 %s，但状态为 %s，不是已完成", a.ID, a.Closed, a.Status)
 	case !a.Closed.IsZero() && a.Closed.Before(a.Opened):
-		return Errorf(EINVALID, "action %s: closed %s is before opened %s", a.ID, a.Closed, a.Opened).ZH("整改事项 %s：销号日期 %s 早于开始日期 %s", a.ID, a.Closed, a.Opened)
+		return Errorf(EINVALID, "action %s: closed %s is before opened %s", a.ID, a.Closed, a.Opened).
+			ZH("整改事项 %s：销号日期 %s 早于开始日期 %s", a.ID, a.Closed, a.Opened)
 	}
 	return nil
 }

@@ -450,7 +450,8 @@ func (s *Server) handleImport(w http.ResponseWriter, r *http.Request) {
 			s.error(w, r, err)
 			return
 		}
-		s.error(w, r, invalid("want a multipart/form-data upload with one or more file fields: %v", err).ZH("应以 multipart/form-data 上传一个或多个 file 字段：%v", err))
+		s.error(w, r, invalid("want a multipart/form-data upload with one or more file fields: %v", err).
+			ZH("应以 multipart/form-data 上传一个或多个 file 字段：%v", err))
 		return
 	}
 	defer r.MultipartForm.RemoveAll()

@@ -118,7 +118,8 @@ func ReadTable(name string, r io.Reader, opts ReadOptions) (*Table, error) {
 	case bytes.HasPrefix(data, []byte("PK\x03\x04")):
 		return readXLSX(name, data, opts)
 	case bytes.HasPrefix(data, []byte("\xd0\xcf\x11\xe0")):
-		return nil, bizenv.Errorf(bizenv.EINVALID, "%s: an Excel 97-2003 (.xls) or encrypted workbook; save it as .xlsx", name).ZH("%s：是 Excel 97-2003（.xls）格式或已加密的工作簿；请另存为 .xlsx", name)
+		return nil, bizenv.Errorf(bizenv.EINVALID, "%s: an Excel 97-2003 (.xls) or encrypted workbook; save it as .xlsx", name).
+			ZH("%s：是 Excel 97-2003（.xls）格式或已加密的工作簿；请另存为 .xlsx", name)
 	case ext == ".xlsx" || ext == ".xlsm":
 		return nil, bizenv.Errorf(bizenv.EINVALID, "%s: not an XLSX file", name).ZH("%s：不是 XLSX 文件", name)
 	}
@@ -148,7 +149,8 @@ func readCSV(name string, data []byte, opts ReadOptions) (*Table, error) {
 	data = bytes.TrimPrefix(data, []byte("\ufeff"))
 	if !utf8.Valid(data) {
 		line := 1 + bytes.Count(data[:invalidUTF8(data)], []byte("\n"))
-		return nil, bizenv.Errorf(bizenv.EINVALID, "%s: line %d is not UTF-8; save the file as CSV UTF-8", name, line).ZH("%s：第 %d 行不是 UTF-8 编码；请另存为“CSV UTF-8（逗号分隔）”", name, line)
+		return nil, bizenv.Errorf(bizenv.EINVALID, "%s: line %d is not UTF-8; save the file as CSV UTF-8", name, line).
+			ZH("%s：第 %d 行不是 UTF-8 编码；请另存为“CSV UTF-8（逗号分隔）”", name, line)
 	}
 	if err := checkCSVShape(name, data, opts); err != nil {
 		return nil, err
@@ -204,7 +206,8 @@ func checkCSVShape(name string, data []byte, opts ReadOptions) error {
 			fields++
 			blank = false
 			if fields > opts.MaxFields {
-				return bizenv.Errorf(bizenv.ETOOLARGE, "%s: line %d has more than %d fields", name, start, opts.MaxFields).ZH("%s：第 %d 行超过 %d 个字段", name, start, opts.MaxFields)
+				return bizenv.Errorf(bizenv.ETOOLARGE, "%s: line %d has more than %d fields", name, start, opts.MaxFields).
+					ZH("%s：第 %d 行超过 %d 个字段", name, start, opts.MaxFields)
 			}
 		case '\n':
 			line++

@@ -278,7 +278,8 @@ func xlsxError(name string, err error) error {
 	// excelize has no sentinel for an archive over UnzipSizeLimit;
 	// checkUnpacked refuses such a file first.
 	if strings.Contains(err.Error(), "unzip size exceeds") {
-		return bizenv.Errorf(bizenv.ETOOLARGE, "%s: unpacks to more than %d times its size", name, XLSXInflation).ZH("%s：解压后超过其大小的 %d 倍", name, XLSXInflation)
+		return bizenv.Errorf(bizenv.ETOOLARGE, "%s: unpacks to more than %d times its size", name, XLSXInflation).
+			ZH("%s：解压后超过其大小的 %d 倍", name, XLSXInflation)
 	}
 	return bizenv.Errorf(bizenv.EINVALID, "%s: %v", name, err).ZH("%s 无法读取：%v", name, err)
 }

@@ -193,7 +193,8 @@ func (s *ActionStore) CreateAction(ctx context.Context, a bizenv.Action, actor s
 // UpdateAction applies c. See bizenv.ActionService.
 func (s *ActionStore) UpdateAction(ctx context.Context, id string, c bizenv.ActionChange, actor string) (bizenv.Action, error) {
 	if c.Status == nil && c.Due == nil && c.Closed == nil && c.Note == "" {
-		return bizenv.Action{}, bizenv.Errorf(bizenv.EINVALID, "empty change: give a note, status, due or closed date").ZH("没有要修改的内容：请填写进展、状态、完成时限或销号日期")
+		return bizenv.Action{}, bizenv.Errorf(bizenv.EINVALID, "empty change: give a note, status, due or closed date").
+			ZH("没有要修改的内容：请填写进展、状态、完成时限或销号日期")
 	}
 	if c.Status != nil && !slices.Contains(bizenv.ActionStatuses, *c.Status) {
 		return bizenv.Action{}, bizenv.Errorf(bizenv.EINVALID, "unknown status %q", *c.Status).ZH("未知状态“%s”", *c.Status)
@@ -222,7 +223,8 @@ func (s *ActionStore) UpdateAction(ctx context.Context, id string, c bizenv.Acti
 			next.Closed = *c.Closed
 		}
 		if next.Status == bizenv.ActionDone && next.Closed.IsZero() {
-			return bizenv.Errorf(bizenv.EINVALID, "action %s: closing (status done) needs a closing date (closed)", id).ZH("整改事项 %s：状态改为已完成（done）须填写销号日期（closed）", id)
+			return bizenv.Errorf(bizenv.EINVALID, "action %s: closing (status done) needs a closing date (closed)", id).
+				ZH("整改事项 %s：状态改为已完成（done）须填写销号日期（closed）", id)
 		}
 		if err := next.Validate(); err != nil {
 			return err

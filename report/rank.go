@@ -102,7 +102,8 @@ func RankPeers(ctx context.Context, s Store, req RankingsRequest) (*Rankings, er
 		return nil, err
 	}
 	if ind.Direction == bizenv.Neutral {
-		return nil, bizenv.Errorf(bizenv.EINVALID, "indicator %s is neutral: no value is better than another", ind.Code).ZH("指标 %s 为中性指标：数值无优劣之分，无法排名", ind.Code)
+		return nil, bizenv.Errorf(bizenv.EINVALID, "indicator %s is neutral: no value is better than another", ind.Code).
+			ZH("指标 %s 为中性指标：数值无优劣之分，无法排名", ind.Code)
 	}
 	kind, parent := req.Kind, req.Parent
 	if req.Entity != "" {

@@ -306,7 +306,8 @@ func hashFile(p string, st os.FileInfo) (string, os.FileInfo, error) {
 		return "", nil, bizenv.Errorf(bizenv.EINVALID, "%s: cannot be read: %v", p, cause(err)).ZH("%s 无法读取：%v", p, cause(err))
 	}
 	if n > ingest.DefaultMaxBytes {
-		return "", nil, bizenv.Errorf(bizenv.ETOOLARGE, "%s: larger than the limit of %d bytes", p, ingest.DefaultMaxBytes).ZH("%s 超过上限 %d 字节", p, ingest.DefaultMaxBytes)
+		return "", nil, bizenv.Errorf(bizenv.ETOOLARGE, "%s: larger than the limit of %d bytes", p, ingest.DefaultMaxBytes).
+			ZH("%s 超过上限 %d 字节", p, ingest.DefaultMaxBytes)
 	}
 	return hex.EncodeToString(h.Sum(nil)), st, nil
 }
@@ -324,7 +325,8 @@ func readFile(p string, st os.FileInfo) ([]byte, error) {
 		return nil, bizenv.Errorf(bizenv.EINVALID, "%s: cannot be read: %v", p, cause(err)).ZH("%s 无法读取：%v", p, cause(err))
 	}
 	if buf.Len() > ingest.DefaultMaxBytes {
-		return nil, bizenv.Errorf(bizenv.ETOOLARGE, "%s: larger than the limit of %d bytes", p, ingest.DefaultMaxBytes).ZH("%s 超过上限 %d 字节", p, ingest.DefaultMaxBytes)
+		return nil, bizenv.Errorf(bizenv.ETOOLARGE, "%s: larger than the limit of %d bytes", p, ingest.DefaultMaxBytes).
+			ZH("%s 超过上限 %d 字节", p, ingest.DefaultMaxBytes)
 	}
 	return buf.Bytes(), nil
 }

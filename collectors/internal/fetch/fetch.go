@@ -136,7 +136,8 @@ func (c *Client) get(ctx context.Context, u string) (body []byte, retry bool, er
 		return nil, true, fmt.Errorf("GET %s: reading body: %v", Redact(u), err)
 	}
 	if int64(len(body)) > max {
-		return nil, false, bizenv.Errorf(bizenv.ETOOLARGE, "GET %s: body larger than the limit of %d bytes", Redact(u), max).ZH("GET %s：响应体超过上限 %d 字节", Redact(u), max)
+		return nil, false, bizenv.Errorf(bizenv.ETOOLARGE, "GET %s: body larger than the limit of %d bytes", Redact(u), max).
+			ZH("GET %s：响应体超过上限 %d 字节", Redact(u), max)
 	}
 	return body, false, nil
 }
