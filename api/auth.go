@@ -156,7 +156,7 @@ func (s *Server) limitBody(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.ContentLength > s.cfg.MaxBodyBytes {
 			s.error(w, r, bizenv.Errorf(bizenv.ETOOLARGE, "request body is larger than %d bytes", s.cfg.MaxBodyBytes).
-				ZH("请求体超过 %d 字节", s.cfg.MaxBodyBytes))
+				ZH("请求体超过上限 %d 字节", s.cfg.MaxBodyBytes))
 			return
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes)

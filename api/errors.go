@@ -45,7 +45,7 @@ type errorDetail struct {
 func (s *Server) error(w http.ResponseWriter, r *http.Request, err error) {
 	var tooLarge *http.MaxBytesError
 	if errors.As(err, &tooLarge) {
-		err = bizenv.Errorf(bizenv.ETOOLARGE, "request body is larger than %d bytes", tooLarge.Limit).ZH("请求体超过 %d 字节", tooLarge.Limit)
+		err = bizenv.Errorf(bizenv.ETOOLARGE, "request body is larger than %d bytes", tooLarge.Limit).ZH("请求体超过上限 %d 字节", tooLarge.Limit)
 	}
 	code := bizenv.ErrorCode(err)
 	if code == bizenv.EINTERNAL && databaseUnreachable(err) {

@@ -93,7 +93,7 @@ func (s *Server) handleSeries(w http.ResponseWriter, r *http.Request) {
 // name_zh or alias.
 func (s *Server) catalogCodes(r *http.Request, indicator, entity string) (bizenv.Indicator, bizenv.Entity, error) {
 	if indicator == "" || entity == "" {
-		return bizenv.Indicator{}, bizenv.Entity{}, invalid("indicator and entity are required").ZH("缺少参数：indicator 和 entity 均须填写")
+		return bizenv.Indicator{}, bizenv.Entity{}, invalid("indicator and entity are required").ZH("缺少参数：indicator（指标）和 entity（单位）均须填写")
 	}
 	cat, err := s.cfg.Store.Catalog(r.Context())
 	if err != nil {
@@ -124,7 +124,7 @@ func optPeriod(s string, def bizenv.Period, name string) (bizenv.Period, error) 
 func (s *Server) handleRankings(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	if q.Get("indicator") == "" || q.Get("period") == "" {
-		s.error(w, r, invalid("indicator and period are required").ZH("缺少参数：indicator 和 period 均须填写"))
+		s.error(w, r, invalid("indicator and period are required").ZH("缺少参数：indicator（指标）和 period（期间）均须填写"))
 		return
 	}
 	period, err := optPeriod(q.Get("period"), bizenv.Period{}, "period")
@@ -204,7 +204,7 @@ func (s *Server) handleRejects(w http.ResponseWriter, r *http.Request) {
 	if v := q.Get("run"); v != "" {
 		var err error
 		if run, err = strconv.ParseInt(v, 10, 64); err != nil || run < 1 {
-			s.error(w, r, invalid("run %q: want a run id", v).ZH("run=%q 无效：应为运行编号（正整数）", v))
+			s.error(w, r, invalid("run %q: want a run id", v).ZH("参数 run 的值“%s”无效：应为运行编号（正整数）", v))
 			return
 		}
 	}
@@ -234,7 +234,7 @@ func limitParam(r *http.Request) (int, error) {
 	}
 	n, err := strconv.Atoi(v)
 	if err != nil || n < 1 || n > 10000 {
-		return 0, invalid("limit %q: want 1 to 10000", v).ZH("limit=%q 无效：应为 1 至 10000", v)
+		return 0, invalid("limit %q: want 1 to 10000", v).ZH("参数 limit 的值“%s”无效：应为 1 至 10000 之间的整数", v)
 	}
 	return n, nil
 }
@@ -243,7 +243,7 @@ func limitParam(r *http.Request) (int, error) {
 // the import's forms.
 func requiredPeriod(q url.Values) (bizenv.Period, error) {
 	if q.Get("period") == "" {
-		return bizenv.Period{}, invalid("period is required").ZH("缺少参数 period")
+		return bizenv.Period{}, invalid("period is required").ZH("缺少参数 period（期间）")
 	}
 	return optPeriod(q.Get("period"), bizenv.Period{}, "period")
 }

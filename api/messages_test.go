@@ -37,12 +37,12 @@ func TestChineseErrorMessages(t *testing.T) {
 			return e.get("/api/v1/series?indicator=city_assessment_rank&entity=wuhan-edz&from=2020-13")
 		}, 400, "参数 from：期间“2020-13”无效：月份应为 1 至 12"},
 		{"missing parameters", func() (int, []byte) { return e.get("/api/v1/series?indicator=city_assessment_rank") }, 400,
-			"缺少参数：indicator 和 entity 均须填写"},
+			"缺少参数：indicator（指标）和 entity（单位）均须填写"},
 		{"unknown indicator", func() (int, []byte) {
 			return e.get("/api/v1/rankings?period=2020-07&indicator=" + url.QueryEscape("幸福指数"))
 		}, 404, "未知指标“幸福指数”：请使用指标代码、中文名称或别名"},
 		{"bad limit", func() (int, []byte) { return e.get("/api/v1/rejects?limit=0") }, 400,
-			`limit="0" 无效：应为 1 至 10000`},
+			"参数 limit 的值“0”无效：应为 1 至 10000 之间的整数"},
 		{"missing token", func() (int, []byte) { return e.post("/api/v1/observations", "", "application/json", []byte("[]")) }, 401,
 			"此请求需要令牌：请在请求头中加上 Authorization: Bearer <令牌>"},
 		{"unknown token", func() (int, []byte) {

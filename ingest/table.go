@@ -111,7 +111,7 @@ func ReadTable(name string, r io.Reader, opts ReadOptions) (*Table, error) {
 		return nil, bizenv.Errorf(bizenv.EINVALID, "%s: %v", name, err).ZH("%s 无法读取：%v", name, err)
 	}
 	if int64(len(data)) > opts.MaxBytes {
-		return nil, bizenv.Errorf(bizenv.ETOOLARGE, "%s: larger than %d bytes", name, opts.MaxBytes).ZH("%s：文件超过 %d 字节", name, opts.MaxBytes)
+		return nil, bizenv.Errorf(bizenv.ETOOLARGE, "%s: larger than %d bytes", name, opts.MaxBytes).ZH("%s：文件大小超过上限 %d 字节", name, opts.MaxBytes)
 	}
 	ext := strings.ToLower(filepath.Ext(name))
 	switch {
@@ -137,9 +137,9 @@ func (b *tableBuilder) add(row Row) error {
 	b.cells += len(row.Cells)
 	switch {
 	case len(b.t.Rows) >= b.opts.MaxRows:
-		return bizenv.Errorf(bizenv.ETOOLARGE, "%s: more than %d rows", b.t.Name, b.opts.MaxRows).ZH("%s：超过 %d 行", b.t.Name, b.opts.MaxRows)
+		return bizenv.Errorf(bizenv.ETOOLARGE, "%s: more than %d rows", b.t.Name, b.opts.MaxRows).ZH("%s：行数超过上限 %d 行", b.t.Name, b.opts.MaxRows)
 	case b.cells > b.opts.MaxCells:
-		return bizenv.Errorf(bizenv.ETOOLARGE, "%s: more than %d cells", b.t.Name, b.opts.MaxCells).ZH("%s：超过 %d 个单元格", b.t.Name, b.opts.MaxCells)
+		return bizenv.Errorf(bizenv.ETOOLARGE, "%s: more than %d cells", b.t.Name, b.opts.MaxCells).ZH("%s：单元格数超过上限 %d 个", b.t.Name, b.opts.MaxCells)
 	}
 	b.t.Rows = append(b.t.Rows, row)
 	return nil
@@ -207,7 +207,7 @@ func checkCSVShape(name string, data []byte, opts ReadOptions) error {
 			blank = false
 			if fields > opts.MaxFields {
 				return bizenv.Errorf(bizenv.ETOOLARGE, "%s: line %d has more than %d fields", name, start, opts.MaxFields).
-					ZH("%s：第 %d 行超过 %d 个字段", name, start, opts.MaxFields)
+					ZH("%s：第 %d 行的字段数超过上限 %d 个", name, start, opts.MaxFields)
 			}
 		case '\n':
 			line++
@@ -217,7 +217,7 @@ func checkCSVShape(name string, data []byte, opts ReadOptions) error {
 			if !blank { // encoding/csv skips empty lines
 				cells += fields
 				if cells > opts.MaxCells {
-					return bizenv.Errorf(bizenv.ETOOLARGE, "%s: more than %d cells", name, opts.MaxCells).ZH("%s：超过 %d 个单元格", name, opts.MaxCells)
+					return bizenv.Errorf(bizenv.ETOOLARGE, "%s: more than %d cells", name, opts.MaxCells).ZH("%s：单元格数超过上限 %d 个", name, opts.MaxCells)
 				}
 			}
 			start, fields, blank = line, 1, true
@@ -227,7 +227,7 @@ func checkCSVShape(name string, data []byte, opts ReadOptions) error {
 		}
 	}
 	if !blank && cells+fields > opts.MaxCells {
-		return bizenv.Errorf(bizenv.ETOOLARGE, "%s: more than %d cells", name, opts.MaxCells).ZH("%s：超过 %d 个单元格", name, opts.MaxCells)
+		return bizenv.Errorf(bizenv.ETOOLARGE, "%s: more than %d cells", name, opts.MaxCells).ZH("%s：单元格数超过上限 %d 个", name, opts.MaxCells)
 	}
 	return nil
 }

@@ -243,7 +243,7 @@ func (s *Source) entry(p string) (os.FileInfo, error) {
 	base := fixedDir(s.cfg.Path)
 	rel, err := filepath.Rel(base, filepath.Dir(p))
 	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
-		return nil, bizenv.Errorf(bizenv.EINVALID, "%s: not inside %s", p, base).ZH("%s 不在 %s 之内", p, base)
+		return nil, bizenv.Errorf(bizenv.EINVALID, "%s: not inside %s", p, base).ZH("%s 不在文件夹 %s 之内", p, base)
 	}
 	dir := base
 	for _, part := range strings.Split(rel, string(filepath.Separator)) {
