@@ -65,8 +65,9 @@ func ErrorCode(err error) string { return userError(err).Code }
 func ErrorMessage(err error) string { return userError(err).Message }
 
 // ErrorMessageZH returns the Chinese message of the first *Error in err's
-// chain. An error without one gets a Chinese lead for its code and the
-// English message; any other error "内部错误".
+// chain. An *Error without one (TestErrorsSpeakChinese lets none be made
+// in bizenv) gets a Chinese lead for its code and the English message; any
+// other error "内部错误".
 func ErrorMessageZH(err error) string {
 	if err == nil {
 		return ""
