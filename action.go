@@ -31,7 +31,7 @@ func Today(now time.Time) Date { return DateOf(now.In(China)) }
 func ParseDate(s string) (Date, error) {
 	t, err := time.Parse(time.DateOnly, s)
 	if err != nil {
-		return Date{}, Errorf(EINVALID, "bad date %q: want YYYY-MM-DD", s)
+		return Date{}, Errorf(EINVALID, "bad date %q: want YYYY-MM-DD", s).ZH("日期“%s”无效：应为 YYYY-MM-DD 形式，如 2021-06-30", s)
 	}
 	return DateOf(t), nil
 }
@@ -73,7 +73,7 @@ func (d *Date) UnmarshalJSON(b []byte) error {
 	}
 	var s string
 	if err := json.Unmarshal(b, &s); err != nil {
-		return Errorf(EINVALID, "bad date %s: want \"YYYY-MM-DD\"", b)
+		return Errorf(EINVALID, "bad date %s: want \"YYYY-MM-DD\"", b).ZH("日期 %s 无效：应为 \"YYYY-MM-DD\" 形式的字符串", b)
 	}
 	v, err := ParseDate(s)
 	if err != nil {
@@ -110,7 +110,8 @@ func ParseActionStatus(s string) (ActionStatus, error) {
 	if st, ok := actionStatusNames[strings.ToLower(strings.TrimSpace(s))]; ok {
 		return st, nil
 	}
-	return "", Errorf(EINVALID, "unknown status %q: want open/未开始/待整改, in_progress/整改中/推进中, done/已完成/已销号 or ongoing/常态化/长期坚持", s)
+	return "", Errorf(EINVALID, "unknown status %q: want open/未开始/待整改, in_progress/整改中/推进中, done/已完成/已销号 or ongoing/常态化/长期坚持", s).
+		ZH("未知状态“%s”：应为 open/未开始/待整改、in_progress/整改中/推进中、done/已完成/已销号 或 ongoing/常态化/长期坚持", s)
 }
 
 // Open reports whether an action in status s is still to be finished by a
@@ -174,25 +175,27 @@ func ValidActionID(s string) bool { return actionIDRE.MatchString(s) }
 func (a Action) Validate() error {
 	switch {
 	case !ValidActionID(a.ID):
-		return Errorf(EINVALID, "bad id %q: want letters, digits, '-', '_' or '.'", a.ID)
+		return Errorf(EINVALID, "bad id %q: want letters, digits, '-', '_' or '.'", a.ID).ZH("编号“%s”无效：只能含字母、数字、“-”、“_”或“.”", a.ID)
 	case strings.TrimSpace(a.Problem) == "" && strings.TrimSpace(a.Title) == "":
-		return Errorf(EINVALID, "action %s: problem (or title) is required", a.ID)
+		return Errorf(EINVALID, "action %s: problem (or title) is required", a.ID).ZH("整改事项 %s：缺少问题（或标题）", a.ID)
 	case a.Owner == "":
-		return Errorf(EINVALID, "action %s: owner is required", a.ID)
+		return Errorf(EINVALID, "action %s: owner is required", a.ID).ZH("整改事项 %s：缺少责任单位", a.ID)
 	case a.Entity == "":
-		return Errorf(EINVALID, "action %s: entity is required", a.ID)
+		return Errorf(EINVALID, "action %s: entity is required", a.ID).ZH("整改事项 %s：缺少主体", a.ID)
 	case a.Opened.IsZero():
-		return Errorf(EINVALID, "action %s: opened date is required", a.ID)
+		return Errorf(EINVALID, "action %s: opened date is required", a.ID).ZH("整改事项 %s：缺少开始日期", a.ID)
 	case !slices.Contains(ActionStatuses, a.Status):
-		return Errorf(EINVALID, "action %s: unknown status %q", a.ID, a.Status)
+		return Errorf(EINVALID, "action %s: unknown status %q", a.ID, a.Status).ZH("整改事项 %s：未知状态“%s”", a.ID, a.Status)
 	case !a.Due.IsZero() && a.Due.Before(a.Opened):
-		return Errorf(EINVALID, "action %s: due %s is before opened %s", a.ID, a.Due, a.Opened)
+		return Errorf(EINVALID, "action %s: due %s is before opened %s", a.ID, a.Due, a.Opened).ZH("整改事项 %s：完成时限 %s 早于开始日期 %s", a.ID, a.Due, a.Opened)
 	case a.Status == ActionDone && a.Closed.IsZero():
-		return Errorf(EINVALID, "action %s: status done needs a closing date", a.ID)
+		return Errorf(EINVALID, "action %s: status done needs a closing date", a.ID).ZH("整改事项 %s：状态为已完成，须填写销号日期", a.ID)
 	case a.Status != ActionDone && !a.Closed.IsZero():
-		return Errorf(EINVALID, "action %s: closing date %s but status %s", a.ID, a.Closed, a.Status)
+		return Errorf(EINVALID, "action %s: closing date %s but status %s", a.ID, a.Closed, a.Status).
+			ZH("整改事项 %s：已填写销号日期 %s，但状态为 %s，不是已完成", a.ID, a.Closed, a.Status)
 	case !a.Closed.IsZero() && a.Closed.Before(a.Opened):
-		return Errorf(EINVALID, "action %s: closed %s is before opened %s", a.ID, a.Closed, a.Opened)
+		return Errorf(EINVALID, "action %s: closed %s is before opened %s", a.ID, a.Closed, a.Opened).
+			ZH("整改事项 %s：销号日期 %s 早于开始日期 %s", a.ID, a.Closed, a.Opened)
 	}
 	return nil
 }
@@ -201,14 +204,14 @@ func (a Action) Validate() error {
 // be a code of c.
 func (a Action) CheckRefs(c Catalog) error {
 	if _, ok := c.Entity(a.Owner); !ok {
-		return Errorf(EINVALID, "action %s: unknown unit %q", a.ID, a.Owner)
+		return Errorf(EINVALID, "action %s: unknown unit %q", a.ID, a.Owner).ZH("整改事项 %s：未知责任单位“%s”", a.ID, a.Owner)
 	}
 	if _, ok := c.Entity(a.Entity); !ok {
-		return Errorf(EINVALID, "action %s: unknown entity %q", a.ID, a.Entity)
+		return Errorf(EINVALID, "action %s: unknown entity %q", a.ID, a.Entity).ZH("整改事项 %s：未知主体“%s”", a.ID, a.Entity)
 	}
 	for _, i := range a.Indicators {
 		if _, ok := c.Indicator(i); !ok {
-			return Errorf(EINVALID, "action %s: unknown indicator %q", a.ID, i)
+			return Errorf(EINVALID, "action %s: unknown indicator %q", a.ID, i).ZH("整改事项 %s：未知指标“%s”", a.ID, i)
 		}
 	}
 	return nil

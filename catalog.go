@@ -38,7 +38,7 @@ func ParseCatalog(name string, r io.Reader) (Catalog, error) {
 	dec := yaml.NewDecoder(r)
 	dec.KnownFields(true)
 	if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) {
-		return Catalog{}, Errorf(EINVALID, "catalog %s: %v", name, err)
+		return Catalog{}, Errorf(EINVALID, "catalog %s: %v", name, err).ZH("目录文件 %s 有误：%v", name, err)
 	}
 	for i := range c.Indicators {
 		if c.Indicators[i].Frequency == "" {
@@ -49,7 +49,7 @@ func ParseCatalog(name string, r io.Reader) (Catalog, error) {
 		}
 	}
 	if err := c.Validate(); err != nil {
-		return Catalog{}, Errorf(EINVALID, "catalog %s: %v", name, err)
+		return Catalog{}, Errorf(EINVALID, "catalog %s: %v", name, err).ZH("目录文件 %s 有误：%v", name, err)
 	}
 	return c, nil
 }

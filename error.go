@@ -28,45 +28,52 @@ type Error struct {
 
 func (e *Error) Error() string { return e.Message }
 
-// Errorf returns an *Error with the given code and formatted message.
+// Errorf returns an *Error with the given code and formatted message. Give
+// a user-facing one its Chinese message too, with ZH:
+//
+//	bizenv.Errorf(bizenv.EINVALID, "bad date %q", s).ZH("日期“%s”无效", s)
 func Errorf(code, format string, args ...any) *Error {
 	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
 }
 
+// ZH sets e's Chinese message, formatted as fmt.Sprintf does, and returns e.
+func (e *Error) ZH(format string, args ...any) *Error {
+	e.MessageZH = fmt.Sprintf(format, args...)
+	return e
+}
+
+// userError returns the first *Error in err's chain: for nil an empty one,
+// for any other error an internal one whose messages say no more, so
+// internals never reach a user.
+func userError(err error) *Error {
+	var e *Error
+	switch {
+	case err == nil:
+		return &Error{}
+	case errors.As(err, &e):
+		return e
+	}
+	return &Error{Code: EINTERNAL, Message: "internal error", MessageZH: "内部错误"}
+}
+
 // ErrorCode returns the code of the first *Error in err's chain, EINTERNAL
 // for any other error and "" for nil.
-func ErrorCode(err error) string {
-	var e *Error
-	if err == nil {
-		return ""
-	} else if errors.As(err, &e) {
-		return e.Code
-	}
-	return EINTERNAL
-}
+func ErrorCode(err error) string { return userError(err).Code }
 
 // ErrorMessage returns the message of the first *Error in err's chain, or
 // "internal error" for any other error, so internals never reach a user.
-func ErrorMessage(err error) string {
-	var e *Error
-	if err == nil {
-		return ""
-	} else if errors.As(err, &e) {
-		return e.Message
-	}
-	return "internal error"
-}
+func ErrorMessage(err error) string { return userError(err).Message }
 
 // ErrorMessageZH returns the Chinese message of the first *Error in err's
-// chain. An error without one gets a Chinese lead for its code and the
-// English message; any other error "内部错误".
+// chain. An *Error without one (TestErrorsSpeakChinese lets none be made
+// in bizenv) gets a Chinese lead for its code and the English message; any
+// other error "内部错误".
 func ErrorMessageZH(err error) string {
-	var e *Error
 	if err == nil {
 		return ""
-	} else if !errors.As(err, &e) {
-		return "内部错误"
-	} else if e.MessageZH != "" {
+	}
+	e := userError(err)
+	if e.MessageZH != "" {
 		return e.MessageZH
 	}
 	lead, ok := map[string]string{

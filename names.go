@@ -211,14 +211,22 @@ func find[T any](kind, name string, names func(string) (string, []string), get f
 		}
 	}
 	var none T
-	return none, NameError(kind, name, codes)
+	err := NameError(kind, name, codes)
+	if err.Code == ENOTFOUND {
+		// A reader asking by name learns which names count.
+		err.MessageZH += fmt.Sprintf("：请使用%s代码、中文名称或别名", kindZH[kind])
+	}
+	return none, err
 }
+
+// kindZH is the Chinese word for each kind of record NameError names.
+var kindZH = map[string]string{"indicator": "指标", "entity": "单位"}
 
 // NameError is the error of a name that finds no record of kind
 // ("indicator" or "entity"): ENOTFOUND; or EINVALID, naming them, when it
 // could mean each of codes (two or more). It carries a Chinese message.
 func NameError(kind, name string, codes []string) *Error {
-	zh := map[string]string{"indicator": "指标", "entity": "单位"}[kind]
+	zh := kindZH[kind]
 	if len(codes) > 1 {
 		return &Error{Code: EINVALID,
 			Message:   fmt.Sprintf("%s %q is ambiguous: it may be %s", kind, name, strings.Join(codes, " or ")),

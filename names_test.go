@@ -123,7 +123,7 @@ func TestFindByName(t *testing.T) {
 		err              error
 		code, msg, msgZH string
 	}{
-		{errIndicator, bizenv.ENOTFOUND, `unknown indicator "得分排名"`, "未知指标“得分排名”"},
+		{errIndicator, bizenv.ENOTFOUND, `unknown indicator "得分排名"`, "未知指标“得分排名”：请使用指标代码、中文名称或别名"},
 		{errEntity, bizenv.EINVALID, `entity "新华街道" is ambiguous: it may be a-xinhua or b-xinhua`, "单位“新华街道”有歧义：可能是 a-xinhua 或 b-xinhua"},
 	} {
 		if got := [3]string{bizenv.ErrorCode(tc.err), bizenv.ErrorMessage(tc.err), bizenv.ErrorMessageZH(tc.err)}; got != [3]string{tc.code, tc.msg, tc.msgZH} {

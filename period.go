@@ -27,7 +27,7 @@ func PeriodOf(t time.Time) Period { return Period{t.Year(), t.Month()} }
 func ParsePeriod(s string) (Period, error) {
 	t, err := time.Parse("2006-01", s)
 	if err != nil || len(s) != 7 {
-		return Period{}, Errorf(EINVALID, "bad period %q: want YYYY-MM", s)
+		return Period{}, Errorf(EINVALID, "bad period %q: want YYYY-MM", s).ZH("期间“%s”无效：应为 YYYY-MM 形式，如 2020-06", s)
 	}
 	return Period{t.Year(), t.Month()}, nil
 }

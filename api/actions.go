@@ -16,7 +16,7 @@ import (
 
 func (s *Server) actions(w http.ResponseWriter, r *http.Request) (bizenv.ActionService, bool) {
 	if s.cfg.Actions == nil {
-		s.error(w, r, bizenv.Errorf(bizenv.ENOTIMPLEMENTED, "this server keeps no ledger"))
+		s.error(w, r, bizenv.Errorf(bizenv.ENOTIMPLEMENTED, "this server keeps no ledger").ZH("本服务未启用整改台账"))
 		return nil, false
 	}
 	return s.cfg.Actions, true
@@ -199,7 +199,7 @@ func decodeStrict(r *http.Request, v any) error {
 		if errors.As(err, &tooLarge) {
 			return err
 		}
-		return invalid("body: %v", err)
+		return invalid("body: %v", err).ZH("请求体有误：%v", err)
 	}
 	return nil
 }

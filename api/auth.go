@@ -137,12 +137,13 @@ func (s *Server) authorize(next http.Handler) http.Handler {
 		h := r.Header.Get("Authorization")
 		scheme, secret, ok := strings.Cut(h, " ")
 		if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(secret) == "" {
-			s.error(w, r, bizenv.Errorf(bizenv.EUNAUTHORIZED, "this request needs an Authorization: Bearer token"))
+			s.error(w, r, bizenv.Errorf(bizenv.EUNAUTHORIZED, "this request needs an Authorization: Bearer token").
+				ZH("此请求需要令牌：请在请求头中加上 Authorization: Bearer <令牌>"))
 			return
 		}
 		name, ok := s.cfg.Tokens.Lookup(strings.TrimSpace(secret))
 		if !ok {
-			s.error(w, r, bizenv.Errorf(bizenv.EUNAUTHORIZED, "unknown or revoked token"))
+			s.error(w, r, bizenv.Errorf(bizenv.EUNAUTHORIZED, "unknown or revoked token").ZH("令牌无效或已被吊销"))
 			return
 		}
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), actorKey{}, name)))
@@ -154,7 +155,8 @@ func (s *Server) authorize(next http.Handler) http.Handler {
 func (s *Server) limitBody(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.ContentLength > s.cfg.MaxBodyBytes {
-			s.error(w, r, bizenv.Errorf(bizenv.ETOOLARGE, "request body is larger than %d bytes", s.cfg.MaxBodyBytes))
+			s.error(w, r, bizenv.Errorf(bizenv.ETOOLARGE, "request body is larger than %d bytes", s.cfg.MaxBodyBytes).
+				ZH("请求体超过上限 %d 字节", s.cfg.MaxBodyBytes))
 			return
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes)

@@ -27,7 +27,7 @@ func (s *Server) handleBreakdown(w http.ResponseWriter, r *http.Request) {
 		}
 		var ok bool
 		if entity, ok = report.DefaultEntity(cat, s.cfg.ReportEntity); !ok {
-			s.error(w, r, invalid("no district in the catalog: give entity="))
+			s.error(w, r, invalid("no district in the catalog: give entity=").ZH("目录中没有区级单位：请用 entity= 指定单位"))
 			return
 		}
 	}

@@ -45,12 +45,12 @@ type errorDetail struct {
 func (s *Server) error(w http.ResponseWriter, r *http.Request, err error) {
 	var tooLarge *http.MaxBytesError
 	if errors.As(err, &tooLarge) {
-		err = bizenv.Errorf(bizenv.ETOOLARGE, "request body is larger than %d bytes", tooLarge.Limit)
+		err = bizenv.Errorf(bizenv.ETOOLARGE, "request body is larger than %d bytes", tooLarge.Limit).ZH("请求体超过上限 %d 字节", tooLarge.Limit)
 	}
 	code := bizenv.ErrorCode(err)
 	if code == bizenv.EINTERNAL && databaseUnreachable(err) {
 		s.cfg.Logger.Warn("api: database unreachable", "method", r.Method, "path", r.URL.Path, "err", err)
-		code, err = bizenv.EUNAVAILABLE, bizenv.Errorf(bizenv.EUNAVAILABLE, "the database is unreachable; try again later")
+		code, err = bizenv.EUNAVAILABLE, bizenv.Errorf(bizenv.EUNAVAILABLE, "the database is unreachable; try again later").ZH("数据库暂时无法连接，请稍后再试")
 	}
 	status, ok := statuses[code]
 	if !ok {
@@ -155,9 +155,9 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	enc.Encode(v)
 }
 
-func invalid(format string, args ...any) error {
+func invalid(format string, args ...any) *bizenv.Error {
 	return bizenv.Errorf(bizenv.EINVALID, format, args...)
 }
-func notFound(format string, args ...any) error {
+func notFound(format string, args ...any) *bizenv.Error {
 	return bizenv.Errorf(bizenv.ENOTFOUND, format, args...)
 }

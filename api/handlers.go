@@ -74,7 +74,7 @@ func (s *Server) handleSeries(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if to.Before(from) {
-		s.error(w, r, invalid("to %s is before from %s", to, from))
+		s.error(w, r, invalid("to %s is before from %s", to, from).ZH("截止期间 to=%s 早于起始期间 from=%s", to, from))
 		return
 	}
 	pts, err := s.cfg.Store.Series(r.Context(), ind.Code, ent.Code, from, to)
@@ -93,7 +93,7 @@ func (s *Server) handleSeries(w http.ResponseWriter, r *http.Request) {
 // name_zh or alias.
 func (s *Server) catalogCodes(r *http.Request, indicator, entity string) (bizenv.Indicator, bizenv.Entity, error) {
 	if indicator == "" || entity == "" {
-		return bizenv.Indicator{}, bizenv.Entity{}, invalid("indicator and entity are required")
+		return bizenv.Indicator{}, bizenv.Entity{}, invalid("indicator and entity are required").ZH("缺少参数：indicator（指标）和 entity（单位）均须填写")
 	}
 	cat, err := s.cfg.Store.Catalog(r.Context())
 	if err != nil {
@@ -113,7 +113,7 @@ func optPeriod(s string, def bizenv.Period, name string) (bizenv.Period, error) 
 	}
 	p, err := ingest.ParseRequestedPeriod(s, time.Now())
 	if err != nil {
-		return p, invalid("%s: %s", name, bizenv.ErrorMessage(err))
+		return p, invalid("%s: %s", name, bizenv.ErrorMessage(err)).ZH("参数 %s：%s", name, bizenv.ErrorMessageZH(err))
 	}
 	return p, nil
 }
@@ -124,7 +124,7 @@ func optPeriod(s string, def bizenv.Period, name string) (bizenv.Period, error) 
 func (s *Server) handleRankings(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	if q.Get("indicator") == "" || q.Get("period") == "" {
-		s.error(w, r, invalid("indicator and period are required"))
+		s.error(w, r, invalid("indicator and period are required").ZH("缺少参数：indicator（指标）和 period（期间）均须填写"))
 		return
 	}
 	period, err := optPeriod(q.Get("period"), bizenv.Period{}, "period")
@@ -179,7 +179,7 @@ func (s *Server) handleCollectorRuns(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if len(runs) == 0 {
-		s.error(w, r, notFound("no runs recorded for collector %q", name))
+		s.error(w, r, notFound("no runs recorded for collector %q", name).ZH("采集器“%s”尚无运行记录", name))
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"collector": name, "runs": runs})
@@ -187,7 +187,7 @@ func (s *Server) handleCollectorRuns(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) handleRunCollector(w http.ResponseWriter, r *http.Request) {
 	if s.cfg.Collectors == nil {
-		s.error(w, r, bizenv.Errorf(bizenv.ENOTIMPLEMENTED, "this server runs no collectors"))
+		s.error(w, r, bizenv.Errorf(bizenv.ENOTIMPLEMENTED, "this server runs no collectors").ZH("本服务未运行采集器"))
 		return
 	}
 	run, err := s.cfg.Collectors.RunNow(r.Context(), r.PathValue("name"), actor(r.Context()))
@@ -204,7 +204,7 @@ func (s *Server) handleRejects(w http.ResponseWriter, r *http.Request) {
 	if v := q.Get("run"); v != "" {
 		var err error
 		if run, err = strconv.ParseInt(v, 10, 64); err != nil || run < 1 {
-			s.error(w, r, invalid("run %q: want a run id", v))
+			s.error(w, r, invalid("run %q: want a run id", v).ZH("参数 run 的值“%s”无效：应为运行编号（正整数）", v))
 			return
 		}
 	}
@@ -234,7 +234,7 @@ func limitParam(r *http.Request) (int, error) {
 	}
 	n, err := strconv.Atoi(v)
 	if err != nil || n < 1 || n > 10000 {
-		return 0, invalid("limit %q: want 1 to 10000", v)
+		return 0, invalid("limit %q: want 1 to 10000", v).ZH("参数 limit 的值“%s”无效：应为 1 至 10000 之间的整数", v)
 	}
 	return n, nil
 }
@@ -243,7 +243,7 @@ func limitParam(r *http.Request) (int, error) {
 // the import's forms.
 func requiredPeriod(q url.Values) (bizenv.Period, error) {
 	if q.Get("period") == "" {
-		return bizenv.Period{}, invalid("period is required")
+		return bizenv.Period{}, invalid("period is required").ZH("缺少参数 period（期间）")
 	}
 	return optPeriod(q.Get("period"), bizenv.Period{}, "period")
 }
@@ -337,13 +337,13 @@ func (s *Server) handlePostObservations(w http.ResponseWriter, r *http.Request) 
 		if errors.As(err, &tooLarge) {
 			return err
 		}
-		return invalid("body: want a JSON array of observations: %v", err)
+		return invalid("body: want a JSON array of observations: %v", err).ZH("请求体应为观测值的 JSON 数组：%v", err)
 	}
 	if tok, err := dec.Token(); err != nil {
 		s.error(w, r, bodyError(err))
 		return
 	} else if tok != json.Delim('[') {
-		s.error(w, r, invalid("body: want a JSON array of observations"))
+		s.error(w, r, invalid("body: want a JSON array of observations").ZH("请求体应为观测值的 JSON 数组"))
 		return
 	}
 	var results []result
@@ -366,11 +366,11 @@ func (s *Server) handlePostObservations(w http.ResponseWriter, r *http.Request) 
 		return
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		s.error(w, r, invalid("body: want a JSON array of observations and nothing after it"))
+		s.error(w, r, invalid("body: want a JSON array of observations and nothing after it").ZH("请求体应为观测值的 JSON 数组，其后不能再有内容"))
 		return
 	}
 	if len(results) == 0 {
-		s.error(w, r, invalid("body: no observations"))
+		s.error(w, r, invalid("body: no observations").ZH("请求体中没有观测值"))
 		return
 	}
 	s.storeBatch(w, r, batch, results)
@@ -450,13 +450,14 @@ func (s *Server) handleImport(w http.ResponseWriter, r *http.Request) {
 			s.error(w, r, err)
 			return
 		}
-		s.error(w, r, invalid("want a multipart/form-data upload with one or more file fields: %v", err))
+		s.error(w, r, invalid("want a multipart/form-data upload with one or more file fields: %v", err).
+			ZH("应以 multipart/form-data 上传一个或多个 file 字段：%v", err))
 		return
 	}
 	defer r.MultipartForm.RemoveAll()
 	files := r.MultipartForm.File["file"]
 	if len(files) == 0 {
-		s.error(w, r, invalid("no file: send the CSV or XLSX as the form field \"file\""))
+		s.error(w, r, invalid("no file: send the CSV or XLSX as the form field \"file\"").ZH("没有文件：请将 CSV 或 XLSX 文件作为表单字段“file”上传"))
 		return
 	}
 	batch := bizenv.Batch{Kind: bizenv.RunImport, Name: "import", Actor: actor(r.Context()),

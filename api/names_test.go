@@ -71,9 +71,9 @@ func TestQueryByName(t *testing.T) {
 		code, message, zhMsg string
 	}{
 		{"unknown name", "indicator=" + url.QueryEscape("排名") + "&entity=" + url.QueryEscape("江岸"), 404, bizenv.ENOTFOUND,
-			`unknown entity "江岸"`, "未知单位“江岸”"},
+			`unknown entity "江岸"`, "未知单位“江岸”：请使用单位代码、中文名称或别名"},
 		{"unknown indicator", "indicator=" + url.QueryEscape("营商排名") + "&entity=wuhan-edz", 404, bizenv.ENOTFOUND,
-			`unknown indicator "营商排名"`, "未知指标“营商排名”"},
+			`unknown indicator "营商排名"`, "未知指标“营商排名”：请使用指标代码、中文名称或别名"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			status, body := e.get("/api/v1/series?" + tc.query)

@@ -215,7 +215,8 @@ func parseLedgerRow(r Row, cols map[string]int, cat bizenv.Catalog) (a bizenv.Ac
 	}
 	if err := a.Validate(); err != nil {
 		msg := strings.TrimPrefix(bizenv.ErrorMessage(err), "action "+a.ID+": ")
-		return bad("bad_action", msg, "整改事项无效："+msg)
+		zh := strings.TrimPrefix(bizenv.ErrorMessageZH(err), "整改事项 "+a.ID+"：")
+		return bad("bad_action", msg, "整改事项无效："+zh)
 	}
 	return a, cell("notes"), ledgerReason{}
 }
@@ -251,14 +252,14 @@ func ParseDate(s string) (bizenv.Date, error) {
 		m = []string{e[0], "20" + e[3], e[1], e[2]}
 	}
 	if m == nil {
-		return bizenv.Date{}, bizenv.Errorf(bizenv.EINVALID, "bad date %q", s)
+		return bizenv.Date{}, bizenv.Errorf(bizenv.EINVALID, "bad date %q", s).ZH("日期“%s”无法识别", s)
 	}
 	y, _ := strconv.Atoi(m[1])
 	mo, _ := strconv.Atoi(m[2])
 	d, _ := strconv.Atoi(m[3])
 	t := time.Date(y, time.Month(mo), d, 0, 0, 0, 0, time.UTC)
 	if t.Year() != y || int(t.Month()) != mo || t.Day() != d {
-		return bizenv.Date{}, bizenv.Errorf(bizenv.EINVALID, "bad date %q: no such day", s)
+		return bizenv.Date{}, bizenv.Errorf(bizenv.EINVALID, "bad date %q: no such day", s).ZH("日期“%s”无效：没有这一天", s)
 	}
 	return bizenv.DateOf(t), nil
 }

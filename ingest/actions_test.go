@@ -65,7 +65,7 @@ func TestLedgerFileRejects(t *testing.T) {
 		{"missing id", ",p,m,巡察反馈,区发改局,,,2021-09-02,2021-12-31,整改中,,", "missing 编号 (id)", "missing_id", "缺少编号"},
 		{"missing problem", "X-1,,m,巡察反馈,区发改局,,,2021-09-02,2021-12-31,整改中,,", "missing 问题 (problem)", "missing_problem", "缺少问题"},
 		{"missing opened", "X-1,p,m,巡察反馈,区发改局,,,,2021-12-31,整改中,,", "missing 开始日期 (opened)", "missing_opened", "缺少开始日期"},
-		{"closed but not done", "X-1,p,m,巡察反馈,区发改局,,,2021-09-02,2021-12-31,整改中,2021-10-01,", "closing date 2021-10-01 but status in_progress", "bad_action", "整改事项无效：closing date 2021-10-01 but status in_progress"},
+		{"closed but not done", "X-1,p,m,巡察反馈,区发改局,,,2021-09-02,2021-12-31,整改中,2021-10-01,", "closing date 2021-10-01 but status in_progress", "bad_action", "整改事项无效：已填写销号日期 2021-10-01，但状态为 in_progress，不是已完成"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			good := "G-1,p,m,巡察反馈,区发改局,,,2021-09-02,2021-12-31,整改中,,\n"

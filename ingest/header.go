@@ -40,7 +40,7 @@ func FindHeaderOf(t *Table, columns [][]string) (row int, cols map[string]int, e
 	}
 	want := strings.Join(names, ", ")
 	if bestRow < 0 {
-		return -1, nil, bizenv.Errorf(bizenv.EINVALID, "%s: no header row with %s", t.Name, want)
+		return -1, nil, bizenv.Errorf(bizenv.EINVALID, "%s: no header row with %s", t.Name, want).ZH("%s：找不到含 %s 列的表头行", t.Name, want)
 	}
 	cols = headerColumns(t.Rows[bestRow], columns)
 	var missing []string
@@ -50,7 +50,8 @@ func FindHeaderOf(t *Table, columns [][]string) (row int, cols map[string]int, e
 		}
 	}
 	return -1, nil, bizenv.Errorf(bizenv.EINVALID, "%s: no header row with %s (line %d lacks %s)",
-		t.Name, want, t.Rows[bestRow].Line, strings.Join(missing, ", "))
+		t.Name, want, t.Rows[bestRow].Line, strings.Join(missing, ", ")).
+		ZH("%s：找不到含 %s 列的表头行（第 %d 行缺少 %s）", t.Name, want, t.Rows[bestRow].Line, strings.Join(missing, ", "))
 }
 
 // headerColumns returns, for each column, the index of the first cell of r

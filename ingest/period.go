@@ -25,15 +25,16 @@ func ParsePeriod(s string) (bizenv.Period, error) {
 		year, month = s[:4], s[4:]
 	}
 	if len(year) != 4 || !digits(year) || len(month) < 1 || len(month) > 2 || !digits(month) {
-		return bizenv.Period{}, bizenv.Errorf(bizenv.EINVALID, "bad period %q: want YYYY-MM, YYYY/M, YYYY年M月 or YYYYMM", in)
+		return bizenv.Period{}, bizenv.Errorf(bizenv.EINVALID, "bad period %q: want YYYY-MM, YYYY/M, YYYY年M月 or YYYYMM", in).
+			ZH("期间“%s”无法识别：应为 2020-06、2020/6、2020年6月 或 202006 的形式", in)
 	}
 	y, _ := strconv.Atoi(year)
 	m, _ := strconv.Atoi(month)
 	if m < 1 || m > 12 {
-		return bizenv.Period{}, bizenv.Errorf(bizenv.EINVALID, "bad period %q: month must be 1..12", in)
+		return bizenv.Period{}, bizenv.Errorf(bizenv.EINVALID, "bad period %q: month must be 1..12", in).ZH("期间“%s”无效：月份应为 1 至 12", in)
 	}
 	if y < 1900 || y > 2999 {
-		return bizenv.Period{}, bizenv.Errorf(bizenv.EINVALID, "bad period %q: year must be 1900..2999", in)
+		return bizenv.Period{}, bizenv.Errorf(bizenv.EINVALID, "bad period %q: year must be 1900..2999", in).ZH("期间“%s”无效：年份应为 1900 至 2999", in)
 	}
 	return bizenv.Period{Year: y, Month: time.Month(m)}, nil
 }
@@ -61,7 +62,8 @@ func ParseRequestedPeriod(s string, now time.Time) (bizenv.Period, error) {
 		return p, err
 	}
 	if cur := bizenv.PeriodOf(now.In(beijing)); cur.Before(p) {
-		return bizenv.Period{}, bizenv.Errorf(bizenv.EINVALID, "period %q is in the future (now is %s)", s, cur)
+		return bizenv.Period{}, bizenv.Errorf(bizenv.EINVALID, "period %q is in the future (now is %s)", s, cur).
+			ZH("期间“%s”晚于当前月份（现在是%d年%d月）", s, cur.Year, cur.Month)
 	}
 	return p, nil
 }

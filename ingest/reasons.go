@@ -77,7 +77,7 @@ func unitZH(unit string) string {
 // header row (RejectNoHeader), or one that is not a readable table.
 func fileReject(name, code string, err error) bizenv.Reject {
 	msg := bizenv.ErrorMessage(err)
-	zh := "文件无法读取：" + msg
+	zh := bizenv.ErrorMessageZH(err)
 	if code == RejectNoHeader {
 		zh = "找不到表头行：需要 期间（或 月份、时间）、单位（或 地区、区域）、指标、数值（或 值）四列，英文表头 period、entity、indicator、value 亦可"
 	}

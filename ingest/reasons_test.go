@@ -104,7 +104,7 @@ func TestRejectReasons(t *testing.T) {
 	seen[ingest.RejectNoHeader] = true
 	_, rejects, _ = ingest.LongFile("old.xls", []byte("\xd0\xcf\x11\xe0rest"), "", v)
 	if len(rejects) != 1 || rejects[0].Code != ingest.RejectBadFile ||
-		rejects[0].ReasonZH != "文件无法读取：old.xls: an Excel 97-2003 (.xls) or encrypted workbook; save it as .xlsx" {
+		rejects[0].ReasonZH != "old.xls：是 Excel 97-2003（.xls）格式或已加密的工作簿；请另存为 .xlsx" {
 		t.Errorf("bad file: got %+v", rejects)
 	}
 	seen[ingest.RejectBadFile] = true

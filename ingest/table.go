@@ -108,19 +108,20 @@ func ReadTable(name string, r io.Reader, opts ReadOptions) (*Table, error) {
 	opts = opts.withDefaults()
 	data, err := io.ReadAll(io.LimitReader(r, opts.MaxBytes+1))
 	if err != nil {
-		return nil, bizenv.Errorf(bizenv.EINVALID, "%s: %v", name, err)
+		return nil, bizenv.Errorf(bizenv.EINVALID, "%s: %v", name, err).ZH("%s 无法读取：%v", name, err)
 	}
 	if int64(len(data)) > opts.MaxBytes {
-		return nil, bizenv.Errorf(bizenv.ETOOLARGE, "%s: larger than %d bytes", name, opts.MaxBytes)
+		return nil, bizenv.Errorf(bizenv.ETOOLARGE, "%s: larger than %d bytes", name, opts.MaxBytes).ZH("%s：文件大小超过上限 %d 字节", name, opts.MaxBytes)
 	}
 	ext := strings.ToLower(filepath.Ext(name))
 	switch {
 	case bytes.HasPrefix(data, []byte("PK\x03\x04")):
 		return readXLSX(name, data, opts)
 	case bytes.HasPrefix(data, []byte("\xd0\xcf\x11\xe0")):
-		return nil, bizenv.Errorf(bizenv.EINVALID, "%s: an Excel 97-2003 (.xls) or encrypted workbook; save it as .xlsx", name)
+		return nil, bizenv.Errorf(bizenv.EINVALID, "%s: an Excel 97-2003 (.xls) or encrypted workbook; save it as .xlsx", name).
+			ZH("%s：是 Excel 97-2003（.xls）格式或已加密的工作簿；请另存为 .xlsx", name)
 	case ext == ".xlsx" || ext == ".xlsm":
-		return nil, bizenv.Errorf(bizenv.EINVALID, "%s: not an XLSX file", name)
+		return nil, bizenv.Errorf(bizenv.EINVALID, "%s: not an XLSX file", name).ZH("%s：不是 XLSX 文件", name)
 	}
 	return readCSV(name, data, opts)
 }
@@ -136,9 +137,9 @@ func (b *tableBuilder) add(row Row) error {
 	b.cells += len(row.Cells)
 	switch {
 	case len(b.t.Rows) >= b.opts.MaxRows:
-		return bizenv.Errorf(bizenv.ETOOLARGE, "%s: more than %d rows", b.t.Name, b.opts.MaxRows)
+		return bizenv.Errorf(bizenv.ETOOLARGE, "%s: more than %d rows", b.t.Name, b.opts.MaxRows).ZH("%s：行数超过上限 %d 行", b.t.Name, b.opts.MaxRows)
 	case b.cells > b.opts.MaxCells:
-		return bizenv.Errorf(bizenv.ETOOLARGE, "%s: more than %d cells", b.t.Name, b.opts.MaxCells)
+		return bizenv.Errorf(bizenv.ETOOLARGE, "%s: more than %d cells", b.t.Name, b.opts.MaxCells).ZH("%s：单元格数超过上限 %d 个", b.t.Name, b.opts.MaxCells)
 	}
 	b.t.Rows = append(b.t.Rows, row)
 	return nil
@@ -148,7 +149,8 @@ func readCSV(name string, data []byte, opts ReadOptions) (*Table, error) {
 	data = bytes.TrimPrefix(data, []byte("\ufeff"))
 	if !utf8.Valid(data) {
 		line := 1 + bytes.Count(data[:invalidUTF8(data)], []byte("\n"))
-		return nil, bizenv.Errorf(bizenv.EINVALID, "%s: line %d is not UTF-8; save the file as CSV UTF-8", name, line)
+		return nil, bizenv.Errorf(bizenv.EINVALID, "%s: line %d is not UTF-8; save the file as CSV UTF-8", name, line).
+			ZH("%s：第 %d 行不是 UTF-8 编码；请另存为“CSV UTF-8（逗号分隔）”", name, line)
 	}
 	if err := checkCSVShape(name, data, opts); err != nil {
 		return nil, err
@@ -166,7 +168,7 @@ func readCSV(name string, data []byte, opts ReadOptions) (*Table, error) {
 		if errors.Is(err, io.EOF) {
 			break
 		} else if err != nil {
-			return nil, bizenv.Errorf(bizenv.EINVALID, "%s: %v", name, err)
+			return nil, bizenv.Errorf(bizenv.EINVALID, "%s: %v", name, err).ZH("%s：CSV 格式有误：%v", name, err)
 		}
 		line, _ := cr.FieldPos(0)
 		// The record's text, without the blank lines csv skipped before it
@@ -204,7 +206,8 @@ func checkCSVShape(name string, data []byte, opts ReadOptions) error {
 			fields++
 			blank = false
 			if fields > opts.MaxFields {
-				return bizenv.Errorf(bizenv.ETOOLARGE, "%s: line %d has more than %d fields", name, start, opts.MaxFields)
+				return bizenv.Errorf(bizenv.ETOOLARGE, "%s: line %d has more than %d fields", name, start, opts.MaxFields).
+					ZH("%s：第 %d 行的字段数超过上限 %d 个", name, start, opts.MaxFields)
 			}
 		case '\n':
 			line++
@@ -214,7 +217,7 @@ func checkCSVShape(name string, data []byte, opts ReadOptions) error {
 			if !blank { // encoding/csv skips empty lines
 				cells += fields
 				if cells > opts.MaxCells {
-					return bizenv.Errorf(bizenv.ETOOLARGE, "%s: more than %d cells", name, opts.MaxCells)
+					return bizenv.Errorf(bizenv.ETOOLARGE, "%s: more than %d cells", name, opts.MaxCells).ZH("%s：单元格数超过上限 %d 个", name, opts.MaxCells)
 				}
 			}
 			start, fields, blank = line, 1, true
@@ -224,7 +227,7 @@ func checkCSVShape(name string, data []byte, opts ReadOptions) error {
 		}
 	}
 	if !blank && cells+fields > opts.MaxCells {
-		return bizenv.Errorf(bizenv.ETOOLARGE, "%s: more than %d cells", name, opts.MaxCells)
+		return bizenv.Errorf(bizenv.ETOOLARGE, "%s: more than %d cells", name, opts.MaxCells).ZH("%s：单元格数超过上限 %d 个", name, opts.MaxCells)
 	}
 	return nil
 }

@@ -26,10 +26,11 @@ func (e *ValueError) Error() string {
 	return fmt.Sprintf("value %q for unit %s: %s", e.Input, e.Unit, e.Reason)
 }
 
-// Unwrap makes a ValueError an EINVALID bizenv.Error to bizenv.ErrorCode
-// and bizenv.ErrorMessage.
+// Unwrap makes a ValueError an EINVALID bizenv.Error to bizenv.ErrorCode,
+// bizenv.ErrorMessage and bizenv.ErrorMessageZH.
 func (e *ValueError) Unwrap() error {
-	return &bizenv.Error{Code: bizenv.EINVALID, Message: e.Error()}
+	return &bizenv.Error{Code: bizenv.EINVALID, Message: e.Error(),
+		MessageZH: fmt.Sprintf("%s的数值“%s”：%s", unitZH(e.Unit), e.Input, e.ReasonZH)}
 }
 
 // IsAbsent reports whether s says "no value": it is empty, or one of the

@@ -66,15 +66,18 @@ func checkUnpacked(name string, zr *zip.Reader, size int64) error {
 		case strings.HasPrefix(part, "xl/worksheets/sheet"):
 		case part == "xl/sharedstrings.xml":
 			if n > XLSXMaxSharedStrings {
-				return bizenv.Errorf(bizenv.ETOOLARGE, "%s: its shared strings unpack to %d bytes, more than the %d allowed", name, n, XLSXMaxSharedStrings)
+				return bizenv.Errorf(bizenv.ETOOLARGE, "%s: its shared strings unpack to %d bytes, more than the %d allowed", name, n, XLSXMaxSharedStrings).
+					ZH("%s：共享字符串解压后为 %d 字节，超过上限 %d 字节", name, n, XLSXMaxSharedStrings)
 			}
 		case n > XLSXMaxPart:
-			return bizenv.Errorf(bizenv.ETOOLARGE, "%s: part %s unpacks to %d bytes, more than the %d allowed", name, f.Name, n, XLSXMaxPart)
+			return bizenv.Errorf(bizenv.ETOOLARGE, "%s: part %s unpacks to %d bytes, more than the %d allowed", name, f.Name, n, XLSXMaxPart).
+				ZH("%s：部件 %s 解压后为 %d 字节，超过上限 %d 字节", name, f.Name, n, XLSXMaxPart)
 		}
 		total += n
 		if total > uint64(limit) {
 			return bizenv.Errorf(bizenv.ETOOLARGE, "%s: unpacks to more than %d bytes, the most a file of %d bytes may (%d times its size, at most %d)",
-				name, limit, size, XLSXInflation, XLSXMaxUnpacked)
+				name, limit, size, XLSXInflation, XLSXMaxUnpacked).
+				ZH("%s：解压后超过 %d 字节，即 %d 字节的文件所允许的上限（其大小的 %d 倍，最多 %d 字节）", name, limit, size, XLSXInflation, XLSXMaxUnpacked)
 		}
 	}
 	return nil
@@ -99,7 +102,8 @@ func checkTextRuns(name string, zr *zip.Reader) error {
 			return xlsxError(name, fmt.Errorf("%s: %w", f.Name, err))
 		}
 		if run > XLSXMaxTextRun {
-			return bizenv.Errorf(bizenv.ETOOLARGE, "%s: part %s has more than %d bytes of text or white space between two tags", name, f.Name, XLSXMaxTextRun)
+			return bizenv.Errorf(bizenv.ETOOLARGE, "%s: part %s has more than %d bytes of text or white space between two tags", name, f.Name, XLSXMaxTextRun).
+				ZH("%s：部件 %s 中两个标签之间的文字或空白超过 %d 字节", name, f.Name, XLSXMaxTextRun)
 		}
 	}
 	return nil
@@ -158,13 +162,14 @@ func readXLSX(name string, data []byte, opts ReadOptions) (*Table, error) {
 	sheet := opts.Sheet
 	if sheet == "" {
 		if len(sheets) == 0 {
-			return nil, bizenv.Errorf(bizenv.EINVALID, "%s: no sheets", name)
+			return nil, bizenv.Errorf(bizenv.EINVALID, "%s: no sheets", name).ZH("%s：没有工作表", name)
 		}
 		sheet = sheets[0]
 	} else if i := slices.IndexFunc(sheets, func(s string) bool { return strings.EqualFold(s, sheet) }); i >= 0 {
 		sheet = sheets[i]
 	} else {
-		return nil, bizenv.Errorf(bizenv.EINVALID, "%s: no sheet %q; the sheets are %s", name, sheet, strings.Join(sheets, ", "))
+		return nil, bizenv.Errorf(bizenv.EINVALID, "%s: no sheet %q; the sheets are %s", name, sheet, strings.Join(sheets, ", ")).
+			ZH("%s：没有名为“%s”的工作表；现有工作表：%s", name, sheet, strings.Join(sheets, "、"))
 	}
 
 	merges, err := readMerges(zr, sheet)
@@ -273,9 +278,10 @@ func xlsxError(name string, err error) error {
 	// excelize has no sentinel for an archive over UnzipSizeLimit;
 	// checkUnpacked refuses such a file first.
 	if strings.Contains(err.Error(), "unzip size exceeds") {
-		return bizenv.Errorf(bizenv.ETOOLARGE, "%s: unpacks to more than %d times its size", name, XLSXInflation)
+		return bizenv.Errorf(bizenv.ETOOLARGE, "%s: unpacks to more than %d times its size", name, XLSXInflation).
+			ZH("%s：解压后超过其大小的 %d 倍", name, XLSXInflation)
 	}
-	return bizenv.Errorf(bizenv.EINVALID, "%s: %v", name, err)
+	return bizenv.Errorf(bizenv.EINVALID, "%s: %v", name, err).ZH("%s 无法读取：%v", name, err)
 }
 
 // mergeRange is a merged range of cells, 1-based and inclusive, with the

@@ -103,7 +103,7 @@ func (s *ActionStore) Today() bizenv.Date { return bizenv.Today(s.now()) }
 // Actions returns the actions f selects. See bizenv.ActionService.
 func (s *ActionStore) Actions(ctx context.Context, f bizenv.ActionFilter) ([]bizenv.Action, error) {
 	if f.Status != "" && !slices.Contains(bizenv.ActionStatuses, f.Status) {
-		return nil, bizenv.Errorf(bizenv.EINVALID, "unknown status %q", f.Status)
+		return nil, bizenv.Errorf(bizenv.EINVALID, "unknown status %q", f.Status).ZH("未知状态“%s”", f.Status)
 	}
 	today := s.Today()
 	var rows []actionRow
@@ -123,7 +123,7 @@ func (s *ActionStore) Action(ctx context.Context, id string) (bizenv.Action, err
 	var r actionRow
 	err := s.db.pool.GetContext(ctx, &r, s.db.Query("GetAction"), id)
 	if errors.Is(err, sql.ErrNoRows) {
-		return bizenv.Action{}, bizenv.Errorf(bizenv.ENOTFOUND, "no action %q", id)
+		return bizenv.Action{}, bizenv.Errorf(bizenv.ENOTFOUND, "no action %q", id).ZH("没有编号为“%s”的整改事项", id)
 	} else if err != nil {
 		return bizenv.Action{}, fmt.Errorf("read action %s: %w", id, err)
 	}
@@ -183,7 +183,7 @@ func (s *ActionStore) CreateAction(ctx context.Context, a bizenv.Action, actor s
 	_, err := s.db.pool.NamedExecContext(ctx, s.db.Query("InsertAction"), toRow(a, actor, s.now()))
 	var pqErr *pq.Error
 	if errors.As(err, &pqErr) && pqErr.Code == "23505" {
-		return bizenv.Action{}, bizenv.Errorf(bizenv.ECONFLICT, "action %s exists already", a.ID)
+		return bizenv.Action{}, bizenv.Errorf(bizenv.ECONFLICT, "action %s exists already", a.ID).ZH("整改事项 %s 已存在", a.ID)
 	} else if err != nil {
 		return bizenv.Action{}, fmt.Errorf("store action %s: %w", a.ID, err)
 	}
@@ -193,17 +193,18 @@ func (s *ActionStore) CreateAction(ctx context.Context, a bizenv.Action, actor s
 // UpdateAction applies c. See bizenv.ActionService.
 func (s *ActionStore) UpdateAction(ctx context.Context, id string, c bizenv.ActionChange, actor string) (bizenv.Action, error) {
 	if c.Status == nil && c.Due == nil && c.Closed == nil && c.Note == "" {
-		return bizenv.Action{}, bizenv.Errorf(bizenv.EINVALID, "empty change: give a note, status, due or closed date")
+		return bizenv.Action{}, bizenv.Errorf(bizenv.EINVALID, "empty change: give a note, status, due or closed date").
+			ZH("没有要修改的内容：请填写进展、状态、完成时限或销号日期")
 	}
 	if c.Status != nil && !slices.Contains(bizenv.ActionStatuses, *c.Status) {
-		return bizenv.Action{}, bizenv.Errorf(bizenv.EINVALID, "unknown status %q", *c.Status)
+		return bizenv.Action{}, bizenv.Errorf(bizenv.EINVALID, "unknown status %q", *c.Status).ZH("未知状态“%s”", *c.Status)
 	}
 	today := s.Today()
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
 		var r actionRow
 		err := tx.GetContext(ctx, &r, s.db.Query("LockAction"), id)
 		if errors.Is(err, sql.ErrNoRows) {
-			return bizenv.Errorf(bizenv.ENOTFOUND, "no action %q", id)
+			return bizenv.Errorf(bizenv.ENOTFOUND, "no action %q", id).ZH("没有编号为“%s”的整改事项", id)
 		} else if err != nil {
 			return err
 		}
@@ -222,7 +223,8 @@ func (s *ActionStore) UpdateAction(ctx context.Context, id string, c bizenv.Acti
 			next.Closed = *c.Closed
 		}
 		if next.Status == bizenv.ActionDone && next.Closed.IsZero() {
-			return bizenv.Errorf(bizenv.EINVALID, "action %s: closing (status done) needs a closing date (closed)", id)
+			return bizenv.Errorf(bizenv.EINVALID, "action %s: closing (status done) needs a closing date (closed)", id).
+				ZH("整改事项 %s：状态改为已完成（done）须填写销号日期（closed）", id)
 		}
 		if err := next.Validate(); err != nil {
 			return err

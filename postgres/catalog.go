@@ -31,14 +31,14 @@ func (db *DB) ApplyDefaultCatalog(ctx context.Context, c bizenv.Catalog) error {
 
 func (db *DB) applyCatalog(ctx context.Context, c bizenv.Catalog, asDefault bool) error {
 	if err := c.Validate(); err != nil {
-		return bizenv.Errorf(bizenv.EINVALID, "catalog: %v", err)
+		return bizenv.Errorf(bizenv.EINVALID, "catalog: %v", err).ZH("目录有误：%v", err)
 	}
 	stored, err := db.Catalog(ctx)
 	if err != nil {
 		return err
 	}
 	if err := c.ValidateItems(stored); err != nil {
-		return bizenv.Errorf(bizenv.EINVALID, "catalog: %v", err)
+		return bizenv.Errorf(bizenv.EINVALID, "catalog: %v", err).ZH("目录有误：%v", err)
 	}
 	known := map[string]bool{}
 	all := bizenv.Catalog{Entities: append(stored.Entities, c.Entities...)}
@@ -48,7 +48,7 @@ func (db *DB) applyCatalog(ctx context.Context, c bizenv.Catalog, asDefault bool
 	for _, e := range c.Entities {
 		for _, ref := range []string{e.Parent, e.Benchmark} {
 			if ref != "" && !known[ref] {
-				return bizenv.Errorf(bizenv.EINVALID, "catalog: entity %s: unknown entity %q", e.Code, ref)
+				return bizenv.Errorf(bizenv.EINVALID, "catalog: entity %s: unknown entity %q", e.Code, ref).ZH("目录有误：单位 %s 引用了未知单位“%s”", e.Code, ref)
 			}
 		}
 	}
@@ -65,7 +65,7 @@ func (db *DB) applyCatalog(ctx context.Context, c bizenv.Catalog, asDefault bool
 	}
 	// An alias may clash with a record only the stored catalog has.
 	if err := stored.Merge(c).CheckNames(); err != nil {
-		return bizenv.Errorf(bizenv.EINVALID, "catalog: %v", err)
+		return bizenv.Errorf(bizenv.EINVALID, "catalog: %v", err).ZH("目录有误：%v", err)
 	}
 	tx, err := db.pool.BeginTxx(ctx, nil)
 	if err != nil {

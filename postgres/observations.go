@@ -154,7 +154,8 @@ func (db *DB) merge(ctx context.Context, tx *sqlx.Tx, runID int64, b bizenv.Batc
 	// equal to itself.
 	for _, o := range obs {
 		if math.IsNaN(o.Value) || math.IsInf(o.Value, 0) {
-			return bizenv.Counts{}, bizenv.Errorf(bizenv.EINVALID, "%s/%s/%s: value %v is not a finite number", o.Indicator, o.Entity, o.Period, o.Value)
+			return bizenv.Counts{}, bizenv.Errorf(bizenv.EINVALID, "%s/%s/%s: value %v is not a finite number", o.Indicator, o.Entity, o.Period, o.Value).
+				ZH("%s/%s/%s：数值 %v 不是有限数", o.Indicator, o.Entity, o.Period, o.Value)
 		}
 	}
 	start := time.Now()
@@ -240,7 +241,8 @@ func (db *DB) checkCodes(ctx context.Context, tx *sqlx.Tx, indicators, entities 
 	err := tx.GetContext(ctx, &unknown, db.Query("UnknownCodes"), pq.Array(indicators), pq.Array(entities))
 	switch {
 	case err == nil:
-		return bizenv.Errorf(bizenv.EINVALID, "unknown %s %q", unknown.Kind, unknown.Code)
+		return bizenv.Errorf(bizenv.EINVALID, "unknown %s %q", unknown.Kind, unknown.Code).
+			ZH("未知%s“%s”", map[string]string{"indicator": "指标", "entity": "单位"}[unknown.Kind], unknown.Code)
 	case !errors.Is(err, sql.ErrNoRows):
 		return fmt.Errorf("check codes: %w", err)
 	}

@@ -117,7 +117,7 @@ func BuildBreakdown(ctx context.Context, s Store, indicator, entity string, peri
 		return nil, err
 	}
 	if b.Value == nil && b.Rank == nil {
-		return nil, bizenv.Errorf(bizenv.ENOTFOUND, "no data for %s in %s", entity, period)
+		return nil, bizenv.Errorf(bizenv.ENOTFOUND, "no data for %s in %s", entity, period).ZH("%s %d年%d月无数据", entity, period.Year, period.Month)
 	}
 	return b, nil
 }
@@ -125,14 +125,15 @@ func BuildBreakdown(ctx context.Context, s Store, indicator, entity string, peri
 func buildBreakdown(ctx context.Context, s Store, cat bizenv.Catalog, indicator, entity string, period bizenv.Period) (*Breakdown, error) {
 	comp, ok := cat.Indicator(indicator)
 	if !ok {
-		return nil, bizenv.Errorf(bizenv.ENOTFOUND, "unknown indicator %q", indicator)
+		return nil, bizenv.Errorf(bizenv.ENOTFOUND, "unknown indicator %q", indicator).ZH("未知指标“%s”", indicator)
 	}
 	if comp.Unit != bizenv.UnitScore || comp.PartOf != "" {
-		return nil, bizenv.Errorf(bizenv.EINVALID, "indicator %s is not a composite score (unit %s)", comp.Code, comp.Unit)
+		return nil, bizenv.Errorf(bizenv.EINVALID, "indicator %s is not a composite score (unit %s)", comp.Code, comp.Unit).
+			ZH("指标 %s 不是综合得分（单位为 %s）", comp.Code, comp.Unit)
 	}
 	ent, ok := cat.Entity(entity)
 	if !ok {
-		return nil, bizenv.Errorf(bizenv.ENOTFOUND, "unknown entity %q", entity)
+		return nil, bizenv.Errorf(bizenv.ENOTFOUND, "unknown entity %q", entity).ZH("未知单位“%s”", entity)
 	}
 	prev := period.AddMonths(-comp.CompareStep())
 	b := &Breakdown{Indicator: comp.Code, NameZH: comp.NameZH, Entity: ent.Code, Period: period, PreviousAt: prev,

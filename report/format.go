@@ -46,7 +46,7 @@ func CheckFormat(format string) error {
 	case "", FormatJSON, FormatHTML, FormatCSV:
 		return nil
 	}
-	return bizenv.Errorf(bizenv.EINVALID, "format %q: want json, html or csv", format)
+	return bizenv.Errorf(bizenv.EINVALID, "format %q: want json, html or csv", format).ZH("格式“%s”无效：应为 json、html 或 csv", format)
 }
 
 // EntityError is Render's answer for an entity it cannot find: Err is
@@ -71,7 +71,7 @@ func Render(ctx context.Context, s Store, req Request) (*Rendered, error) {
 	if entity == "" {
 		var ok bool
 		if entity, ok = DefaultEntity(cat, req.DefaultEntity); !ok {
-			return nil, bizenv.Errorf(bizenv.EINVALID, "no district in the catalog: name an entity")
+			return nil, bizenv.Errorf(bizenv.EINVALID, "no district in the catalog: name an entity").ZH("目录中没有区级单位：请指定单位")
 		}
 	} else {
 		e, err := cat.FindEntity(entity)
@@ -115,7 +115,7 @@ func Write(w io.Writer, r *Report, format string) error {
 	case FormatHTML:
 		return WriteHTML(w, r)
 	}
-	return bizenv.Errorf(bizenv.EINVALID, "unknown format %q: want json, html or csv", format)
+	return bizenv.Errorf(bizenv.EINVALID, "unknown format %q: want json, html or csv", format).ZH("未知格式“%s”：应为 json、html 或 csv", format)
 }
 
 // WriteCSV writes r as one table: a row per figure, the section it belongs

@@ -102,7 +102,8 @@ func RankPeers(ctx context.Context, s Store, req RankingsRequest) (*Rankings, er
 		return nil, err
 	}
 	if ind.Direction == bizenv.Neutral {
-		return nil, bizenv.Errorf(bizenv.EINVALID, "indicator %s is neutral: no value is better than another", ind.Code)
+		return nil, bizenv.Errorf(bizenv.EINVALID, "indicator %s is neutral: no value is better than another", ind.Code).
+			ZH("指标 %s 为中性指标：数值无优劣之分，无法排名", ind.Code)
 	}
 	kind, parent := req.Kind, req.Parent
 	if req.Entity != "" {
@@ -124,7 +125,8 @@ func RankPeers(ctx context.Context, s Store, req RankingsRequest) (*Rankings, er
 			}
 		}
 		if len(parents) > 1 {
-			return nil, bizenv.Errorf(bizenv.EINVALID, "entities of kind %s have several parents: give parent= or entity=", kind)
+			return nil, bizenv.Errorf(bizenv.EINVALID, "entities of kind %s have several parents: give parent= or entity=", kind).
+				ZH("%s 类单位有多个上级：请用 parent= 或 entity= 指定", kind)
 		}
 	}
 	names := map[string]string{}

@@ -266,7 +266,7 @@ func Build(ctx context.Context, s Store, period bizenv.Period, entity string) (*
 	}
 	ent, ok := cat.Entity(entity)
 	if !ok {
-		return nil, bizenv.Errorf(bizenv.ENOTFOUND, "unknown entity %q", entity)
+		return nil, bizenv.Errorf(bizenv.ENOTFOUND, "unknown entity %q", entity).ZH("未知单位“%s”", entity)
 	}
 	codes := []string{ent.Code}
 	if ent.Benchmark != "" {

@@ -243,9 +243,9 @@ func (c *collectorRunner) RunNow(ctx context.Context, name, actor string) (bizen
 	results, err := c.runner.Run(ctx, name, collectors.Request{Actor: actor})
 	switch {
 	case errors.Is(err, collectors.ErrUnknown):
-		return bizenv.Run{}, bizenv.Errorf(bizenv.ENOTFOUND, "no collector named %q", name)
+		return bizenv.Run{}, bizenv.Errorf(bizenv.ENOTFOUND, "no collector named %q", name).ZH("没有名为“%s”的采集器", name)
 	case errors.Is(err, collectors.ErrBusy):
-		return bizenv.Run{}, bizenv.Errorf(bizenv.ECONFLICT, "collector %s is running already", name)
+		return bizenv.Run{}, bizenv.Errorf(bizenv.ECONFLICT, "collector %s is running already", name).ZH("采集器 %s 正在运行", name)
 	case len(results) == 0:
 		return bizenv.Run{}, err
 	}

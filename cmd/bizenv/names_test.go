@@ -214,7 +214,7 @@ func TestReportEntityByName(t *testing.T) {
 		}
 	}
 	r := runBizenvEnv(t, dsn, map[string]string{"LC_ALL": "zh_CN.UTF-8"}, "report", "--period", "2021-09", "--entity", "江岸")
-	if r.code() != exitUsage || r.err.Error() != "--entity: 未知单位“江岸”" {
+	if r.code() != exitUsage || r.err.Error() != "--entity: 未知单位“江岸”：请使用单位代码、中文名称或别名" {
 		t.Errorf("unknown entity: exit %d, %v", r.code(), r.err)
 	}
 	r = runBizenv(t, dsn, "report", "--period", "2021-09", "--entity", "江岸")

@@ -238,22 +238,24 @@ func (s *Source) Fetch(ctx context.Context, j kind.Job) (bizenv.Batch, error) {
 func (s *Source) entry(p string) (os.FileInfo, error) {
 	st, err := os.Lstat(p)
 	if err != nil {
-		return nil, bizenv.Errorf(bizenv.EINVALID, "%s: cannot be read: %v", p, cause(err))
+		return nil, bizenv.Errorf(bizenv.EINVALID, "%s: cannot be read: %v", p, cause(err)).ZH("%s 无法读取：%v", p, cause(err))
 	}
 	switch {
 	case st.Mode()&os.ModeSymlink != 0:
-		return nil, bizenv.Errorf(bizenv.EINVALID, "%s: a symbolic link; only regular files in the folder are read", p)
+		return nil, bizenv.Errorf(bizenv.EINVALID, "%s: a symbolic link; only regular files in the folder are read", p).
+			ZH("%s 是符号链接：只读取文件夹中的普通文件", p)
 	case st.IsDir():
 		return nil, nil
 	case !st.Mode().IsRegular():
-		return nil, bizenv.Errorf(bizenv.EINVALID, "%s: not a regular file", p)
+		return nil, bizenv.Errorf(bizenv.EINVALID, "%s: not a regular file", p).ZH("%s 不是普通文件", p)
 	case st.Size() > ingest.DefaultMaxBytes:
-		return nil, bizenv.Errorf(bizenv.ETOOLARGE, "%s: %d bytes, larger than the limit of %d", p, st.Size(), ingest.DefaultMaxBytes)
+		return nil, bizenv.Errorf(bizenv.ETOOLARGE, "%s: %d bytes, larger than the limit of %d", p, st.Size(), ingest.DefaultMaxBytes).
+			ZH("%s：%d 字节，超过上限 %d 字节", p, st.Size(), ingest.DefaultMaxBytes)
 	}
 	base := fixedDir(s.cfg.Path)
 	rel, err := filepath.Rel(base, filepath.Dir(p))
 	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
-		return nil, bizenv.Errorf(bizenv.EINVALID, "%s: not inside %s", p, base)
+		return nil, bizenv.Errorf(bizenv.EINVALID, "%s: not inside %s", p, base).ZH("%s 不在文件夹 %s 之内", p, base)
 	}
 	dir := base
 	for _, part := range strings.Split(rel, string(filepath.Separator)) {
@@ -262,7 +264,8 @@ func (s *Source) entry(p string) (os.FileInfo, error) {
 		}
 		dir = filepath.Join(dir, part)
 		if d, err := os.Lstat(dir); err != nil || d.Mode()&os.ModeSymlink != 0 {
-			return nil, bizenv.Errorf(bizenv.EINVALID, "%s: in %s, a symbolic link; only files inside %s are read", p, dir, base)
+			return nil, bizenv.Errorf(bizenv.EINVALID, "%s: in %s, a symbolic link; only files inside %s are read", p, dir, base).
+				ZH("%s：所在目录 %s 是符号链接；只读取 %s 之内的文件", p, dir, base)
 		}
 	}
 	return st, nil
@@ -291,12 +294,12 @@ func fixedDir(pattern string) string {
 func open(p string, st os.FileInfo) (*os.File, os.FileInfo, error) {
 	f, err := os.Open(p)
 	if err != nil {
-		return nil, nil, bizenv.Errorf(bizenv.EINVALID, "%s: cannot be read: %v", p, cause(err))
+		return nil, nil, bizenv.Errorf(bizenv.EINVALID, "%s: cannot be read: %v", p, cause(err)).ZH("%s 无法读取：%v", p, cause(err))
 	}
 	now, err := f.Stat()
 	if err != nil || !os.SameFile(st, now) || !now.Mode().IsRegular() {
 		f.Close()
-		return nil, nil, bizenv.Errorf(bizenv.EINVALID, "%s: replaced while it was read", p)
+		return nil, nil, bizenv.Errorf(bizenv.EINVALID, "%s: replaced while it was read", p).ZH("%s 在读取过程中被替换", p)
 	}
 	return f, now, nil
 }
@@ -312,10 +315,11 @@ func hashFile(p string, st os.FileInfo) (string, os.FileInfo, error) {
 	h := sha256.New()
 	n, err := io.Copy(h, io.LimitReader(f, ingest.DefaultMaxBytes+1))
 	if err != nil {
-		return "", nil, bizenv.Errorf(bizenv.EINVALID, "%s: cannot be read: %v", p, cause(err))
+		return "", nil, bizenv.Errorf(bizenv.EINVALID, "%s: cannot be read: %v", p, cause(err)).ZH("%s 无法读取：%v", p, cause(err))
 	}
 	if n > ingest.DefaultMaxBytes {
-		return "", nil, bizenv.Errorf(bizenv.ETOOLARGE, "%s: larger than the limit of %d bytes", p, ingest.DefaultMaxBytes)
+		return "", nil, bizenv.Errorf(bizenv.ETOOLARGE, "%s: larger than the limit of %d bytes", p, ingest.DefaultMaxBytes).
+			ZH("%s 超过上限 %d 字节", p, ingest.DefaultMaxBytes)
 	}
 	return hex.EncodeToString(h.Sum(nil)), st, nil
 }
@@ -330,10 +334,11 @@ func readFile(p string, st os.FileInfo) ([]byte, error) {
 	var buf bytes.Buffer
 	buf.Grow(int(min(st.Size(), ingest.DefaultMaxBytes)) + bytes.MinRead)
 	if _, err := buf.ReadFrom(io.LimitReader(f, ingest.DefaultMaxBytes+1)); err != nil {
-		return nil, bizenv.Errorf(bizenv.EINVALID, "%s: cannot be read: %v", p, cause(err))
+		return nil, bizenv.Errorf(bizenv.EINVALID, "%s: cannot be read: %v", p, cause(err)).ZH("%s 无法读取：%v", p, cause(err))
 	}
 	if buf.Len() > ingest.DefaultMaxBytes {
-		return nil, bizenv.Errorf(bizenv.ETOOLARGE, "%s: larger than the limit of %d bytes", p, ingest.DefaultMaxBytes)
+		return nil, bizenv.Errorf(bizenv.ETOOLARGE, "%s: larger than the limit of %d bytes", p, ingest.DefaultMaxBytes).
+			ZH("%s 超过上限 %d 字节", p, ingest.DefaultMaxBytes)
 	}
 	return buf.Bytes(), nil
 }
@@ -459,7 +464,8 @@ func (s *Source) parse(f file, m mapping, v *ingest.Validator) ([]bizenv.Observa
 func periodFromName(re *regexp.Regexp, name string) (bizenv.Period, error) {
 	m := re.FindStringSubmatch(name)
 	if m == nil {
-		return bizenv.Period{}, bizenv.Errorf(bizenv.EINVALID, "file name %s has no period: it does not match period.filename", name)
+		return bizenv.Period{}, bizenv.Errorf(bizenv.EINVALID, "file name %s has no period: it does not match period.filename", name).
+			ZH("文件名 %s 中没有期间：与 period.filename 不匹配", name)
 	}
 	var text string
 	switch re.NumSubexp() {
@@ -472,7 +478,8 @@ func periodFromName(re *regexp.Regexp, name string) (bizenv.Period, error) {
 	}
 	p, err := ingest.ParsePeriod(text)
 	if err != nil {
-		return bizenv.Period{}, bizenv.Errorf(bizenv.EINVALID, "file name %s: %s", name, bizenv.ErrorMessage(err))
+		return bizenv.Period{}, bizenv.Errorf(bizenv.EINVALID, "file name %s: %s", name, bizenv.ErrorMessage(err)).
+			ZH("文件名 %s：%s", name, bizenv.ErrorMessageZH(err))
 	}
 	return p, nil
 }

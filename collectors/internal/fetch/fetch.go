@@ -125,7 +125,8 @@ func (c *Client) get(ctx context.Context, u string) (body []byte, retry bool, er
 		max = DefaultMaxBytes
 	}
 	if resp.ContentLength > max {
-		return nil, false, bizenv.Errorf(bizenv.ETOOLARGE, "GET %s: body of %d bytes is larger than the limit of %d", Redact(u), resp.ContentLength, max)
+		return nil, false, bizenv.Errorf(bizenv.ETOOLARGE, "GET %s: body of %d bytes is larger than the limit of %d", Redact(u), resp.ContentLength, max).
+			ZH("GET %s：响应体为 %d 字节，超过上限 %d 字节", Redact(u), resp.ContentLength, max)
 	}
 	body, err = io.ReadAll(io.LimitReader(resp.Body, max+1))
 	if err != nil {
@@ -135,7 +136,8 @@ func (c *Client) get(ctx context.Context, u string) (body []byte, retry bool, er
 		return nil, true, fmt.Errorf("GET %s: reading body: %v", Redact(u), err)
 	}
 	if int64(len(body)) > max {
-		return nil, false, bizenv.Errorf(bizenv.ETOOLARGE, "GET %s: body larger than the limit of %d bytes", Redact(u), max)
+		return nil, false, bizenv.Errorf(bizenv.ETOOLARGE, "GET %s: body larger than the limit of %d bytes", Redact(u), max).
+			ZH("GET %s：响应体超过上限 %d 字节", Redact(u), max)
 	}
 	return body, false, nil
 }
