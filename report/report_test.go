@@ -53,6 +53,16 @@ func load(t *testing.T, db *postgres.DB, path string) {
 	}
 }
 
+// writeCSV writes a long-format file for load.
+func writeCSV(t *testing.T, text string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "data.csv")
+	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
 func build(t *testing.T, db *postgres.DB, period, entity string) *report.Report {
 	t.Helper()
 	p, err := bizenv.ParsePeriod(period)
@@ -146,6 +156,37 @@ func TestDemoOctober2020BelowCityAverage(t *testing.T) {
 		if !strings.Contains(html.String(), s) {
 			t.Errorf("html lacks %q", s)
 		}
+	}
+}
+
+// The report judges a year-to-date series (compare: year_ago) against the
+// same month a year before: January's restart is no decline.
+func TestReportCompareYearAgo(t *testing.T) {
+	db := pgtest.New(t)
+	pgtest.ApplyCatalog(t, db, "ytd.yaml", `
+indicators:
+  - {code: ytd_new_firms, name_zh: 年内新增企业数, name_en: New firms this year, unit: count, direction: higher_better, category: market, compare: year_ago}
+`)
+	load(t, db, writeCSV(t, "period,entity,indicator,value\n"+
+		"2020-01,wuhan-edz,ytd_new_firms,100\n2020-12,wuhan-edz,ytd_new_firms,1000\n2021-01,wuhan-edz,ytd_new_firms,120\n"+
+		"2021-01,wuhan-edz,city_assessment_rank,5\n"))
+	r := build(t, db, "2021-01", "wuhan-edz")
+	for _, d := range r.Declined {
+		if d.Indicator == "ytd_new_firms" {
+			t.Errorf("declined: %+v; January compares with January", d)
+		}
+	}
+	found := false
+	for _, i := range r.Improved {
+		if i.Indicator == "ytd_new_firms" {
+			found = true
+			if i.Previous != 100 || i.Change != 20 {
+				t.Errorf("improved: got %+v, want previous 100, change 20", i)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("ytd_new_firms not among the improved: %+v", r.Improved)
 	}
 }
 
