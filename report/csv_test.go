@@ -1,7 +1,6 @@
 package report_test
 
 import (
-	"bytes"
 	"encoding/csv"
 	"strings"
 	"testing"
@@ -29,11 +28,7 @@ func TestCSVEscapesFormulas(t *testing.T) {
 			{Indicator: "safe", NameZH: "一网通办 = 办件量", Unit: bizenv.UnitScore, Value: 1, Previous: 2, Change: -1},
 		},
 	}
-	var b bytes.Buffer
-	if err := report.WriteCSV(&b, r); err != nil {
-		t.Fatal(err)
-	}
-	rows, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(b.String(), "\ufeff"))).ReadAll()
+	rows, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(written(t, r, report.FormatCSV), "\ufeff"))).ReadAll()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -63,6 +63,16 @@ func writeCSV(t *testing.T, text string) string {
 	return path
 }
 
+// written is r as report.Write writes it in format.
+func written(t *testing.T, r *report.Report, format string) string {
+	t.Helper()
+	var b strings.Builder
+	if err := report.Write(&b, r, format); err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
+}
+
 func build(t *testing.T, db *postgres.DB, period, entity string) *report.Report {
 	t.Helper()
 	p, err := bizenv.ParsePeriod(period)
@@ -148,12 +158,9 @@ func TestDemoOctober2020BelowCityAverage(t *testing.T) {
 	if got, want := r.Benchmark, "wuhan-avg"; got != want {
 		t.Errorf("benchmark: got %q, want %q", got, want)
 	}
-	var html bytes.Buffer
-	if err := report.Write(&html, r, report.FormatHTML); err != nil {
-		t.Fatal(err)
-	}
+	html := written(t, r, report.FormatHTML)
 	for _, s := range []string{"一网通办办件量成效", "66.67%", "88.33%", "减材料成效", "52.29%", "61.81%"} {
-		if !strings.Contains(html.String(), s) {
+		if !strings.Contains(html, s) {
 			t.Errorf("html lacks %q", s)
 		}
 	}
@@ -195,11 +202,7 @@ func TestGolden(t *testing.T) {
 	r := build(t, db, "2020-11", "wuhan-edz")
 	for _, format := range []string{report.FormatJSON, report.FormatCSV} {
 		t.Run(format, func(t *testing.T) {
-			var got bytes.Buffer
-			if err := report.Write(&got, r, format); err != nil {
-				t.Fatal(err)
-			}
-			golden(t, filepath.Join("testdata", "2020-11."+format), got.Bytes())
+			golden(t, filepath.Join("testdata", "2020-11."+format), []byte(written(t, r, format)))
 		})
 	}
 }
@@ -207,11 +210,7 @@ func TestGolden(t *testing.T) {
 func TestHTMLSelfContained(t *testing.T) {
 	db := demoDB(t)
 	r := build(t, db, "2020-11", "wuhan-edz")
-	var b bytes.Buffer
-	if err := report.Write(&b, r, report.FormatHTML); err != nil {
-		t.Fatal(err)
-	}
-	page := b.String()
+	page := written(t, r, report.FormatHTML)
 	for _, s := range []string{"<svg", "@page { size: A4", "第15名", "/ 15", "上月第14名", "下降1位", "排名已连续5个月下滑", "2020年6月起由第8名降至第15名"} {
 		if !strings.Contains(page, s) {
 			t.Errorf("page lacks %q", s)
