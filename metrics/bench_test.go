@@ -10,7 +10,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/bizenv/bizenv"
-	"github.com/bizenv/bizenv/metrics"
 	"github.com/bizenv/bizenv/postgres"
 	"github.com/bizenv/bizenv/postgres/pgtest"
 )
@@ -67,7 +66,7 @@ func (s *everyScrapeAWrite) DataVersion(context.Context) (int64, error) {
 // read from PostgreSQL and the exposition rendered from it, as /metrics
 // serves it.
 func BenchmarkScrapeAfterWrite(b *testing.B) {
-	h := metrics.NewHandler(&everyScrapeAWrite{db: benchDB(b)}, prometheus.NewRegistry(), discard())
+	h := newHandler(&everyScrapeAWrite{db: benchDB(b)}, prometheus.NewRegistry())
 	b.ReportAllocs()
 	for b.Loop() {
 		rec := httptest.NewRecorder()

@@ -1,29 +1,21 @@
 package metrics_test
 
 import (
-	"context"
-	"strings"
 	"testing"
 
-	"github.com/bizenv/bizenv"
-	"github.com/bizenv/bizenv/postgres/pgtest"
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/bizenv/bizenv/postgres/pgtest"
 )
 
 // A year-to-date series (compare: year_ago) restarts every January: its
 // January is judged against the January before, not against December.
 func TestCompareYearAgo(t *testing.T) {
 	db := pgtest.New(t)
-	c, err := bizenv.ParseCatalog("ytd.yaml", strings.NewReader(`
+	pgtest.ApplyCatalog(t, db, "ytd.yaml", `
 indicators:
   - {code: ytd_new_firms, name_zh: 年内新增企业数, name_en: New firms this year, unit: count, direction: higher_better, category: market, compare: year_ago}
-`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := db.ApplyCatalog(context.Background(), c); err != nil {
-		t.Fatal(err)
-	}
+`)
 	store(t, db,
 		// edz: January 2021 below January 2020, which was below January
 		// 2019: two declines a year apart, the slide starting from 150 in

@@ -3,11 +3,8 @@ package metrics_test
 import (
 	"context"
 	"fmt"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -16,8 +13,6 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
-	"github.com/prometheus/common/expfmt"
-	"github.com/prometheus/common/model"
 
 	"github.com/bizenv/bizenv"
 	"github.com/bizenv/bizenv/metrics"
@@ -65,25 +60,10 @@ func (s *recordingSource) last(t *testing.T) read {
 // dataSamples scrapes h and returns the data samples (without the
 // scrape's own health and the live registry) as "name{labels} value" lines,
 // sorted.
-func dataSamples(t *testing.T, h http.Handler, query string) []string {
+func dataSamples(t *testing.T, h http.Handler) []string {
 	t.Helper()
-	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics"+query, nil))
-	if rec.Code != http.StatusOK {
-		t.Fatalf("status %d: %s", rec.Code, rec.Body)
-	}
-	return samplesOf(t, rec.Body)
-}
-
-func samplesOf(t *testing.T, r io.Reader) []string {
-	t.Helper()
-	parser := expfmt.NewTextParser(model.UTF8Validation)
-	families, err := parser.TextToMetricFamilies(r)
-	if err != nil {
-		t.Fatalf("parse exposition: %v", err)
-	}
 	var out []string
-	for name, f := range families {
+	for name, f := range handlerScrape(t, h, false) {
 		switch name {
 		case "bizenv_scrape_success", "bizenv_data_stale", "bizenv_scrape_duration_seconds":
 			continue
@@ -92,7 +72,7 @@ func samplesOf(t *testing.T, r io.Reader) []string {
 			out = append(out, sampleLine(name, m))
 		}
 	}
-	sort.Strings(out)
+	slices.Sort(out)
 	return out
 }
 
@@ -128,15 +108,14 @@ func TestHandlerRendersOnlyWhatChanged(t *testing.T) {
 	}
 	store(t, db, seed...)
 	src := &recordingSource{DB: db}
-	h := metrics.NewHandler(src, prometheus.NewRegistry(), discard())
+	h := newHandler(src, prometheus.NewRegistry())
 	// fresh renders everything from the database as it is now.
 	fresh := func() []string {
-		full := metrics.NewHandler(db, prometheus.NewRegistry(), discard())
-		return dataSamples(t, full, "")
+		return dataSamples(t, newHandler(db, prometheus.NewRegistry()))
 	}
 	check := func(t *testing.T, wantPartial bool, wantChanged []string) {
 		t.Helper()
-		got := dataSamples(t, h, "")
+		got := dataSamples(t, h)
 		if want := fresh(); !slices.Equal(got, want) {
 			t.Errorf("served after the write differs from a fresh rendering:\n got %q\nwant %q", got, want)
 		}
@@ -146,7 +125,7 @@ func TestHandlerRendersOnlyWhatChanged(t *testing.T) {
 		}
 	}
 
-	if got := dataSamples(t, h, ""); !slices.Contains(got, `bizenv_indicator_value{entity="wuhan-edz",indicator="city_assessment_rank"} 9`) {
+	if got := dataSamples(t, h); !slices.Contains(got, `bizenv_indicator_value{entity="wuhan-edz",indicator="city_assessment_rank"} 9`) {
 		t.Fatalf("first scrape lacks wuhan-edz's rank:\n%q", got)
 	}
 	if r := src.last(t); r.partial || r.series != 10 {
@@ -221,7 +200,7 @@ func TestHandlerRendersOnlyWhatChanged(t *testing.T) {
 			t.Fatal(err)
 		}
 		check(t, true, nil)
-		got := dataSamples(t, h, "")
+		got := dataSamples(t, h)
 		if !slices.Contains(got, `bizenv_collector_runs_total{collector="feed",result="failure"} 1`) {
 			t.Errorf("the failed run is not counted:\n%q", got)
 		}
@@ -256,7 +235,7 @@ func TestHandlerFinishesARenderingLongerThanAScrape(t *testing.T) {
 	}
 	store(t, db, obs("city_assessment_rank", "wuhan-edz", "2021-06", 4))
 	src := &slowSource{DB: db, release: make(chan struct{})}
-	h := metrics.NewHandler(src, prometheus.NewRegistry(), discard())
+	h := newHandler(src, prometheus.NewRegistry())
 	metrics.SetTimeout(h, 20*time.Millisecond)
 
 	got := handlerScrape(t, h, false)

@@ -1,20 +1,13 @@
 package metrics_test
 
 import (
-	"compress/gzip"
 	"context"
 	"io"
-	"log/slog"
-	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync/atomic"
 	"testing"
 
 	"github.com/prometheus/client_golang/prometheus"
-	dto "github.com/prometheus/client_model/go"
-	"github.com/prometheus/common/expfmt"
-	"github.com/prometheus/common/model"
 
 	"github.com/bizenv/bizenv"
 	"github.com/bizenv/bizenv/metrics"
@@ -42,65 +35,10 @@ func (s *countingSource) DataVersion(ctx context.Context) (int64, error) {
 	return s.DB.DataVersion(ctx)
 }
 
-func handlerScrape(t *testing.T, h http.Handler, gz bool) map[string]*dto.MetricFamily {
-	t.Helper()
-	req := httptest.NewRequest(http.MethodGet, "/metrics", nil)
-	if gz {
-		req.Header.Set("Accept-Encoding", "gzip")
-	}
-	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, req)
-	if rec.Code != http.StatusOK {
-		t.Fatalf("status %d", rec.Code)
-	}
-	var body io.Reader = rec.Body
-	if gz {
-		if got := rec.Header().Get("Content-Encoding"); got != "gzip" {
-			t.Fatalf("Content-Encoding: got %q, want gzip", got)
-		}
-		zr, err := gzip.NewReader(rec.Body)
-		if err != nil {
-			t.Fatal(err)
-		}
-		body = zr
-	}
-	parser := expfmt.NewTextParser(model.UTF8Validation)
-	families, err := parser.TextToMetricFamilies(body)
-	if err != nil {
-		t.Fatalf("parse exposition: %v", err)
-	}
-	return families
-}
-
-func gaugeOf(t *testing.T, families map[string]*dto.MetricFamily, name string, labels ...string) float64 {
-	t.Helper()
-	for _, m := range families[name].GetMetric() {
-		match := true
-		for i := 0; i+1 < len(labels); i += 2 {
-			if label(m, labels[i]) != labels[i+1] {
-				match = false
-			}
-		}
-		if match {
-			return m.GetGauge().GetValue()
-		}
-	}
-	t.Fatalf("no %s%v", name, labels)
-	return 0
-}
-
 func TestHandlerRendersOncePerDataChange(t *testing.T) {
 	ctx := context.Background()
 	dsn := pgtest.DSN(t)
-	open := func() *postgres.DB {
-		db, err := postgres.Open(ctx, dsn, slog.New(slog.NewTextHandler(io.Discard, nil)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { db.Close() })
-		return db
-	}
-	db := open()
+	db := pgtest.Open(t, dsn)
 	if err := db.ApplyCatalog(ctx, bizenv.DefaultCatalog()); err != nil {
 		t.Fatal(err)
 	}
@@ -108,7 +46,7 @@ func TestHandlerRendersOncePerDataChange(t *testing.T) {
 	src := &countingSource{DB: db}
 	live := prometheus.NewRegistry()
 	live.MustRegister(metrics.NewBuildInfo("test", "abc"))
-	h := metrics.NewHandler(src, live, discard())
+	h := newHandler(src, live)
 
 	first := handlerScrape(t, h, false)
 	if got, want := gaugeOf(t, first, "bizenv_indicator_value", "indicator", "city_assessment_rank", "entity", "wuhan-edz"), 14.0; got != want {
@@ -123,7 +61,7 @@ func TestHandlerRendersOncePerDataChange(t *testing.T) {
 	}
 
 	t.Run("a write by another process shows on the next scrape", func(t *testing.T) {
-		store(t, open(), obs("city_assessment_rank", "wuhan-edz", "2020-11", 15))
+		store(t, pgtest.Open(t, dsn), obs("city_assessment_rank", "wuhan-edz", "2020-11", 15))
 		got := handlerScrape(t, h, true)
 		if v := gaugeOf(t, got, "bizenv_indicator_value", "indicator", "city_assessment_rank", "entity", "wuhan-edz"); v != 15 {
 			t.Errorf("value after the write: got %v, want 15", v)
@@ -162,7 +100,7 @@ func TestHandlerRendersOncePerDataChange(t *testing.T) {
 func TestHandlerWithoutAnyData(t *testing.T) {
 	src := &countingSource{DB: pgtest.New(t)}
 	src.down.Store(true)
-	h := metrics.NewHandler(src, prometheus.NewRegistry(), discard())
+	h := newHandler(src, prometheus.NewRegistry())
 	got := handlerScrape(t, h, false)
 	if v := gaugeOf(t, got, "bizenv_data_stale"); v != 0 {
 		t.Errorf("bizenv_data_stale with nothing to serve: got %v, want 0", v)
@@ -188,11 +126,7 @@ func TestServedFiguresRounded(t *testing.T) {
 		obs("taxloan_credit_amount", "wuhan-edz", "2020-10", 968634500.12),
 		obs("taxloan_credit_amount", "wuhan-edz", "2020-11", 551052900.12),
 	)
-	h := metrics.NewHandler(db, prometheus.NewRegistry(), discard())
-	req := httptest.NewRequest(http.MethodGet, "/metrics", nil)
-	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, req)
-	body := rec.Body.String()
+	body := get(t, newHandler(db, prometheus.NewRegistry()), false)
 	for _, want := range []string{
 		`bizenv_indicator_change{entity="wuhan-edz",indicator="bad_review_fix_rate"} -0.0067` + "\n",
 		`bizenv_indicator_improvement{entity="wuhan-edz",indicator="bad_review_fix_rate"} -0.0067` + "\n",

@@ -146,6 +146,13 @@ func scrape(t *testing.T, h http.Handler) string {
 	return plain
 }
 
+// handlerScrape asks h for /metrics once, plain or gzipped, and returns its
+// metric families by name.
+func handlerScrape(t *testing.T, h http.Handler, gz bool) map[string]*dto.MetricFamily {
+	t.Helper()
+	return parse(t, get(t, h, gz))
+}
+
 func steady(exposition string) string {
 	return only(exposition, func(name string) bool { return name != "bizenv_scrape_duration_seconds" })
 }
@@ -518,6 +525,25 @@ func label(m *dto.Metric, name string) string {
 		}
 	}
 	return ""
+}
+
+// gaugeOf is the value of the first series of the family name whose
+// labels have the values given as name, value pairs.
+func gaugeOf(t *testing.T, families map[string]*dto.MetricFamily, name string, labels ...string) float64 {
+	t.Helper()
+	for _, m := range families[name].GetMetric() {
+		match := true
+		for i := 0; i+1 < len(labels); i += 2 {
+			if label(m, labels[i]) != labels[i+1] {
+				match = false
+			}
+		}
+		if match {
+			return m.GetGauge().GetValue()
+		}
+	}
+	t.Fatalf("no %s%v", name, labels)
+	return 0
 }
 
 // TestBuildInfo: the process's own metrics, of the registry /metrics

@@ -1,16 +1,11 @@
 package metrics_test
 
 import (
-	"context"
-	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/bizenv/bizenv"
-	"github.com/bizenv/bizenv/metrics"
 	"github.com/bizenv/bizenv/postgres/pgtest"
 )
 
@@ -23,17 +18,11 @@ var peerMetrics = []string{"bizenv_indicator_peer_rank", "bizenv_indicator_peer_
 // nobody else had a value to be better.
 func TestPeerRanks(t *testing.T) {
 	db := pgtest.New(t)
-	countries, err := bizenv.ParseCatalog("countries.yaml", strings.NewReader(`
+	pgtest.ApplyCatalog(t, db, "countries.yaml", `
 entities:
   - {code: cn, name_zh: 中国, name_en: China, kind: country}
   - {code: sg, name_zh: 新加坡, name_en: Singapore, kind: country}
-`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := db.ApplyCatalog(context.Background(), countries); err != nil {
-		t.Fatal(err)
-	}
+`)
 	store(t, db,
 		// higher_better, ties: jiangan 1, edz and hanyang 2, qiaokou 4
 		// (last once: in March jiangan had no better value than it).
@@ -129,7 +118,7 @@ bizenv_indicator_last_place_streak{entity="wuhan-jiangan",indicator="ywtb_one_wi
 	compare(t, c, want, peerMetrics...)
 
 	t.Run("served by the handler", func(t *testing.T) {
-		body := scrapeHandler(t, c)
+		body := get(t, c, false)
 		for _, line := range strings.Split(strings.TrimSpace(want), "\n") {
 			if !strings.HasPrefix(line, "#") && !strings.Contains(body, line) {
 				t.Errorf("/metrics lacks %s", line)
@@ -142,15 +131,9 @@ bizenv_indicator_last_place_streak{entity="wuhan-jiangan",indicator="ywtb_one_wi
 // rule can compare a decline with it.
 func TestAlertMinChange(t *testing.T) {
 	db := pgtest.New(t)
-	c, err := bizenv.ParseCatalog("c.yaml", strings.NewReader(
-		"indicators:\n  - {code: ywtb_one_window, name_zh: 一窗通办推进率, name_en: One-window service progress, unit: ratio, direction: higher_better, category: ywtb, alert_min_change: 0.0004}\n"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := db.ApplyCatalog(context.Background(), c); err != nil {
-		t.Fatal(err)
-	}
-	body := scrapeHandler(t, newHandler(db, prometheus.NewRegistry()))
+	pgtest.ApplyCatalog(t, db, "c.yaml",
+		"indicators:\n  - {code: ywtb_one_window, name_zh: 一窗通办推进率, name_en: One-window service progress, unit: ratio, direction: higher_better, category: ywtb, alert_min_change: 0.0004}\n")
+	body := get(t, newHandler(db, prometheus.NewRegistry()), false)
 	for _, want := range []string{
 		`bizenv_indicator_alert_min_change{indicator="ywtb_one_window"} 0.0004`,
 		`bizenv_indicator_alert_min_change{indicator="ywtb_case_volume"} 0`,
@@ -159,17 +142,6 @@ func TestAlertMinChange(t *testing.T) {
 			t.Errorf("/metrics lacks %s", want)
 		}
 	}
-}
-
-// scrapeHandler scrapes /metrics as served, in the text format.
-func scrapeHandler(t *testing.T, h http.Handler) string {
-	t.Helper()
-	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
-	if rec.Code != 200 {
-		t.Fatalf("/metrics: %d", rec.Code)
-	}
-	return rec.Body.String()
 }
 
 // /metrics renders again only the entities a write changed, and their
@@ -181,19 +153,15 @@ func TestPeerRanksFollowAPeersWrite(t *testing.T) {
 		obs("bizstart_days", "wuhan-jiangan", "2020-04", 1),
 		obs("bizstart_days", "wuhan-hanyang", "2020-04", 2),
 	)
-	h := metrics.NewHandler(db, prometheus.NewRegistry(), discard())
-	scrape := func() string {
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
-		return rec.Body.String()
-	}
-	if body := scrape(); !strings.Contains(body, `bizenv_indicator_peer_rank{indicator="bizstart_days",entity="wuhan-jiangan"} 1`) &&
+	h := newHandler(db, prometheus.NewRegistry())
+	peerRanks := families("bizenv_indicator_peer_rank")
+	if body := get(t, h, false); !strings.Contains(body, `bizenv_indicator_peer_rank{indicator="bizstart_days",entity="wuhan-jiangan"} 1`) &&
 		!strings.Contains(body, `bizenv_indicator_peer_rank{entity="wuhan-jiangan",indicator="bizstart_days"} 1`) {
-		t.Fatalf("before the write, jiangan is not first:\n%s", grepLines(body, "peer_rank"))
+		t.Fatalf("before the write, jiangan is not first:\n%s", only(body, peerRanks))
 	}
 	// wuhan-edz now takes a day less than anyone: first; jiangan second.
 	store(t, db, obs("bizstart_days", "wuhan-edz", "2020-04", 0.5))
-	body := scrape()
+	body := get(t, h, false)
 	for _, want := range []string{
 		`peer_rank{indicator="bizstart_days",entity="wuhan-edz"} 1`,
 		`peer_rank{indicator="bizstart_days",entity="wuhan-jiangan"} 2`,
@@ -213,17 +181,7 @@ func TestPeerRanksFollowAPeersWrite(t *testing.T) {
 			alt = want[:i] + "{" + ent + "," + ind + "}" + want[strings.Index(want, "}")+1:]
 		}
 		if !strings.Contains(body, want) && !strings.Contains(body, alt) {
-			t.Errorf("after the write, /metrics lacks %s:\n%s", want, grepLines(body, "peer_rank"))
+			t.Errorf("after the write, /metrics lacks %s:\n%s", want, only(body, peerRanks))
 		}
 	}
-}
-
-func grepLines(body, s string) string {
-	var out []string
-	for _, l := range strings.Split(body, "\n") {
-		if strings.Contains(l, s) {
-			out = append(out, l)
-		}
-	}
-	return strings.Join(out, "\n")
 }

@@ -10,7 +10,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/bizenv/bizenv"
-	"github.com/bizenv/bizenv/metrics"
 )
 
 // renderSource serves one large snapshot whose version changes on every
@@ -49,7 +48,7 @@ func BenchmarkRender(b *testing.B) {
 		}
 	}
 	src := &renderSource{snap: snap}
-	h := metrics.NewHandler(src, prometheus.NewRegistry(), discard())
+	h := newHandler(src, prometheus.NewRegistry())
 	b.ReportAllocs()
 	for b.Loop() {
 		rec := httptest.NewRecorder()

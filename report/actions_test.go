@@ -1,7 +1,6 @@
 package report_test
 
 import (
-	"bytes"
 	"context"
 	"strings"
 	"testing"
@@ -66,12 +65,9 @@ func TestReportActions(t *testing.T) {
 		e[0].Improvement == nil || *e[0].Improvement != 0.0286 {
 		t.Errorf("A-DONE effect: got %+v", e)
 	}
-	var page bytes.Buffer
-	if err := report.WriteHTML(&page, r); err != nil {
-		t.Fatal(err)
-	}
+	page := written(t, r, report.FormatHTML)
 	for _, want := range []string{"<h2>整改事项</h2>", "A-LINK A-LINK <span class=\"bad\">（关联本月下滑指标）</span>", "一网通办办件量成效 66.92% → 69.78%"} {
-		if !strings.Contains(page.String(), want) {
+		if !strings.Contains(page, want) {
 			t.Errorf("HTML lacks %q", want)
 		}
 	}

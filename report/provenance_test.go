@@ -1,7 +1,6 @@
 package report_test
 
 import (
-	"bytes"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -52,11 +51,7 @@ func TestProvenance(t *testing.T) {
 		t.Errorf("targets missed: %+v", r.TargetsMissed)
 	}
 
-	var b bytes.Buffer
-	if err := report.WriteHTML(&b, r); err != nil {
-		t.Fatal(err)
-	}
-	page := b.String()
+	page := written(t, r, report.FormatHTML)
 	const mark = `<sup class="syn" title="合成数据，非真实通报">※</sup>`
 	for _, want := range []string{
 		`本报告含合成（演示）数据：标 ※ 的数字并非真实通报`,
@@ -79,18 +74,15 @@ func TestProvenance(t *testing.T) {
 	}
 
 	// The CSV form: source, note and synthetic at the end of each row.
-	b.Reset()
-	if err := report.WriteCSV(&b, r); err != nil {
-		t.Fatal(err)
-	}
+	table := written(t, r, report.FormatCSV)
 	for _, want := range []string{
 		"\ufeffsection,period,entity,indicator,name_zh,unit,value,compared_to,change,change_unit,shown,source,note,synthetic\n",
 		"\ndeclined,2020-10,wuhan-edz,item_claim_rate,事项认领率,ratio,0.9108,0.92,-0.92,percentage_points,91.08%,synthetic-demo,合成演示数据,true\n",
 		"\ndeclined,2020-10,wuhan-edz,ywtb_case_volume,一网通办办件量成效,ratio,0.6667,0.7,-3.33,percentage_points,66.67%,区行政审批局,seed 报告原文,\n",
 		"\nrank,2020-10,wuhan-edz,city_assessment_rank,全市营商环境考核排名,rank,9,8,-1,places,9,市通报,第9位,\n",
 	} {
-		if !strings.Contains(b.String(), want) {
-			t.Errorf("the CSV lacks %q:\n%s", want, b.String())
+		if !strings.Contains(table, want) {
+			t.Errorf("the CSV lacks %q:\n%s", want, table)
 		}
 	}
 }

@@ -3,6 +3,7 @@ package report_test
 import (
 	"bytes"
 	"context"
+	"encoding/csv"
 	"flag"
 	"os"
 	"path/filepath"
@@ -51,6 +52,26 @@ func load(t *testing.T, db *postgres.DB, path string) {
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+// writeCSV writes a long-format file for load.
+func writeCSV(t *testing.T, text string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "data.csv")
+	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// written is r as report.Write writes it in format.
+func written(t *testing.T, r *report.Report, format string) string {
+	t.Helper()
+	var b strings.Builder
+	if err := report.Write(&b, r, format); err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
 }
 
 func build(t *testing.T, db *postgres.DB, period, entity string) *report.Report {
@@ -138,14 +159,42 @@ func TestDemoOctober2020BelowCityAverage(t *testing.T) {
 	if got, want := r.Benchmark, "wuhan-avg"; got != want {
 		t.Errorf("benchmark: got %q, want %q", got, want)
 	}
-	var html bytes.Buffer
-	if err := report.Write(&html, r, report.FormatHTML); err != nil {
-		t.Fatal(err)
-	}
+	html := written(t, r, report.FormatHTML)
 	for _, s := range []string{"一网通办办件量成效", "66.67%", "88.33%", "减材料成效", "52.29%", "61.81%"} {
-		if !strings.Contains(html.String(), s) {
+		if !strings.Contains(html, s) {
 			t.Errorf("html lacks %q", s)
 		}
+	}
+}
+
+// The report judges a year-to-date series (compare: year_ago) against the
+// same month a year before: January's restart is no decline.
+func TestReportCompareYearAgo(t *testing.T) {
+	db := pgtest.New(t)
+	pgtest.ApplyCatalog(t, db, "ytd.yaml", `
+indicators:
+  - {code: ytd_new_firms, name_zh: 年内新增企业数, name_en: New firms this year, unit: count, direction: higher_better, category: market, compare: year_ago}
+`)
+	load(t, db, writeCSV(t, "period,entity,indicator,value\n"+
+		"2020-01,wuhan-edz,ytd_new_firms,100\n2020-12,wuhan-edz,ytd_new_firms,1000\n2021-01,wuhan-edz,ytd_new_firms,120\n"+
+		"2021-01,wuhan-edz,city_assessment_rank,5\n"))
+	r := build(t, db, "2021-01", "wuhan-edz")
+	for _, d := range r.Declined {
+		if d.Indicator == "ytd_new_firms" {
+			t.Errorf("declined: %+v; January compares with January", d)
+		}
+	}
+	found := false
+	for _, i := range r.Improved {
+		if i.Indicator == "ytd_new_firms" {
+			found = true
+			if i.Previous != 100 || i.Change != 20 {
+				t.Errorf("improved: got %+v, want previous 100, change 20", i)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("ytd_new_firms not among the improved: %+v", r.Improved)
 	}
 }
 
@@ -154,23 +203,67 @@ func TestGolden(t *testing.T) {
 	r := build(t, db, "2020-11", "wuhan-edz")
 	for _, format := range []string{report.FormatJSON, report.FormatCSV} {
 		t.Run(format, func(t *testing.T) {
-			var got bytes.Buffer
-			if err := report.Write(&got, r, format); err != nil {
-				t.Fatal(err)
-			}
-			golden(t, filepath.Join("testdata", "2020-11."+format), got.Bytes())
+			golden(t, filepath.Join("testdata", "2020-11."+format), []byte(written(t, r, format)))
 		})
+	}
+}
+
+// TestCSVEscapesFormulas: text a spreadsheet would run as a formula is
+// escaped with a leading quote, as OWASP recommends; numbers, negative
+// ones included, stay numbers.
+func TestCSVEscapesFormulas(t *testing.T) {
+	p, err := bizenv.ParsePeriod("2020-11")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &report.Report{
+		Period: p,
+		Entity: "-edz",
+		Declined: []report.Change{
+			{Indicator: "@sum", NameZH: `=HYPERLINK("http://evil.example/","点击")`, Unit: bizenv.UnitScore, Value: -3, Previous: 2, Change: -5},
+			{Indicator: "plain", NameZH: "+cmd|' /C calc'!A0", Unit: bizenv.UnitScore, Value: 1.5, Previous: 2, Change: -0.5},
+			{Indicator: "tab", NameZH: "\t=1+1", Unit: bizenv.UnitScore, Value: 1, Previous: 2, Change: -1},
+			{Indicator: "cr", NameZH: "\r=1+1", Unit: bizenv.UnitScore, Value: 1, Previous: 2, Change: -1},
+			{Indicator: "safe", NameZH: "一网通办 = 办件量", Unit: bizenv.UnitScore, Value: 1, Previous: 2, Change: -1},
+		},
+	}
+	rows, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(written(t, r, report.FormatCSV), "\ufeff"))).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	declined := map[string][]string{}
+	for _, row := range rows {
+		if row[0] == "declined" {
+			declined[strings.TrimPrefix(row[3], "'")] = row
+		}
+	}
+	for _, tc := range []struct {
+		indicator                                         string
+		entity, indicatorCell, name, value, other, change string
+	}{
+		{"@sum", "'-edz", "'@sum", `'=HYPERLINK("http://evil.example/","点击")`, "-3", "2", "-5"},
+		{"plain", "'-edz", "plain", "'+cmd|' /C calc'!A0", "1.5", "2", "-0.5"},
+		{"tab", "'-edz", "tab", "'\t=1+1", "1", "2", "-1"},
+		{"cr", "'-edz", "cr", "'\r=1+1", "1", "2", "-1"},
+		{"safe", "'-edz", "safe", "一网通办 = 办件量", "1", "2", "-1"},
+	} {
+		row, ok := declined[tc.indicator]
+		if !ok {
+			t.Errorf("no declined row for %s", tc.indicator)
+			continue
+		}
+		got := []string{row[2], row[3], row[4], row[6], row[7], row[8]}
+		want := []string{tc.entity, tc.indicatorCell, tc.name, tc.value, tc.other, tc.change}
+		if strings.Join(got, "|") != strings.Join(want, "|") {
+			t.Errorf("%s: got %q, want %q", tc.indicator, got, want)
+		}
 	}
 }
 
 func TestHTMLSelfContained(t *testing.T) {
 	db := demoDB(t)
 	r := build(t, db, "2020-11", "wuhan-edz")
-	var b bytes.Buffer
-	if err := report.Write(&b, r, report.FormatHTML); err != nil {
-		t.Fatal(err)
-	}
-	page := b.String()
+	page := written(t, r, report.FormatHTML)
 	for _, s := range []string{"<svg", "@page { size: A4", "第15名", "/ 15", "上月第14名", "下降1位", "排名已连续5个月下滑", "2020年6月起由第8名降至第15名"} {
 		if !strings.Contains(page, s) {
 			t.Errorf("page lacks %q", s)

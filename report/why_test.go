@@ -63,11 +63,7 @@ func TestHTMLWhy(t *testing.T) {
 	}
 	r.OvertakenBy, r.GapToAbove = r.ScoreBreakdown.OvertakenBy, r.ScoreBreakdown.GapToAbove
 	r.PeerRanks = []report.PeerRank{{Indicator: "ywtb_full_online", NameZH: "全程网办率", Unit: "ratio", Value: 0.45, Rank: 15, Of: 15, LastPlaceStreak: 21, Owner: "edz-admin-approval", OwnerName: "区行政审批局"}}
-	var b strings.Builder
-	if err := report.WriteHTML(&b, r); err != nil {
-		t.Fatal(err)
-	}
-	html := b.String()
+	html := written(t, r, report.FormatHTML)
 	for _, want := range []string{
 		"此前9个月由2020年11月第15名升至2021年8月第4名（累计上升11位），本月回落1位。",
 		"考核得分较上月下降0.81分（88.57分→87.76分），失分最多的是工程建设项目审批−0.7分（区自然资源和规划局）。",
@@ -83,16 +79,13 @@ func TestHTMLWhy(t *testing.T) {
 	if strings.Contains(html, `<div class="v bad">第5名`) {
 		t.Error("a one-place drop after a climb is shown in alarm red")
 	}
-	var c strings.Builder
-	if err := report.WriteCSV(&c, r); err != nil {
-		t.Fatal(err)
-	}
+	table := written(t, r, report.FormatCSV)
 	for _, want := range []string{
 		"score_breakdown,2021-09,wuhan-edz,city_item_project_approval,工程建设项目审批,score,17.05,17.75,-0.7,score,",
 		"overtaken_by,2021-09,wuhan-edz,,江岸区,rank,4,6,2,places,江岸区（wuhan-jiangan）：上月第6名→本月第4名",
 		"peer_rank,2021-09,wuhan-edz,ywtb_full_online,全程网办率,rank,15,15,,,",
 	} {
-		if !strings.Contains(c.String(), want) {
+		if !strings.Contains(table, want) {
 			t.Errorf("csv lacks %s", want)
 		}
 	}

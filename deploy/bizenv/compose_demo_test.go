@@ -1,13 +1,11 @@
 package bizenv_test
 
 import (
-	"context"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/compose-spec/compose-go/v2/loader"
 	"github.com/compose-spec/compose-go/v2/types"
 )
 
@@ -15,24 +13,8 @@ import (
 // header says to start it: Grafana gets the demo's boards in place of the
 // live ones, and the demo's data is imported once bizenv is ready.
 func TestComposeDemo(t *testing.T) {
-	dir, err := filepath.Abs("..")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := loader.LoadWithContext(context.Background(), types.ConfigDetails{
-		WorkingDir: dir,
-		ConfigFiles: []types.ConfigFile{
-			{Filename: filepath.Join(dir, "docker-compose.yml")},
-			{Filename: filepath.Join(dir, "docker-compose.demo.yml")},
-		},
-		Environment: types.Mapping{},
-	}, func(o *loader.Options) {
-		o.SetProjectName("bizenv", true)
-		o.ResolvePaths = true
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := loadProject(t, "docker-compose.demo.yml")
+	dir := p.WorkingDir
 
 	const boards = "/var/lib/grafana/dashboards/bizenv"
 	var sources []string

@@ -15,23 +15,28 @@ import (
 	"github.com/compose-spec/compose-go/v2/types"
 )
 
-func loadProject(t *testing.T) *types.Project {
+// loadProject loads deploy/docker-compose.yml with the override files
+// named, as docker compose -f ... -f ... would.
+func loadProject(t *testing.T, overrides ...string) *types.Project {
 	t.Helper()
 	dir, err := filepath.Abs("..")
 	if err != nil {
 		t.Fatal(err)
 	}
-	path := filepath.Join(dir, "docker-compose.yml")
+	var files []types.ConfigFile
+	for _, name := range append([]string{"docker-compose.yml"}, overrides...) {
+		files = append(files, types.ConfigFile{Filename: filepath.Join(dir, name)})
+	}
 	project, err := loader.LoadWithContext(context.Background(), types.ConfigDetails{
 		WorkingDir:  dir,
-		ConfigFiles: []types.ConfigFile{{Filename: path}},
+		ConfigFiles: files,
 		Environment: types.Mapping{},
 	}, func(o *loader.Options) {
 		o.SetProjectName("bizenv", true)
 		o.ResolvePaths = true
 	})
 	if err != nil {
-		t.Fatalf("load %s: %v", path, err)
+		t.Fatalf("load %v: %v", files, err)
 	}
 	return project
 }

@@ -15,7 +15,6 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -157,18 +156,7 @@ scrape_configs:
 
 	deadline := time.Now().Add(3 * time.Minute)
 	t.Run("prometheus fires", func(t *testing.T) {
-		var last []alert
-		for time.Now().Before(deadline) {
-			last = prometheusAlerts(t, "http://"+promAddr)
-			for _, a := range last {
-				if a.is(wantLabels) && a.State == "firing" {
-					checkAnnotations(t, a)
-					return
-				}
-			}
-			time.Sleep(time.Second)
-		}
-		t.Fatalf("Prometheus reports no firing %s with %v; got %d alerts: %v", streakAlert, wantLabels, len(last), summarize(last))
+		checkStreakFires(t, "http://"+promAddr, deadline)
 	})
 	t.Run("rank dropped", func(t *testing.T) {
 		want := map[string]string{
@@ -283,6 +271,24 @@ func checkAnnotations(t *testing.T, a alert) {
 	}
 }
 
+// checkStreakFires waits until the Prometheus at base reports the decline
+// streak with wantLabels firing, and checks its annotations.
+func checkStreakFires(t *testing.T, base string, deadline time.Time) {
+	t.Helper()
+	var last []alert
+	for time.Now().Before(deadline) {
+		last = prometheusAlerts(t, base)
+		for _, a := range last {
+			if a.is(wantLabels) && a.State == "firing" {
+				checkAnnotations(t, a)
+				return
+			}
+		}
+		time.Sleep(time.Second)
+	}
+	t.Fatalf("Prometheus reports no firing %s with %v; got %d alerts: %v", streakAlert, wantLabels, len(last), summarize(last))
+}
+
 func summarize(alerts []alert) []string {
 	var s []string
 	for _, a := range alerts {
@@ -392,13 +398,7 @@ func start(t *testing.T, name, bin string, args ...string) {
 		close(exited)
 	}()
 	t.Cleanup(func() {
-		cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-exited:
-		case <-time.After(10 * time.Second):
-			cmd.Process.Kill()
-			<-exited
-		}
+		demotest.Stop(cmd.Process, exited)
 		if t.Failed() {
 			t.Logf("%s output:\n%s", name, out.String())
 		}

@@ -54,18 +54,7 @@ func TestShardedScrapeConfig(t *testing.T) {
 
 	deadline := time.Now().Add(3 * time.Minute)
 	t.Run("the streak fires with its annotations", func(t *testing.T) {
-		var last []alert
-		for time.Now().Before(deadline) {
-			last = prometheusAlerts(t, base)
-			for _, a := range last {
-				if a.is(wantLabels) && a.State == "firing" {
-					checkAnnotations(t, a)
-					return
-				}
-			}
-			time.Sleep(time.Second)
-		}
-		t.Fatalf("no firing %s with %v; got %d alerts: %v", streakAlert, wantLabels, len(last), summarize(last))
+		checkStreakFires(t, base, deadline)
 	})
 
 	// Everything is scraped once the streak fired; these compare the

@@ -60,37 +60,26 @@ func main() {
 }
 
 func run(ctx context.Context, bin string, districts, rounds, scrapes int) error {
-	work, cluster, bin, err := setUp(ctx, "bizenv-bench-", bin)
+	w, err := setUp(ctx, "bizenv-bench-", bin)
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(work)
-	defer cluster.Stop(context.Background())
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	defer w.close()
 
 	// A template database with the schema and a catalog of many districts.
 	cat := benchCatalog(districts)
-	admin := sqlx.MustOpen("postgres", cluster.DSN("postgres"))
-	defer admin.Close()
-	admin.MustExec("CREATE DATABASE bench_template")
-	tdb, err := postgres.Open(ctx, cluster.DSN("bench_template"), logger)
+	template, tdb, err := w.createDB(ctx, "bench_template", cat)
 	if err != nil {
 		return err
 	}
-	if err := tdb.Migrate(ctx); err != nil {
-		return err
-	}
-	if err := tdb.ApplyCatalog(ctx, cat); err != nil {
-		return err
-	}
 	tdb.Close()
-	plain := sqlx.MustOpen("postgres", cluster.DSN("bench_template"))
+	plain := sqlx.MustOpen("postgres", template)
 	plain.MustExec("CREATE TABLE plain (period text, entity text, indicator text, value text, source text, note text)")
 	plain.MustExec(`CREATE TABLE keyed (period text, entity text, indicator text, value text, source text, note text,
 		PRIMARY KEY (indicator, entity, period))`)
 	plain.Close()
 
-	csvPath := filepath.Join(work, "bench.csv")
+	csvPath := filepath.Join(w.dir, "bench.csv")
 	rows, err := writeCSV(csvPath, cat)
 	if err != nil {
 		return err
@@ -106,27 +95,27 @@ func run(ctx context.Context, bin string, districts, rounds, scrapes int) error 
 	var imports, copies, keyed []time.Duration
 	for i := 0; i < rounds; i++ {
 		db := fmt.Sprintf("bench_%d", i)
-		admin.MustExec("CREATE DATABASE " + db + " TEMPLATE bench_template")
-		d, err := timed(exec.CommandContext(ctx, psql, cluster.DSN(db), "-q", "-c", `\copy plain FROM '`+csvPath+`' WITH (FORMAT csv, HEADER true)`))
+		w.admin.MustExec("CREATE DATABASE " + db + " TEMPLATE bench_template")
+		d, err := timed(exec.CommandContext(ctx, psql, w.cluster.DSN(db), "-q", "-c", `\copy plain FROM '`+csvPath+`' WITH (FORMAT csv, HEADER true)`))
 		if err != nil {
 			return fmt.Errorf("psql \\copy: %w", err)
 		}
 		copies = append(copies, d)
-		d, err = timed(exec.CommandContext(ctx, psql, cluster.DSN(db), "-q", "-c", `\copy keyed FROM '`+csvPath+`' WITH (FORMAT csv, HEADER true)`))
+		d, err = timed(exec.CommandContext(ctx, psql, w.cluster.DSN(db), "-q", "-c", `\copy keyed FROM '`+csvPath+`' WITH (FORMAT csv, HEADER true)`))
 		if err != nil {
 			return fmt.Errorf("psql \\copy: %w", err)
 		}
 		keyed = append(keyed, d)
-		d, err = timed(exec.CommandContext(ctx, bin, "import", "--database.url", cluster.DSN(db), "--log.level", "warn", csvPath))
+		d, err = timed(exec.CommandContext(ctx, w.bin, "import", "--database.url", w.cluster.DSN(db), "--log.level", "warn", csvPath))
 		if err != nil {
 			return fmt.Errorf("bizenv import: %w", err)
 		}
 		imports = append(imports, d)
 		if i < rounds-1 {
-			admin.MustExec("DROP DATABASE " + db)
+			w.admin.MustExec("DROP DATABASE " + db)
 		}
 	}
-	last := cluster.DSN(fmt.Sprintf("bench_%d", rounds-1))
+	last := w.cluster.DSN(fmt.Sprintf("bench_%d", rounds-1))
 	fmt.Println("import of the CSV file (process start to exit), median of", rounds)
 	row("psql \\copy into a plain table", median(copies), "")
 	row("psql \\copy into a table keyed as observations", median(keyed), fmt.Sprintf("%.2fx plain \\copy", ratio(median(keyed), median(copies))))
@@ -135,12 +124,12 @@ func run(ctx context.Context, bin string, districts, rounds, scrapes int) error 
 	fmt.Println()
 
 	// Scrapes: bizenv serve against prometheus-sql-exporter on the same data.
-	bizenvURL, bizenvPID, stopBizenv, err := startBizenv(ctx, bin, last)
+	bizenvURL, bizenvPID, stopBizenv, err := startBizenv(ctx, w.bin, last)
 	if err != nil {
 		return err
 	}
 	defer stopBizenv()
-	sqlURL, sqlPID, stopSQL, err := startSQLExporter(ctx, work, last)
+	sqlURL, sqlPID, stopSQL, err := startSQLExporter(ctx, w.dir, last)
 	if err != nil {
 		fmt.Println("prometheus-sql-exporter:", err, "(install the Debian package prometheus-sql-exporter for the baseline)")
 	} else {
@@ -480,26 +469,68 @@ func scrapeTimes(url string, n int) (time.Duration, int, error) {
 	return median(ds), series, nil
 }
 
-// setUp makes a work folder the postgres user can enter, starts a private
-// cluster in it and makes bin absolute. The caller removes the folder and
-// stops the cluster.
-func setUp(ctx context.Context, prefix, bin string) (work string, cluster *pgcluster.Cluster, abs string, err error) {
-	if work, err = os.MkdirTemp("", prefix); err != nil {
-		return "", nil, "", err
-	}
-	fail := func(err error) (string, *pgcluster.Cluster, string, error) {
-		os.RemoveAll(work)
-		return "", nil, "", err
-	}
-	if err := os.Chmod(work, 0o755); err != nil {
-		return fail(err)
-	}
-	if abs, err = filepath.Abs(bin); err != nil {
-		return fail(err)
-	}
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	if cluster, err = pgcluster.Start(ctx, filepath.Join(work, "pg"), logger); err != nil {
-		return fail(err)
-	}
-	return work, cluster, abs, nil
+// workspace is where a measurement runs: a work folder the postgres user
+// can enter, a private cluster in it with a connection to its postgres
+// database, and the bizenv binary's absolute path.
+type workspace struct {
+	dir     string
+	cluster *pgcluster.Cluster
+	admin   *sqlx.DB
+	bin     string
 }
+
+// setUp makes the workspace, in a new folder named from prefix; close
+// removes it.
+func setUp(ctx context.Context, prefix, bin string) (*workspace, error) {
+	dir, err := os.MkdirTemp("", prefix)
+	if err != nil {
+		return nil, err
+	}
+	w := &workspace{dir: dir}
+	fail := func(err error) (*workspace, error) {
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	if err := os.Chmod(dir, 0o755); err != nil {
+		return fail(err)
+	}
+	if w.bin, err = filepath.Abs(bin); err != nil {
+		return fail(err)
+	}
+	if w.cluster, err = pgcluster.Start(ctx, filepath.Join(dir, "pg"), discard()); err != nil {
+		return fail(err)
+	}
+	if w.admin, err = sqlx.Open("postgres", w.cluster.DSN("postgres")); err != nil {
+		w.cluster.Stop(context.Background())
+		return fail(err)
+	}
+	return w, nil
+}
+
+func (w *workspace) close() {
+	w.admin.Close()
+	w.cluster.Stop(context.Background())
+	os.RemoveAll(w.dir)
+}
+
+// createDB creates the database name with bizenv's schema and the catalog
+// cat, and returns its DSN and a store open on it.
+func (w *workspace) createDB(ctx context.Context, name string, cat bizenv.Catalog) (string, *postgres.DB, error) {
+	w.admin.MustExec("CREATE DATABASE " + name)
+	dsn := w.cluster.DSN(name)
+	db, err := postgres.Open(ctx, dsn, discard())
+	if err != nil {
+		return "", nil, err
+	}
+	if err := db.Migrate(ctx); err != nil {
+		db.Close()
+		return "", nil, err
+	}
+	if err := db.ApplyCatalog(ctx, cat); err != nil {
+		db.Close()
+		return "", nil, err
+	}
+	return dsn, db, nil
+}
+
+func discard() *slog.Logger { return slog.New(slog.DiscardHandler) }

@@ -4,8 +4,6 @@ import (
 	"bufio"
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
 	"math"
 	"os"
 	"os/exec"
@@ -18,7 +16,6 @@ import (
 
 	"github.com/bizenv/bizenv"
 	"github.com/bizenv/bizenv/deploy/grafana/dashboards"
-	"github.com/bizenv/bizenv/postgres"
 )
 
 // national measures the national evaluation's size (`make bench-national`):
@@ -28,35 +25,23 @@ import (
 // the scrapes, the resident memory, and the p95 of every Grafana SQL panel's
 // query as bizenv_readonly over the last 12 months.
 func national(ctx context.Context, bin string, units, indicators, months, scrapes, panelRuns int) error {
-	work, cluster, bin, err := setUp(ctx, "bizenv-national-", bin)
+	w, err := setUp(ctx, "bizenv-national-", bin)
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(work)
-	defer cluster.Stop(context.Background())
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	admin := sqlx.MustOpen("postgres", cluster.DSN("postgres"))
-	defer admin.Close()
-	admin.MustExec("CREATE DATABASE national")
-	dsn := cluster.DSN("national")
+	defer w.close()
 	cat := nationalCatalog(units, indicators)
-	db, err := postgres.Open(ctx, dsn, logger)
+	dsn, db, err := w.createDB(ctx, "national", cat)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	if err := db.Migrate(ctx); err != nil {
-		return err
-	}
-	if err := db.ApplyCatalog(ctx, cat); err != nil {
-		return err
-	}
 	// Plain SQL, for what the store has no method for.
 	plain := sqlx.MustOpen("postgres", dsn)
 	defer plain.Close()
 
 	first := bizenv.NewPeriod(2023, 1)
-	files, rows, err := writeNational(work, cat, first, months)
+	files, rows, err := writeNational(w.dir, cat, first, months)
 	if err != nil {
 		return err
 	}
@@ -67,7 +52,7 @@ func national(ctx context.Context, bin string, units, indicators, months, scrape
 	var took []time.Duration
 	var total time.Duration
 	for _, f := range files {
-		d, err := timed(exec.CommandContext(ctx, bin, "import", "--database.url", dsn, "--log.level", "warn", f))
+		d, err := timed(exec.CommandContext(ctx, w.bin, "import", "--database.url", dsn, "--log.level", "warn", f))
 		if err != nil {
 			return fmt.Errorf("bizenv import %s: %w", filepath.Base(f), err)
 		}
@@ -81,7 +66,7 @@ func national(ctx context.Context, bin string, units, indicators, months, scrape
 	plain.MustExec("VACUUM ANALYZE")
 	fmt.Println()
 
-	url, pid, stop, err := startBizenv(ctx, bin, dsn)
+	url, pid, stop, err := startBizenv(ctx, w.bin, dsn)
 	if err != nil {
 		return err
 	}

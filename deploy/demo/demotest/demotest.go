@@ -215,15 +215,7 @@ func Serve(t testing.TB, dsn string, args ...string) string {
 		waitErr = cmd.Wait()
 		close(exited)
 	}()
-	stop := func() {
-		cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-exited:
-		case <-time.After(10 * time.Second):
-			cmd.Process.Kill()
-			<-exited
-		}
-	}
+	stop := func() { Stop(cmd.Process, exited) }
 	select {
 	case a := <-address:
 		t.Cleanup(func() {
@@ -240,6 +232,19 @@ func Serve(t testing.TB, dsn string, args ...string) string {
 		t.Fatalf("bizenv serve did not log its address within a minute:\n%s", log.String())
 	}
 	return ""
+}
+
+// Stop stops the server p, as its service manager would: SIGTERM, then
+// SIGKILL if it has not exited (closed exited) within 10 seconds. It
+// returns once the server has exited.
+func Stop(p *os.Process, exited <-chan struct{}) {
+	p.Signal(syscall.SIGTERM)
+	select {
+	case <-exited:
+	case <-time.After(10 * time.Second):
+		p.Kill()
+		<-exited
+	}
 }
 
 // Scrape reads baseURL/metrics and returns its metric families by name.

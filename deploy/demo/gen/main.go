@@ -24,6 +24,7 @@ import (
 	"hash/fnv"
 	"io"
 	"log"
+	"maps"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -361,20 +362,10 @@ func (g *gen) seedFor(entity, indicator string) map[int]float64 {
 	return out
 }
 
-// sortedKeys returns the month indexes of m in order.
-func sortedKeys(m map[int]float64) []int {
-	ks := make([]int, 0, len(m))
-	for k := range m {
-		ks = append(ks, k)
-	}
-	slices.Sort(ks)
-	return ks
-}
-
 // anchorSeed adds the seed values of wuhan-edz to c.
 func (g *gen) anchorSeed(c curve, indicator string) curve {
 	s := g.seedFor(edz, indicator)
-	for _, i := range sortedKeys(s) {
+	for _, i := range slices.Sorted(maps.Keys(s)) {
 		c = c.with(i, s[i])
 	}
 	return c
@@ -588,7 +579,7 @@ func (g *gen) level(s level) error {
 	avgSeed := g.seedFor(avg, s.code)
 	peerC := s.peer
 	n := float64(len(peers))
-	for _, i := range sortedKeys(avgSeed) {
+	for _, i := range slices.Sorted(maps.Keys(avgSeed)) {
 		peerC = peerC.with(i, ((n+1)*avgSeed[i]-edzC.at(i))/n)
 	}
 	z := effects(r)
@@ -610,7 +601,7 @@ func (g *gen) level(s level) error {
 		v[i] = round(clamp(x, s.lo, s.hi), s.dec)
 	}
 	g.set(s.code, edz, v)
-	for _, i := range sortedKeys(avgSeed) {
+	for _, i := range slices.Sorted(maps.Keys(avgSeed)) {
 		if err := g.fitMean(s, i, avgSeed[i]); err != nil {
 			return err
 		}
@@ -805,7 +796,7 @@ func (g *gen) taxloan() error {
 		dec  int
 	}{{firmsCode, f, 0}, {creditCode, c, -2}, {disbCode, d, -2}} {
 		seed := g.seedFor(edz, s.code)
-		at := sortedKeys(seed)
+		at := slices.Sorted(maps.Keys(seed))
 		if len(at) != 1 || at[0] < 12 {
 			return fmt.Errorf("%s: want one seed figure for wuhan-edz in 2021", s.code)
 		}

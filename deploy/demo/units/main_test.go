@@ -11,6 +11,20 @@ import (
 	"github.com/bizenv/bizenv/ingest"
 )
 
+// withUnits is the default catalog with the units of the catalog file the
+// generator writes.
+func withUnits(t *testing.T) bizenv.Catalog {
+	t.Helper()
+	unitsYAML, _ := generate()
+	units, err := bizenv.ParseCatalog("units.yaml", bytes.NewReader(unitsYAML))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cat := bizenv.DefaultCatalog()
+	cat.Entities = append(cat.Entities, units.Entities...)
+	return cat
+}
+
 // The committed files are exactly what the generator writes, the units
 // make the seed's 43, and every row imports against the catalog they make.
 func TestUnitsFiles(t *testing.T) {
@@ -24,12 +38,7 @@ func TestUnitsFiles(t *testing.T) {
 			t.Errorf("%s differs from the generator's output: run go generate ./deploy/demo/units", name)
 		}
 	}
-	extra, err := bizenv.ParseCatalog("units.yaml", bytes.NewReader(wantCat))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cat := bizenv.DefaultCatalog()
-	cat.Entities = append(cat.Entities, extra.Entities...)
+	cat := withUnits(t)
 	n := 0
 	for _, e := range cat.Entities {
 		if e.Parent == "wuhan-edz" {
@@ -73,13 +82,7 @@ func TestUnitItemsAddUpToTheScore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	extra, _ := generate()
-	units, err := bizenv.ParseCatalog("units.yaml", bytes.NewReader(extra))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cat := bizenv.DefaultCatalog()
-	cat.Entities = append(cat.Entities, units.Entities...)
+	cat := withUnits(t)
 	obs, rejects, err := ingest.ParseLong(tab, cat, first.AddMonths(months).Time())
 	if err != nil || len(rejects) > 0 {
 		t.Fatalf("got %v, rejects %v", err, rejects)
@@ -135,13 +138,7 @@ func TestDemoLedger(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	extra, _ := generate()
-	units, err := bizenv.ParseCatalog("units.yaml", bytes.NewReader(extra))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cat := bizenv.DefaultCatalog()
-	cat.Entities = append(cat.Entities, units.Entities...)
+	cat := withUnits(t)
 	l := ingest.LedgerFile("actions.csv", content, "", cat, map[string]string{})
 	if len(l.Rejects) > 0 {
 		t.Fatalf("rejects: %+v", l.Rejects)

@@ -9,11 +9,7 @@ import (
 // ownerVariable selects responsible units, as the ledger's metric names
 // them; alerts link to the board with var-owner set.
 func ownerVariable() *dashboard.QueryVariableBuilder {
-	q := `label_values(bizenv_actions, owner)`
-	return dashboard.NewQueryVariableBuilder("owner").Label("责任单位").
-		Datasource(promRef()).Query(dashboard.StringOrMap{String: &q}).
-		Multi(true).IncludeAll(true).
-		Refresh(dashboard.VariableRefreshOnDashboardLoad).Sort(dashboard.VariableSortAlphabeticalAsc)
+	return labelValuesVariable("owner", "责任单位", "bizenv_actions")
 }
 
 // todayInChina is the day it is for the office: overdue counts from it

@@ -4,33 +4,16 @@ import (
 	"testing"
 
 	"github.com/bizenv/bizenv/deploy/demo/demotest"
-	"github.com/bizenv/bizenv/deploy/grafana/dashboards"
-	"github.com/bizenv/bizenv/postgres/pgtest"
 )
 
 // The 整改督办 board marks the demo's laggard last two months running, and
 // lists the demo's overdue actions, read as bizenv_readonly.
 func TestActionsBoard(t *testing.T) {
-	db := pgtest.New(t)
-	demotest.Seed(t, db)
-	qs, err := dashboards.SQLQueries()
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, _ := demotest.NewDB(t)
 	vars := variableSets()["all indicators"]
 	run := func(panel string) []map[string]any {
 		t.Helper()
-		for _, q := range qs {
-			if q.Dashboard == "bizenv-actions" && q.Panel == panel {
-				rows, err := queryAsReadOnly(t.Context(), pgtest.SQL(t, db), dashboards.ExpandMacros(q.Text, demotest.RangeFrom, demotest.RangeTo, vars))
-				if err != nil {
-					t.Fatal(err)
-				}
-				return rows
-			}
-		}
-		t.Fatalf("no panel %q", panel)
-		return nil
+		return panelRows(t, db, "bizenv-actions", panel, demotest.RangeFrom, demotest.RangeTo, vars)
 	}
 	rank := run("单位考核排名（末位标记）")
 	if len(rank) != 43 || rank[0]["单位"] != "示例部门18（合成）" || rank[0]["末位"] != "连续末位（约谈）" || rank[1]["末位"] != "" {

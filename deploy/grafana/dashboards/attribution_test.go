@@ -34,6 +34,18 @@ func panelSQL(t *testing.T, board, panel string, from, to time.Time, vars map[st
 	return dashboards.ExpandMacros(qs[i].Text, from, to, vars)
 }
 
+// panelRows runs the SQL of the board's panel on db as Grafana does, as
+// bizenv_readonly, expanded for from..to and vars, and returns its rows.
+func panelRows(t *testing.T, db *postgres.DB, board, panel string, from, to time.Time, vars map[string]string) []map[string]any {
+	t.Helper()
+	sql := panelSQL(t, board, panel, from, to, vars)
+	rows, err := queryAsReadOnly(t.Context(), pgtest.SQL(t, db), sql)
+	if err != nil {
+		t.Fatalf("%s / %s: %v\n%s", board, panel, err, sql)
+	}
+	return rows
+}
+
 // number reads a numeric column as lib/pq returns it to MapScan.
 func number(t *testing.T, v any) float64 {
 	t.Helper()
@@ -67,14 +79,10 @@ func stored(t *testing.T, db *postgres.DB, indicator, entity, period string) flo
 // per item, whose changes add up to the score's change and whose points
 // lost are max_points minus the points earned, worst change first.
 func TestBreakdownPanelAddsUpToTheComposite(t *testing.T) {
-	db := pgtest.New(t)
-	demotest.Seed(t, db)
+	db, _ := demotest.NewDB(t)
 	vars := map[string]string{"entity": "wuhan-edz", "composite": "city_assessment_score"}
 	from, to := demotest.RangeFrom, time.Date(2020, 11, 30, 23, 59, 59, 0, time.UTC)
-	rows, err := queryAsReadOnly(t.Context(), pgtest.SQL(t, db), panelSQL(t, "bizenv-overview", breakdownPanel, from, to, vars))
-	if err != nil {
-		t.Fatal(err)
-	}
+	rows := panelRows(t, db, "bizenv-overview", breakdownPanel, from, to, vars)
 	var items []struct {
 		Code      string  `db:"code"`
 		NameZh    string  `db:"name_zh"`
@@ -127,14 +135,10 @@ func TestBreakdownPanelAddsUpToTheComposite(t *testing.T) {
 // on city_assessment_rank (lower is better) and city_assessment_score
 // (higher is better) the demo's ranks come out as stored.
 func TestPeerRankHeatMapRanksByDirection(t *testing.T) {
-	db := pgtest.New(t)
-	demotest.Seed(t, db)
+	db, _ := demotest.NewDB(t)
 	vars := map[string]string{"entity": "wuhan-edz", "indicator": "city_assessment_rank,city_assessment_score,sme_loan_demand_amount"}
 	from, to := demotest.RangeFrom, time.Date(2020, 11, 30, 23, 59, 59, 0, time.UTC)
-	rows, err := queryAsReadOnly(t.Context(), pgtest.SQL(t, db), panelSQL(t, "bizenv-overview", peerRankPanel, from, to, vars))
-	if err != nil {
-		t.Fatal(err)
-	}
+	rows := panelRows(t, db, "bizenv-overview", peerRankPanel, from, to, vars)
 	var names map[string]string
 	var ents []struct {
 		Code   string `db:"code"`
@@ -171,8 +175,7 @@ func TestPeerRankHeatMapRanksByDirection(t *testing.T) {
 // The rank chart draws the selected entity's line apart: its series name
 // carries the mark the panel's override matches, and no other does.
 func TestRankChartMarksTheSelectedEntity(t *testing.T) {
-	db := pgtest.New(t)
-	demotest.Seed(t, db)
+	db, _ := demotest.NewDB(t)
 	var override string
 	for _, b := range dashboards.Boards() {
 		if b.UID != "bizenv-rank-trend" {
@@ -213,10 +216,7 @@ func TestRankChartMarksTheSelectedEntity(t *testing.T) {
 		if err := pgtest.SQL(t, db).GetContext(t.Context(), &name, `SELECT name_zh FROM entities WHERE code = $1`, entity); err != nil {
 			t.Fatal(err)
 		}
-		rows, err := queryAsReadOnly(t.Context(), pgtest.SQL(t, db), panelSQL(t, "bizenv-rank-trend", rankTrendPanel, demotest.RangeFrom, demotest.RangeTo, map[string]string{"entity": entity}))
-		if err != nil {
-			t.Fatal(err)
-		}
+		rows := panelRows(t, db, "bizenv-rank-trend", rankTrendPanel, demotest.RangeFrom, demotest.RangeTo, map[string]string{"entity": entity})
 		matched := make(map[string]bool)
 		for _, r := range rows {
 			if m := string(asBytes(r["metric"])); re.MatchString(m) {

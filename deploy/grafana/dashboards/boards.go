@@ -144,43 +144,51 @@ func shownValue(value, unit string) string {
          ELSE ` + value + `::text END`
 }
 
-func entityVariable() *dashboard.QueryVariableBuilder {
-	q := `SELECT name_zh AS __text, code AS __value FROM entities WHERE kind IN ('district', 'city_average') ORDER BY kind DESC, name_zh`
-	text, value := "武汉经开区（汉南区）", "wuhan-edz"
-	return dashboard.NewQueryVariableBuilder("entity").Label("单位").
+// sqlVariable is a variable whose values are the codes q selects as
+// __value, shown by the names it selects as __text.
+func sqlVariable(name, label, q string) *dashboard.QueryVariableBuilder {
+	return dashboard.NewQueryVariableBuilder(name).Label(label).
 		Datasource(pgRef()).Query(dashboard.StringOrMap{String: &q}).Definition(q).
-		Current(dashboard.VariableOption{Text: dashboard.StringOrArrayOfString{String: &text}, Value: dashboard.StringOrArrayOfString{String: &value}}).
 		Refresh(dashboard.VariableRefreshOnDashboardLoad).Sort(dashboard.VariableSortDisabled)
+}
+
+// selected is the option a board opens with.
+func selected(text, value string) dashboard.VariableOption {
+	return dashboard.VariableOption{Text: dashboard.StringOrArrayOfString{String: &text}, Value: dashboard.StringOrArrayOfString{String: &value}}
+}
+
+// labelValuesVariable selects any of the values of the label name of the
+// metric family, "All" included.
+func labelValuesVariable(name, label, metric string) *dashboard.QueryVariableBuilder {
+	q := `label_values(` + metric + `, ` + name + `)`
+	return dashboard.NewQueryVariableBuilder(name).Label(label).
+		Datasource(promRef()).Query(dashboard.StringOrMap{String: &q}).
+		Multi(true).IncludeAll(true).
+		Refresh(dashboard.VariableRefreshOnDashboardLoad).Sort(dashboard.VariableSortAlphabeticalAsc)
+}
+
+func entityVariable() *dashboard.QueryVariableBuilder {
+	return sqlVariable("entity", "单位", `SELECT name_zh AS __text, code AS __value FROM entities WHERE kind IN ('district', 'city_average') ORDER BY kind DESC, name_zh`).
+		Current(selected("武汉经开区（汉南区）", "wuhan-edz"))
 }
 
 // The multi-value variables have no custom all value: Grafana inserts one
 // unquoted, which breaks the SQL panels' IN (...) lists. "All" expands to
 // every value instead, a regex alternation in PromQL and a quoted list in SQL.
 func indicatorVariable() *dashboard.QueryVariableBuilder {
-	q := `SELECT name_zh AS __text, code AS __value FROM indicators ORDER BY category, code`
-	return dashboard.NewQueryVariableBuilder("indicator").Label("指标").
-		Datasource(pgRef()).Query(dashboard.StringOrMap{String: &q}).Definition(q).
-		Multi(true).IncludeAll(true).
-		Refresh(dashboard.VariableRefreshOnDashboardLoad).Sort(dashboard.VariableSortDisabled)
+	return sqlVariable("indicator", "指标", `SELECT name_zh AS __text, code AS __value FROM indicators ORDER BY category, code`).
+		Multi(true).IncludeAll(true)
 }
 
 func collectorVariable() *dashboard.QueryVariableBuilder {
-	q := `label_values(bizenv_collector_last_run_timestamp_seconds, collector)`
-	return dashboard.NewQueryVariableBuilder("collector").Label("采集任务").
-		Datasource(promRef()).Query(dashboard.StringOrMap{String: &q}).
-		Multi(true).IncludeAll(true).
-		Refresh(dashboard.VariableRefreshOnDashboardLoad).Sort(dashboard.VariableSortAlphabeticalAsc)
+	return labelValuesVariable("collector", "采集任务", "bizenv_collector_last_run_timestamp_seconds")
 }
 
 // compositeVariable selects a composite score: an indicator that other
 // indicators are part_of (SPEC section 10).
 func compositeVariable() *dashboard.QueryVariableBuilder {
-	q := `SELECT c.name_zh AS __text, c.code AS __value FROM indicators c WHERE c.code IN (SELECT part_of FROM indicators) ORDER BY c.code`
-	text, value := "全市营商环境考核得分", "city_assessment_score"
-	return dashboard.NewQueryVariableBuilder("composite").Label("考核得分").
-		Datasource(pgRef()).Query(dashboard.StringOrMap{String: &q}).Definition(q).
-		Current(dashboard.VariableOption{Text: dashboard.StringOrArrayOfString{String: &text}, Value: dashboard.StringOrArrayOfString{String: &value}}).
-		Refresh(dashboard.VariableRefreshOnDashboardLoad).Sort(dashboard.VariableSortDisabled)
+	return sqlVariable("composite", "考核得分", `SELECT c.name_zh AS __text, c.code AS __value FROM indicators c WHERE c.code IN (SELECT part_of FROM indicators) ORDER BY c.code`).
+		Current(selected("全市营商环境考核得分", "city_assessment_score"))
 }
 
 // SelectedMark ends the name of the selected entity's series in the rank

@@ -149,8 +149,7 @@ func catalogCodes() (indicators, entities map[string]string, units map[string]st
 // names, read as bizenv_readonly.
 func TestCodeVariablesShowNames(t *testing.T) {
 	indicators, entities, _ := catalogCodes()
-	db := pgtest.New(t)
-	demotest.Seed(t, db)
+	db, _ := demotest.NewDB(t)
 	// The demo's catalog file adds its synthetic assessment items.
 	cat, err := db.Catalog(t.Context())
 	if err != nil {
@@ -337,8 +336,7 @@ func TestTablesNameTheirCodes(t *testing.T) {
 	indicators, entities, _ := catalogCodes()
 	_, dsn := demotest.NewDB(t)
 	families := demotest.Scrape(t, demotest.Serve(t, dsn))
-	db := pgtest.New(t)
-	demotest.Seed(t, db)
+	db, _ := demotest.NewDB(t)
 	vars := variableSets()["all indicators"]
 
 	// What a code's name is called in the results.
@@ -517,23 +515,8 @@ const provenancePanel = "数据来源与说明（本区，$indicator）"
 // from a synthetic one: each row has the observation's source and note, the
 // synthetic ones marked 合成, and the value written in its unit.
 func TestProvenanceTableTellsSeedFromSynthetic(t *testing.T) {
-	db := pgtest.New(t)
-	demotest.Seed(t, db)
-	qs, err := dashboards.SQLQueries()
-	if err != nil {
-		t.Fatal(err)
-	}
-	i := slices.IndexFunc(qs, func(q dashboards.Query) bool {
-		return q.Dashboard == "bizenv-rank-trend" && q.Panel == provenancePanel
-	})
-	if i < 0 {
-		t.Fatalf("no query for panel %q", provenancePanel)
-	}
-	sql := dashboards.ExpandMacros(qs[i].Text, demotest.RangeFrom, demotest.RangeTo, variableSets()["all indicators"])
-	rows, err := queryAsReadOnly(t.Context(), pgtest.SQL(t, db), sql)
-	if err != nil {
-		t.Fatalf("%s: %v", qs[i], err)
-	}
+	db, _ := demotest.NewDB(t)
+	rows := panelRows(t, db, "bizenv-rank-trend", provenancePanel, demotest.RangeFrom, demotest.RangeTo, variableSets()["all indicators"])
 	got := make(map[string][]string)
 	for _, r := range rows {
 		key := string(asBytes(r["月份"])) + " " + string(asBytes(r["指标"]))

@@ -67,8 +67,7 @@ func queryAsReadOnly(ctx context.Context, db *sqlx.DB, sql string) ([]map[string
 }
 
 func TestSQLQueriesRunAsReadOnly(t *testing.T) {
-	db := pgtest.New(t)
-	demotest.Seed(t, db)
+	db, _ := demotest.NewDB(t)
 	qs, err := dashboards.SQLQueries()
 	if err != nil {
 		t.Fatal(err)
@@ -106,27 +105,12 @@ func TestSQLQueriesRunAsReadOnly(t *testing.T) {
 // The rank trend draws the district's rank month by month: the 24 months of
 // the demo data, as deploy/demo/README.md tells its story.
 func TestSQLRankTrendHasTheDistrictsMonths(t *testing.T) {
-	db := pgtest.New(t)
-	demotest.Seed(t, db)
-	qs, err := dashboards.SQLQueries()
-	if err != nil {
-		t.Fatal(err)
-	}
-	i := slices.IndexFunc(qs, func(q dashboards.Query) bool {
-		return q.Dashboard == "bizenv-rank-trend" && q.Panel == rankTrendPanel
-	})
-	if i < 0 {
-		t.Fatalf("no query for panel %q", rankTrendPanel)
-	}
+	db, _ := demotest.NewDB(t)
 	var name string
 	if err := pgtest.SQL(t, db).GetContext(t.Context(), &name, `SELECT name_zh FROM entities WHERE code = 'wuhan-edz'`); err != nil {
 		t.Fatal(err)
 	}
-	sql := dashboards.ExpandMacros(qs[i].Text, demotest.RangeFrom, demotest.RangeTo, variableSets()["one indicator"])
-	rows, err := queryAsReadOnly(t.Context(), pgtest.SQL(t, db), sql)
-	if err != nil {
-		t.Fatalf("%s: %v", qs[i], err)
-	}
+	rows := panelRows(t, db, "bizenv-rank-trend", rankTrendPanel, demotest.RangeFrom, demotest.RangeTo, variableSets()["one indicator"])
 	var months []string
 	var ranks []float64
 	peers := make(map[any]bool)
