@@ -5,13 +5,11 @@ import (
 	"compress/gzip"
 	"context"
 	"errors"
-	"flag"
 	"io"
 	"log/slog"
 	"maps"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -24,12 +22,11 @@ import (
 	"github.com/prometheus/common/model"
 
 	"github.com/bizenv/bizenv"
+	"github.com/bizenv/bizenv/internal/golden"
 	"github.com/bizenv/bizenv/metrics"
 	"github.com/bizenv/bizenv/postgres"
 	"github.com/bizenv/bizenv/postgres/pgtest"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
 
@@ -186,24 +183,12 @@ func families(names ...string) func(string) bool {
 	return func(name string) bool { return slices.Contains(names, name) }
 }
 
-// golden compares the families named of what h serves with
+// wantGolden compares the families named of what h serves with
 // testdata/name.prom, rewriting the file first under -update.
-func golden(t *testing.T, h http.Handler, name string, names ...string) {
+func wantGolden(t *testing.T, h http.Handler, name string, names ...string) {
 	t.Helper()
 	got := only(scrape(t, h), families(names...))
-	path := filepath.Join("testdata", name+".prom")
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got != string(want) {
-		t.Errorf("/metrics differs from %s (run go test ./metrics -update after checking):\ngot:\n%s\nwant:\n%s", path, got, want)
-	}
+	golden.Check(t, filepath.Join("testdata", name+".prom"), []byte(got))
 }
 
 // compare compares the families named of what h serves with want.
@@ -303,7 +288,7 @@ func TestSeriesFigures(t *testing.T) {
 		obs("bizstart_days", "wuhan-jiangan", "2020-04", 2),
 	)
 	h := newHandler(db, prometheus.NewRegistry())
-	golden(t, h, "series", seriesMetrics...)
+	wantGolden(t, h, "series", seriesMetrics...)
 	t.Run("no negative zero", func(t *testing.T) {
 		for line := range strings.Lines(scrape(t, h)) {
 			if strings.HasSuffix(line, " -0\n") {
@@ -311,7 +296,7 @@ func TestSeriesFigures(t *testing.T) {
 			}
 		}
 	})
-	golden(t, h, "catalog", catalogMetrics...)
+	wantGolden(t, h, "catalog", catalogMetrics...)
 	compare(t, h, `
 # HELP bizenv_data_stale 1 if this scrape could not read the database and serves the last data it read before, else 0.
 # TYPE bizenv_data_stale gauge
@@ -336,7 +321,7 @@ func TestCollectorHealth(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	golden(t, newHandler(db, prometheus.NewRegistry()), "collectors", collectorMetrics...)
+	wantGolden(t, newHandler(db, prometheus.NewRegistry()), "collectors", collectorMetrics...)
 }
 
 // A write through another pool, as by another process, shows on the next
@@ -374,9 +359,9 @@ func TestStaleSnapshot(t *testing.T) {
 	store(t, db, obs("city_assessment_score", "wuhan-edz", "2021-03", 88))
 	h := newHandler(db, prometheus.NewRegistry())
 	names := append([]string{"bizenv_indicator_value"}, healthMetrics...)
-	golden(t, h, "fresh", names...)
+	wantGolden(t, h, "fresh", names...)
 	db.Close()
-	golden(t, h, "stale", names...)
+	wantGolden(t, h, "stale", names...)
 }
 
 // failingSource never reads anything.

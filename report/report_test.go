@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,12 +12,11 @@ import (
 
 	"github.com/bizenv/bizenv"
 	"github.com/bizenv/bizenv/ingest"
+	"github.com/bizenv/bizenv/internal/golden"
 	"github.com/bizenv/bizenv/postgres"
 	"github.com/bizenv/bizenv/postgres/pgtest"
 	"github.com/bizenv/bizenv/report"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
 
@@ -203,7 +201,7 @@ func TestGolden(t *testing.T) {
 	r := build(t, db, "2020-11", "wuhan-edz")
 	for _, format := range []string{report.FormatJSON, report.FormatCSV} {
 		t.Run(format, func(t *testing.T) {
-			golden(t, filepath.Join("testdata", "2020-11."+format), []byte(written(t, r, format)))
+			golden.Check(t, filepath.Join("testdata", "2020-11."+format), []byte(written(t, r, format)))
 		})
 	}
 }
@@ -288,22 +286,6 @@ func TestWriteUnknownFormat(t *testing.T) {
 	err := report.Write(&bytes.Buffer{}, &report.Report{}, "pdf")
 	if got, want := bizenv.ErrorCode(err), bizenv.EINVALID; got != want {
 		t.Errorf("error code: got %q, want %q", got, want)
-	}
-}
-
-func golden(t *testing.T, path string, got []byte) {
-	t.Helper()
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update to write it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from what was written; run with -update and review the diff\n got:\n%s", path, got)
 	}
 }
 
