@@ -4,7 +4,6 @@ import (
 	"bytes"
 	_ "embed"
 	"errors"
-	"fmt"
 	"io"
 	"regexp"
 	"slices"
@@ -38,7 +37,7 @@ func ParseCatalog(name string, r io.Reader) (Catalog, error) {
 	dec := yaml.NewDecoder(r)
 	dec.KnownFields(true)
 	if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) {
-		return Catalog{}, Errorf(EINVALID, "catalog %s: %v", name, err).ZH("目录文件 %s 有误：%v", name, err)
+		return Catalog{}, Errorf(EINVALID, "catalog %s: %v", name, err).ZH("目录文件 %s 无法解析：%v", name, err)
 	}
 	for i := range c.Indicators {
 		if c.Indicators[i].Frequency == "" {
@@ -49,7 +48,7 @@ func ParseCatalog(name string, r io.Reader) (Catalog, error) {
 		}
 	}
 	if err := c.Validate(); err != nil {
-		return Catalog{}, Errorf(EINVALID, "catalog %s: %v", name, err).ZH("目录文件 %s 有误：%v", name, err)
+		return Catalog{}, Errorf(EINVALID, "catalog %s: %v", name, err).ZH("目录文件 %s 有误：%s", name, ErrorMessageZH(err))
 	}
 	return c, nil
 }
@@ -70,18 +69,20 @@ func ValidEntityCode(s string) bool { return entityCodeRE.MatchString(s) }
 func (c Catalog) Validate() error {
 	seen := map[string]bool{}
 	for _, i := range c.Indicators {
-		if err := checkRecord("indicator", i.Code, i.NameZH, i.NameEN, ValidIndicatorCode, "ASCII snake_case", seen); err != nil {
+		if err := checkRecord("indicator", i.Code, i.NameZH, i.NameEN, ValidIndicatorCode, seen); err != nil {
 			return err
 		}
 		switch {
 		case !slices.Contains(Units, i.Unit):
-			return fmt.Errorf("indicator %s: unknown unit %q", i.Code, i.Unit)
+			return Errorf(EINVALID, "indicator %s: unknown unit %q", i.Code, i.Unit).ZH("指标 %s：未知计量单位“%s”", i.Code, i.Unit)
 		case !i.Direction.Valid():
-			return fmt.Errorf("indicator %s: direction %q: want higher_better, lower_better or neutral", i.Code, i.Direction)
+			return Errorf(EINVALID, "indicator %s: direction %q: want higher_better, lower_better or neutral", i.Code, i.Direction).
+				ZH("指标 %s：方向“%s”无效：应为 higher_better、lower_better 或 neutral", i.Code, i.Direction)
 		case i.Frequency != "" && !i.Frequency.Valid():
-			return fmt.Errorf("indicator %s: frequency %q: want monthly or annual", i.Code, i.Frequency)
+			return Errorf(EINVALID, "indicator %s: frequency %q: want monthly or annual", i.Code, i.Frequency).
+				ZH("指标 %s：频率“%s”无效：应为 monthly 或 annual", i.Code, i.Frequency)
 		case i.Category == "":
-			return fmt.Errorf("indicator %s: category is required", i.Code)
+			return Errorf(EINVALID, "indicator %s: category is required", i.Code).ZH("指标 %s：缺少 category（类别）", i.Code)
 		}
 		if err := validateItem(i, c.composite); err != nil {
 			return err
@@ -89,30 +90,40 @@ func (c Catalog) Validate() error {
 	}
 	seen = map[string]bool{}
 	for _, e := range c.Entities {
-		if err := checkRecord("entity", e.Code, e.NameZH, e.NameEN, ValidEntityCode, "lower-case ASCII letters, digits, '-', '_' or '.'", seen); err != nil {
+		if err := checkRecord("entity", e.Code, e.NameZH, e.NameEN, ValidEntityCode, seen); err != nil {
 			return err
 		}
 		switch {
 		case !slices.Contains(EntityKinds, e.Kind):
-			return fmt.Errorf("entity %s: unknown kind %q", e.Code, e.Kind)
+			return Errorf(EINVALID, "entity %s: unknown kind %q", e.Code, e.Kind).ZH("单位 %s：未知类型“%s”", e.Code, e.Kind)
 		case e.Parent == e.Code || e.Benchmark == e.Code:
-			return fmt.Errorf("entity %s: cannot be its own parent or benchmark", e.Code)
+			return Errorf(EINVALID, "entity %s: cannot be its own parent or benchmark", e.Code).
+				ZH("单位 %s：不能以自身为上级（parent）或对标单位（benchmark）", e.Code)
 		}
 	}
 	return c.checkNames()
 }
 
+// codeRules says, for each kind of record, what its code must be, in
+// English and Chinese.
+var codeRules = map[string][2]string{
+	"indicator": {"ASCII snake_case", "小写 ASCII 蛇形命名（字母、数字和下划线）"},
+	"entity":    {"lower-case ASCII letters, digits, '-', '_' or '.'", "小写 ASCII 字母、数字、“-”“_”或“.”"},
+}
+
 // checkRecord checks what every indicator and entity needs: a code that
-// valid accepts (rule says what it wants), not in seen yet, and both
+// valid accepts (codeRules says what it wants), not in seen yet, and both
 // names. It adds the code to seen.
-func checkRecord(kind, code, nameZH, nameEN string, valid func(string) bool, rule string, seen map[string]bool) error {
+func checkRecord(kind, code, nameZH, nameEN string, valid func(string) bool, seen map[string]bool) error {
+	zh := kindZH[kind]
 	switch {
 	case !valid(code):
-		return fmt.Errorf("%s %q: code must be %s", kind, code, rule)
+		rule := codeRules[kind]
+		return Errorf(EINVALID, "%s %q: code must be %s", kind, code, rule[0]).ZH("%s代码“%s”无效：应为%s", zh, code, rule[1])
 	case seen[code]:
-		return fmt.Errorf("%s %s: listed twice", kind, code)
+		return Errorf(EINVALID, "%s %s: listed twice", kind, code).ZH("%s %s 重复列出", zh, code)
 	case nameZH == "" || nameEN == "":
-		return fmt.Errorf("%s %s: name_zh and name_en are required", kind, code)
+		return Errorf(EINVALID, "%s %s: name_zh and name_en are required", kind, code).ZH("%s %s：name_zh 和 name_en 均须填写", zh, code)
 	}
 	seen[code] = true
 	return nil

@@ -59,19 +59,29 @@ func TestDefaultCatalog(t *testing.T) {
 }
 
 func TestParseCatalogErrors(t *testing.T) {
-	for _, tc := range []struct{ name, yaml, want string }{
-		{"unknown key", "indicators:\n  - code: x\n    colour: red\n", "catalog f.yaml: yaml: unmarshal errors:\n  line 3: field colour not found in type bizenv.Indicator"},
-		{"bad code", "indicators:\n  - {code: Bad-Code, name_zh: a, name_en: a, unit: rank, direction: lower_better, category: c}\n", `catalog f.yaml: indicator "Bad-Code": code must be ASCII snake_case`},
-		{"bad unit", "indicators:\n  - {code: x, name_zh: a, name_en: a, unit: furlongs, direction: lower_better, category: c}\n", `catalog f.yaml: indicator x: unknown unit "furlongs"`},
-		{"bad direction", "indicators:\n  - {code: x, name_zh: a, name_en: a, unit: rank, direction: up, category: c}\n", `catalog f.yaml: indicator x: direction "up": want higher_better, lower_better or neutral`},
-		{"bad frequency", "indicators:\n  - {code: x, name_zh: a, name_en: a, unit: rank, direction: neutral, category: c, frequency: weekly}\n", `catalog f.yaml: indicator x: frequency "weekly": want monthly or annual`},
-		{"bad kind", "entities:\n  - {code: x, name_zh: a, name_en: a, kind: planet}\n", `catalog f.yaml: entity x: unknown kind "planet"`},
-		{"own benchmark", "entities:\n  - {code: x, name_zh: a, name_en: a, kind: park, benchmark: x}\n", `catalog f.yaml: entity x: cannot be its own parent or benchmark`},
+	for _, tc := range []struct{ name, yaml, want, wantZH string }{
+		{"unknown key", "indicators:\n  - code: x\n    colour: red\n", "catalog f.yaml: yaml: unmarshal errors:\n  line 3: field colour not found in type bizenv.Indicator",
+			"目录文件 f.yaml 无法解析：yaml: unmarshal errors:\n  line 3: field colour not found in type bizenv.Indicator"},
+		{"bad code", "indicators:\n  - {code: Bad-Code, name_zh: a, name_en: a, unit: rank, direction: lower_better, category: c}\n", `catalog f.yaml: indicator "Bad-Code": code must be ASCII snake_case`,
+			"目录文件 f.yaml 有误：指标代码“Bad-Code”无效：应为小写 ASCII 蛇形命名（字母、数字和下划线）"},
+		{"bad unit", "indicators:\n  - {code: x, name_zh: a, name_en: a, unit: furlongs, direction: lower_better, category: c}\n", `catalog f.yaml: indicator x: unknown unit "furlongs"`,
+			"目录文件 f.yaml 有误：指标 x：未知计量单位“furlongs”"},
+		{"bad direction", "indicators:\n  - {code: x, name_zh: a, name_en: a, unit: rank, direction: up, category: c}\n", `catalog f.yaml: indicator x: direction "up": want higher_better, lower_better or neutral`,
+			"目录文件 f.yaml 有误：指标 x：方向“up”无效：应为 higher_better、lower_better 或 neutral"},
+		{"bad frequency", "indicators:\n  - {code: x, name_zh: a, name_en: a, unit: rank, direction: neutral, category: c, frequency: weekly}\n", `catalog f.yaml: indicator x: frequency "weekly": want monthly or annual`,
+			"目录文件 f.yaml 有误：指标 x：频率“weekly”无效：应为 monthly 或 annual"},
+		{"bad kind", "entities:\n  - {code: x, name_zh: a, name_en: a, kind: planet}\n", `catalog f.yaml: entity x: unknown kind "planet"`,
+			"目录文件 f.yaml 有误：单位 x：未知类型“planet”"},
+		{"own benchmark", "entities:\n  - {code: x, name_zh: a, name_en: a, kind: park, benchmark: x}\n", `catalog f.yaml: entity x: cannot be its own parent or benchmark`,
+			"目录文件 f.yaml 有误：单位 x：不能以自身为上级（parent）或对标单位（benchmark）"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := bizenv.ParseCatalog("f.yaml", strings.NewReader(tc.yaml))
 			if err == nil || err.Error() != tc.want {
 				t.Errorf("got %v, want %q", err, tc.want)
+			}
+			if got := bizenv.ErrorMessageZH(err); got != tc.wantZH {
+				t.Errorf("in Chinese: got %q, want %q", got, tc.wantZH)
 			}
 		})
 	}

@@ -75,32 +75,43 @@ func (c Catalog) Items(composite string) []Indicator {
 func validateItem(i Indicator, known func(code string) (Indicator, bool)) error {
 	switch {
 	case i.Compare != "" && !i.Compare.Valid():
-		return fmt.Errorf("indicator %s: compare %q: want previous or year_ago", i.Code, i.Compare)
+		return Errorf(EINVALID, "indicator %s: compare %q: want previous or year_ago", i.Code, i.Compare).
+			ZH("指标 %s：比较方式“%s”无效：应为 previous 或 year_ago", i.Code, i.Compare)
 	case i.Compare == CompareYearAgo && i.Frequency == Annual:
-		return fmt.Errorf("indicator %s: compare year_ago is for monthly indicators; annual ones compare with the year before already", i.Code)
+		return Errorf(EINVALID, "indicator %s: compare year_ago is for monthly indicators; annual ones compare with the year before already", i.Code).
+			ZH("指标 %s：year_ago 只适用于月度指标；年度指标本来就与上年比较", i.Code)
 	case i.AlertMinChange < 0:
-		return fmt.Errorf("indicator %s: alert_min_change %v: must not be negative", i.Code, i.AlertMinChange)
+		return Errorf(EINVALID, "indicator %s: alert_min_change %v: must not be negative", i.Code, i.AlertMinChange).
+			ZH("指标 %s：alert_min_change %v 不能为负数", i.Code, i.AlertMinChange)
 	case i.MaxPoints != nil && i.PartOf == "":
-		return fmt.Errorf("indicator %s: max_points needs part_of (the composite score it is an item of)", i.Code)
+		return Errorf(EINVALID, "indicator %s: max_points needs part_of (the composite score it is an item of)", i.Code).
+			ZH("指标 %s：设置 max_points 须同时设置 part_of（所属的综合得分）", i.Code)
 	case i.PartOf == "":
 		return nil
 	case i.PartOf == i.Code:
-		return fmt.Errorf("indicator %s: part_of: cannot be an item of itself", i.Code)
+		return Errorf(EINVALID, "indicator %s: part_of: cannot be an item of itself", i.Code).
+			ZH("指标 %s：part_of 不能指向自身", i.Code)
 	case i.MaxPoints == nil || *i.MaxPoints <= 0:
-		return fmt.Errorf("indicator %s: part_of needs max_points greater than 0", i.Code)
+		return Errorf(EINVALID, "indicator %s: part_of needs max_points greater than 0", i.Code).
+			ZH("指标 %s：设置 part_of 须同时设置大于 0 的 max_points", i.Code)
 	case i.Unit != UnitScore:
-		return fmt.Errorf("indicator %s: a scored item (part_of) must have unit score, not %q", i.Code, i.Unit)
+		return Errorf(EINVALID, "indicator %s: a scored item (part_of) must have unit score, not %q", i.Code, i.Unit).
+			ZH("指标 %s：考核分项（part_of）的计量单位须为 score，而不是“%s”", i.Code, i.Unit)
 	case i.Direction != HigherBetter:
-		return fmt.Errorf("indicator %s: a scored item holds points earned, so its direction must be higher_better", i.Code)
+		return Errorf(EINVALID, "indicator %s: a scored item holds points earned, so its direction must be higher_better", i.Code).
+			ZH("指标 %s：考核分项记录的是得分，方向须为 higher_better", i.Code)
 	}
 	comp, ok := known(i.PartOf)
 	switch {
 	case !ok:
-		return fmt.Errorf("indicator %s: part_of: unknown composite %q", i.Code, i.PartOf)
+		return Errorf(EINVALID, "indicator %s: part_of: unknown composite %q", i.Code, i.PartOf).
+			ZH("指标 %s：part_of 指向未知的综合得分“%s”", i.Code, i.PartOf)
 	case comp.Unit != UnitScore:
-		return fmt.Errorf("indicator %s: part_of: %s is not a composite score (unit %s)", i.Code, comp.Code, comp.Unit)
+		return Errorf(EINVALID, "indicator %s: part_of: %s is not a composite score (unit %s)", i.Code, comp.Code, comp.Unit).
+			ZH("指标 %s：part_of 指向的 %s 不是综合得分（计量单位为 %s）", i.Code, comp.Code, comp.Unit)
 	case comp.PartOf != "":
-		return fmt.Errorf("indicator %s: part_of: %s is itself an item of %s", i.Code, comp.Code, comp.PartOf)
+		return Errorf(EINVALID, "indicator %s: part_of: %s is itself an item of %s", i.Code, comp.Code, comp.PartOf).
+			ZH("指标 %s：part_of 指向的 %s 本身是 %s 的分项", i.Code, comp.Code, comp.PartOf)
 	}
 	return nil
 }

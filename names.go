@@ -115,7 +115,8 @@ func (c Catalog) checkNames() error {
 		for _, r := range records {
 			k := NameKey(r.nameZH)
 			if h, ok := owner[k]; ok && h.code != r.code && h.as == "code" {
-				return fmt.Errorf("%s %s: name_zh %q is the code of %s %s", kind, r.code, r.nameZH, kind, h.code)
+				return Errorf(EINVALID, "%s %s: name_zh %q is the code of %s %s", kind, r.code, r.nameZH, kind, h.code).
+					ZH("%s %s 的中文名称“%s”是%s %s 的代码", kindZH[kind], r.code, r.nameZH, kindZH[kind], h.code)
 			}
 			if _, ok := owner[k]; !ok && k != "" {
 				owner[k] = holder{r.code, "name_zh"}
@@ -125,7 +126,7 @@ func (c Catalog) checkNames() error {
 			for _, a := range r.aliases {
 				k := NameKey(a)
 				if k == "" {
-					return fmt.Errorf("%s %s: empty alias", kind, r.code)
+					return Errorf(EINVALID, "%s %s: empty alias", kind, r.code).ZH("%s %s 有空别名", kindZH[kind], r.code)
 				}
 				h, ok := owner[k]
 				switch {
@@ -134,8 +135,10 @@ func (c Catalog) checkNames() error {
 				case h.code == r.code:
 					// its own name twice: harmless
 				default:
-					return fmt.Errorf("%s alias %q is ambiguous: it is an alias of %s %s and the %s of %s %s",
-						kind, a, kind, r.code, h.as, kind, h.code)
+					return Errorf(EINVALID, "%s alias %q is ambiguous: it is an alias of %s %s and the %s of %s %s",
+						kind, a, kind, r.code, h.as, kind, h.code).
+						ZH("%s别名“%s”有歧义：它是%s %s 的别名，又是%s %s 的%s",
+							kindZH[kind], a, kindZH[kind], r.code, kindZH[kind], h.code, asZH[h.as])
 				}
 			}
 		}
@@ -218,6 +221,9 @@ func find[T any](kind, name string, names func(string) (string, []string), get f
 	}
 	return none, err
 }
+
+// asZH is the Chinese for how a record holds a name.
+var asZH = map[string]string{"code": "代码", "name_zh": "中文名称", "alias": "别名"}
 
 // kindZH is the Chinese word for each kind of record NameError names.
 var kindZH = map[string]string{"indicator": "指标", "entity": "单位"}

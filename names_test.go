@@ -74,26 +74,36 @@ func TestParseCatalogAmbiguousAlias(t *testing.T) {
 	}
 	// entity is ents with a second entity.
 	entity := func(fields string) string { return ents + "  - {" + fields + "}\n" }
-	for _, tc := range []struct{ name, yaml, want string }{
+	for _, tc := range []struct{ name, yaml, want, wantZH string }{
 		{"two holders", bRank("名次, 排名"),
-			`indicator alias "排名" is ambiguous: it is an alias of indicator b_rank and the alias of indicator a_rank`},
+			`indicator alias "排名" is ambiguous: it is an alias of indicator b_rank and the alias of indicator a_rank`,
+			"指标别名“排名”有歧义：它是指标 b_rank 的别名，又是指标 a_rank 的别名"},
 		{"alias is another's name", bRank("甲排名"),
-			`indicator alias "甲排名" is ambiguous: it is an alias of indicator b_rank and the name_zh of indicator a_rank`},
+			`indicator alias "甲排名" is ambiguous: it is an alias of indicator b_rank and the name_zh of indicator a_rank`,
+			"指标别名“甲排名”有歧义：它是指标 b_rank 的别名，又是指标 a_rank 的中文名称"},
 		{"alias is another's code", bRank("ａ_rank"),
-			`indicator alias "ａ_rank" is ambiguous: it is an alias of indicator b_rank and the code of indicator a_rank`},
+			`indicator alias "ａ_rank" is ambiguous: it is an alias of indicator b_rank and the code of indicator a_rank`,
+			"指标别名“ａ_rank”有歧义：它是指标 b_rank 的别名，又是指标 a_rank 的代码"},
 		{"entity alias", entity("code: hn, name_zh: 汉南, name_en: Hannan, kind: district, aliases: [汉南区]"),
-			`entity alias "汉南区" is ambiguous: it is an alias of entity hn and the alias of entity edz`},
+			`entity alias "汉南区" is ambiguous: it is an alias of entity hn and the alias of entity edz`,
+			"单位别名“汉南区”有歧义：它是单位 hn 的别名，又是单位 edz 的别名"},
 		{"full-width form of another's alias", entity(`code: cg, name_zh: 车谷（新）, name_en: CG, kind: park, aliases: [" 车谷"]`),
-			`entity alias " 车谷" is ambiguous: it is an alias of entity cg and the alias of entity edz`},
+			`entity alias " 车谷" is ambiguous: it is an alias of entity cg and the alias of entity edz`,
+			"单位别名“ 车谷”有歧义：它是单位 cg 的别名，又是单位 edz 的别名"},
 		{"name_zh is another's code", entity("code: hn, name_zh: edz, name_en: Hannan, kind: district"),
-			`entity hn: name_zh "edz" is the code of entity edz`},
+			`entity hn: name_zh "edz" is the code of entity edz`,
+			"单位 hn 的中文名称“edz”是单位 edz 的代码"},
 		{"empty alias", entity(`code: hn, name_zh: 汉南, name_en: Hannan, kind: district, aliases: [""]`),
-			`entity hn: empty alias`},
+			`entity hn: empty alias`,
+			"单位 hn 有空别名"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := bizenv.ParseCatalog("f.yaml", strings.NewReader(tc.yaml))
 			if want := "catalog f.yaml: " + tc.want; err == nil || err.Error() != want {
 				t.Errorf("got  %v\nwant %s", err, want)
+			}
+			if want := "目录文件 f.yaml 有误：" + tc.wantZH; bizenv.ErrorMessageZH(err) != want {
+				t.Errorf("got  %s\nwant %s", bizenv.ErrorMessageZH(err), want)
 			}
 		})
 	}

@@ -31,14 +31,14 @@ func (db *DB) ApplyDefaultCatalog(ctx context.Context, c bizenv.Catalog) error {
 
 func (db *DB) applyCatalog(ctx context.Context, c bizenv.Catalog, asDefault bool) error {
 	if err := c.Validate(); err != nil {
-		return bizenv.Errorf(bizenv.EINVALID, "catalog: %v", err).ZH("目录有误：%v", err)
+		return bizenv.Errorf(bizenv.EINVALID, "catalog: %v", err).ZH("目录有误：%s", bizenv.ErrorMessageZH(err))
 	}
 	stored, err := db.Catalog(ctx)
 	if err != nil {
 		return err
 	}
 	if err := c.ValidateItems(stored); err != nil {
-		return bizenv.Errorf(bizenv.EINVALID, "catalog: %v", err).ZH("目录有误：%v", err)
+		return bizenv.Errorf(bizenv.EINVALID, "catalog: %v", err).ZH("目录有误：%s", bizenv.ErrorMessageZH(err))
 	}
 	known := map[string]bool{}
 	all := bizenv.Catalog{Entities: append(stored.Entities, c.Entities...)}
@@ -65,7 +65,7 @@ func (db *DB) applyCatalog(ctx context.Context, c bizenv.Catalog, asDefault bool
 	}
 	// An alias may clash with a record only the stored catalog has.
 	if err := stored.Merge(c).CheckNames(); err != nil {
-		return bizenv.Errorf(bizenv.EINVALID, "catalog: %v", err).ZH("目录有误：%v", err)
+		return bizenv.Errorf(bizenv.EINVALID, "catalog: %v", err).ZH("目录有误：%s", bizenv.ErrorMessageZH(err))
 	}
 	tx, err := db.pool.BeginTxx(ctx, nil)
 	if err != nil {
