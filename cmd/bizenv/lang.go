@@ -34,19 +34,32 @@ func formatReject(r bizenv.Reject, zh bool) string {
 }
 
 // localized returns err with its Chinese message when messages are to be
-// Chinese and err carries one (a bizenv.Error with MessageZH).
+// Chinese and err carries one (a bizenv.Error with MessageZH), unless it
+// is localized already.
 func localized(env *environment, err error) error {
-	var e *bizenv.Error
-	if !chinese(env) || !errors.As(err, &e) || e.MessageZH == "" {
+	var (
+		e  *bizenv.Error
+		zh *zhError
+	)
+	if !chinese(env) || errors.As(err, &zh) || !errors.As(err, &e) || e.MessageZH == "" {
 		return err
 	}
 	return &zhError{err}
 }
 
-// zhError prints as the Chinese message of the error it wraps.
+// zhError prints as the Chinese message of the error it wraps. What the
+// command put in front of that message (a flag's name, "import: ") stays.
 type zhError struct{ err error }
 
-func (e *zhError) Error() string { return bizenv.ErrorMessageZH(e.err) }
+func (e *zhError) Error() string {
+	var be *bizenv.Error
+	if errors.As(e.err, &be) {
+		if lead, ok := strings.CutSuffix(e.err.Error(), be.Message); ok {
+			return lead + be.MessageZH
+		}
+	}
+	return bizenv.ErrorMessageZH(e.err)
+}
 func (e *zhError) Unwrap() error { return e.err }
 
 // rejectedError is errRejected, in Chinese when messages are.

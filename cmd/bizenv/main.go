@@ -112,7 +112,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	if errors.Is(err, flag.ErrHelp) {
 		return nil // the usage asked for is printed; nothing else was done
 	}
-	return err
+	return localized(env, err)
 }
 
 func runCommand(ctx context.Context, env *environment, name string, rest []string) error {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/bizenv/bizenv/postgres/pgtest"
 )
@@ -297,5 +298,44 @@ func TestActionsImportChinese(t *testing.T) {
 	}
 	if want := "整改台账导入：拒绝 1 条：未保存任何数据（全部或全不）\n"; r.stdout != want {
 		t.Errorf("stdout: got %q, want %q", r.stdout, want)
+	}
+}
+
+// TestErrorLanguage: a command's error prints in Chinese under a Chinese
+// locale, keeping what the command put in front (the flag), and in English
+// otherwise.
+func TestErrorLanguage(t *testing.T) {
+	dsn := pgtest.DSN(t)
+	if r := runBizenv(t, dsn, "migrate"); r.err != nil {
+		t.Fatalf("migrate: %v\n%s", r.err, r.stderr)
+	}
+	clash := writeFile(t, "catalog.yaml",
+		"entities:\n  - {code: hannan-x, name_zh: 汉南片区, name_en: Hannan X, kind: park, aliases: [车谷]}\n")
+	zh := map[string]string{"LANG": "zh_CN.UTF-8"}
+	beijing, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		env  map[string]string
+		args []string
+		want string
+	}{
+		{"catalog zh", zh, []string{"catalog", "apply", clash},
+			"目录有误：单位别名“车谷”有歧义：它是单位 hannan-x 的别名，又是单位 wuhan-edz 的别名"},
+		{"catalog en", nil, []string{"catalog", "apply", clash},
+			`catalog: entity alias "车谷" is ambiguous: it is an alias of entity hannan-x and the alias of entity wuhan-edz`},
+		{"flag zh", zh, []string{"report", "--period", "2030-01"},
+			"--period: 期间“2030-01”晚于当前月份（现在是" + time.Now().In(beijing).Format("2006年1月") + "）"},
+		{"entity zh", zh, []string{"report", "--period", "2020-11", "--entity", "江岸"},
+			"--entity: 未知单位“江岸”：请使用单位代码、中文名称或别名"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := runBizenvEnv(t, dsn, tc.env, tc.args...)
+			if r.err == nil || r.err.Error() != tc.want {
+				t.Errorf("got  %v\nwant %s", r.err, tc.want)
+			}
+		})
 	}
 }
