@@ -27,6 +27,7 @@ func NameKey(s string) string {
 // Names finds indicators and entities by code, name_zh or alias. Build it
 // once with Catalog.Names and use it for many look-ups.
 type Names struct {
+	cat        Catalog             // the catalog indexed, for the records
 	indicators map[string][]string // NameKey -> the codes it names
 	entities   map[string][]string
 }
@@ -35,7 +36,7 @@ type Names struct {
 // that two records share (two entities with one name_zh, say) names neither:
 // the look-up reports both.
 func (c Catalog) Names() *Names {
-	n := &Names{indicators: map[string][]string{}, entities: map[string][]string{}}
+	n := &Names{cat: c, indicators: map[string][]string{}, entities: map[string][]string{}}
 	add := func(m map[string][]string, name, code string) {
 		k := NameKey(name)
 		if k == "" {
@@ -195,13 +196,25 @@ func mergeByCode[T any](a, b []T, code func(T) string) []T {
 // FindIndicator returns the indicator name names (its code, name_zh or an
 // alias). Errors: ENOTFOUND when none does, EINVALID when the name is
 // ambiguous; both with a Chinese message too (see NameError).
+// It builds the index of names for one look-up: for many, build it once
+// with Names and use Names.FindIndicator.
 func (c Catalog) FindIndicator(name string) (Indicator, error) {
-	return find("indicator", name, c.Names().Indicator, c.Indicator)
+	return c.Names().FindIndicator(name)
 }
 
 // FindEntity is FindIndicator for entities.
 func (c Catalog) FindEntity(name string) (Entity, error) {
-	return find("entity", name, c.Names().Entity, c.Entity)
+	return c.Names().FindEntity(name)
+}
+
+// FindIndicator is Catalog.FindIndicator on the catalog n indexes.
+func (n *Names) FindIndicator(name string) (Indicator, error) {
+	return find("indicator", name, n.Indicator, n.cat.Indicator)
+}
+
+// FindEntity is Catalog.FindEntity on the catalog n indexes.
+func (n *Names) FindEntity(name string) (Entity, error) {
+	return find("entity", name, n.Entity, n.cat.Entity)
 }
 
 // find looks name up with names and returns the record get has for the

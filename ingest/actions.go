@@ -69,11 +69,12 @@ func LedgerFile(name string, content []byte, sheet string, cat bizenv.Catalog, s
 			ReasonZH: "找不到台账表头行：需要 编号、问题、责任单位、开始日期、状态 五列（英文表头 id、problem、owner、opened、status 亦可）"}}
 		return l
 	}
+	names := cat.Names()
 	for _, r := range t.Rows[head+1:] {
 		if r.Blank() {
 			continue
 		}
-		a, note, reason := parseLedgerRow(r, cols, cat)
+		a, note, reason := parseLedgerRow(r, cols, names)
 		if reason.code == "" {
 			if first, dup := seen[a.ID]; dup {
 				reason = ledgerReason{"duplicate_id", fmt.Sprintf("id %s given twice (first at %s)", a.ID, first),
@@ -128,8 +129,9 @@ var listSep = regexp.MustCompile(`[、，,；;\s]+`)
 // reason in English and Chinese; the zero value for a good row.
 type ledgerReason struct{ code, en, zh string }
 
-// parseLedgerRow reads one row; reason says why it is bad.
-func parseLedgerRow(r Row, cols map[string]int, cat bizenv.Catalog) (a bizenv.Action, note string, reason ledgerReason) {
+// parseLedgerRow reads one row, finding its units and indicators in names;
+// reason says why it is bad.
+func parseLedgerRow(r Row, cols map[string]int, names *bizenv.Names) (a bizenv.Action, note string, reason ledgerReason) {
 	bad := func(code, en, zh string) (bizenv.Action, string, ledgerReason) {
 		return a, "", ledgerReason{code, en, zh}
 	}
@@ -154,18 +156,18 @@ func parseLedgerRow(r Row, cols map[string]int, cat bizenv.Catalog) (a bizenv.Ac
 		return bad("missing_problem", "missing 问题 (problem)", "缺少问题")
 	}
 	owner := cell("owner")
-	u, ok := cat.LookupEntity(owner)
+	u, err := names.FindEntity(owner)
 	switch {
 	case owner == "":
 		return bad("missing_owner", "missing 责任单位 (owner)", "缺少责任单位")
-	case !ok:
+	case err != nil:
 		return bad("unknown_unit", fmt.Sprintf("unknown unit %q", owner), fmt.Sprintf("未知责任单位“%s”", owner))
 	}
 	a.Owner = u.Code
 	a.Entity = u.Parent
 	if e := cell("entity"); e != "" {
-		ent, ok := cat.LookupEntity(e)
-		if !ok {
+		ent, err := names.FindEntity(e)
+		if err != nil {
 			return bad(RejectUnknownEntity, fmt.Sprintf("unknown entity %q", e), fmt.Sprintf("未知单位“%s”", e))
 		}
 		a.Entity = ent.Code
@@ -177,13 +179,12 @@ func parseLedgerRow(r Row, cols map[string]int, cat bizenv.Catalog) (a bizenv.Ac
 		if name == "" {
 			continue
 		}
-		code, ok := lookupIndicator(cat, name)
-		if !ok {
+		ind, err := names.FindIndicator(name)
+		if err != nil {
 			return bad(RejectUnknownIndicator, fmt.Sprintf("unknown indicator %q", name), fmt.Sprintf("未知指标“%s”", name))
 		}
-		a.Indicators = append(a.Indicators, code)
+		a.Indicators = append(a.Indicators, ind.Code)
 	}
-	var err error
 	for _, d := range []struct {
 		col, zh string
 		to      *bizenv.Date
@@ -219,12 +220,6 @@ func parseLedgerRow(r Row, cols map[string]int, cat bizenv.Catalog) (a bizenv.Ac
 		return bad("bad_action", msg, "整改事项无效："+zh)
 	}
 	return a, cell("notes"), ledgerReason{}
-}
-
-// lookupIndicator finds an indicator by code, name_zh or alias.
-func lookupIndicator(cat bizenv.Catalog, s string) (string, bool) {
-	i, err := cat.FindIndicator(s)
-	return i.Code, err == nil
 }
 
 var (
