@@ -80,6 +80,7 @@ func (db *DB) applyCatalog(ctx context.Context, c bizenv.Catalog, asDefault bool
 	if asDefault {
 		origin = "default"
 	}
+	owners := all.Names()
 	for _, i := range c.Indicators {
 		if i.Frequency == "" {
 			i.Frequency = bizenv.Monthly
@@ -89,7 +90,7 @@ func (db *DB) applyCatalog(ctx context.Context, c bizenv.Catalog, asDefault bool
 		}
 		// An owner written as a unit's Chinese name is stored as its code;
 		// one that names no unit is kept as written.
-		if e, ok := all.LookupEntity(i.Owner); ok {
+		if e, err := owners.FindEntity(i.Owner); err == nil {
 			i.Owner = e.Code
 		}
 		if _, err := tx.NamedExecContext(ctx, db.Query("UpsertIndicator"), indicatorRow{i, origin}); err != nil {
