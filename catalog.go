@@ -101,7 +101,7 @@ func (c Catalog) Validate() error {
 				ZH("单位 %s：不能以自身为上级（parent）或对标单位（benchmark）", e.Code)
 		}
 	}
-	return c.checkNames()
+	return c.CheckNames()
 }
 
 // codeRules says, for each kind of record, what its code must be, in

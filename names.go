@@ -103,10 +103,12 @@ func lookup(m map[string][]string, name string) (string, []string) {
 	return "", cs
 }
 
-// checkNames refuses a name that would mean two records: an alias that two
+// CheckNames refuses a name that would mean two records: an alias that two
 // indicators (or two entities) share, or that is another one's code or
-// name_zh. The error names both holders.
-func (c Catalog) checkNames() error {
+// name_zh. The error names both holders. Validate runs it; run it on its
+// own on a catalog merged from a stored one and a file being applied: an
+// alias in the file may clash with a record only the stored catalog has.
+func (c Catalog) CheckNames() error {
 	type holder struct{ code, as string }
 	check := func(kind string, records []namedRecord) error {
 		owner := map[string]holder{}
@@ -162,11 +164,6 @@ type namedRecord struct {
 	code, nameZH string
 	aliases      []string
 }
-
-// CheckNames is Validate's check of names, for a catalog merged from a
-// stored one and a file being applied: an alias in the file may clash with
-// a record only the stored catalog has.
-func (c Catalog) CheckNames() error { return c.checkNames() }
 
 // Merge returns c with o's records added, and o's version of the records
 // both have.
