@@ -11,8 +11,6 @@ import (
 	"github.com/bizenv/bizenv"
 )
 
-var _ bizenv.CatalogStore = (*DB)(nil)
-
 // ApplyCatalog inserts or updates every indicator and entity of c in one
 // transaction, as a user's catalog: what it sets stays set until another
 // user's catalog changes it. A parent or benchmark must be in c or already

@@ -19,8 +19,6 @@ import (
 	"github.com/bizenv/bizenv"
 )
 
-var _ bizenv.ObservationStore = (*DB)(nil)
-
 // errDryRun rolls a dry run's transaction back once it has been counted.
 var errDryRun = errors.New("dry run")
 
