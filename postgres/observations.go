@@ -239,8 +239,10 @@ func (db *DB) checkCodes(ctx context.Context, tx *sqlx.Tx, indicators, entities 
 	err := tx.GetContext(ctx, &unknown, db.Query("UnknownCodes"), pq.Array(indicators), pq.Array(entities))
 	switch {
 	case err == nil:
-		return bizenv.Errorf(bizenv.EINVALID, "unknown %s %q", unknown.Kind, unknown.Code).
-			ZH("未知%s“%s”", map[string]string{"indicator": "指标", "entity": "单位"}[unknown.Kind], unknown.Code)
+		// NameError's words, but a batch with an unknown code is invalid.
+		e := bizenv.NameError(unknown.Kind, unknown.Code, nil)
+		e.Code = bizenv.EINVALID
+		return e
 	case !errors.Is(err, sql.ErrNoRows):
 		return fmt.Errorf("check codes: %w", err)
 	}
