@@ -99,6 +99,12 @@ func (s *Server) catalogCodes(r *http.Request, indicator, entity string) (bizenv
 	if err != nil {
 		return bizenv.Indicator{}, bizenv.Entity{}, err
 	}
+	return findCodes(cat, indicator, entity)
+}
+
+// findCodes finds the indicator and entity named in cat, each by code,
+// name_zh or alias.
+func findCodes(cat bizenv.Catalog, indicator, entity string) (bizenv.Indicator, bizenv.Entity, error) {
 	ind, err := cat.FindIndicator(indicator)
 	if err != nil {
 		return ind, bizenv.Entity{}, err
