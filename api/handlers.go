@@ -511,11 +511,9 @@ func (s *Server) storeBatch(w http.ResponseWriter, r *http.Request, b bizenv.Bat
 	if len(b.Rejects) > 0 && !b.AllowPartial {
 		status = http.StatusBadRequest
 		msg := fmt.Sprintf("%d record(s) rejected: nothing stored (allow_partial stores the good ones)", len(b.Rejects))
-		if len(listed) < len(b.Rejects) {
-			msg += fmt.Sprintf("; the first %d are listed", len(listed))
-		}
 		msgZH := fmt.Sprintf("%d 条记录被拒绝：未保存任何数据（allow_partial 可保存正确的记录）", len(b.Rejects))
 		if len(listed) < len(b.Rejects) {
+			msg += fmt.Sprintf("; the first %d are listed", len(listed))
 			msgZH += fmt.Sprintf("；列出前 %d 条", len(listed))
 		}
 		resp.Error = &errorDetail{Code: bizenv.EINVALID, Message: msg, MessageZH: msgZH}
