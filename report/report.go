@@ -241,7 +241,7 @@ func DefaultEntity(cat bizenv.Catalog, preferred string) (string, bool) {
 }
 
 // NoDataError is Build's answer for an entity without a single value in
-// the period: a late notice, a month not yet collected, or an entity (the
+// the period (and BuildBreakdown's for one without the score or its rank): a late notice, a month not yet collected, or an entity (the
 // city, a benchmark) that is not assessed.
 type NoDataError struct {
 	Entity string
