@@ -355,9 +355,8 @@ func (s *Server) handlePostObservations(w http.ResponseWriter, r *http.Request) 
 	var results []result
 	for i := 0; dec.More(); i++ {
 		if i == s.cfg.MaxRecords {
-			s.error(w, r, &bizenv.Error{Code: bizenv.ETOOLARGE,
-				Message:   fmt.Sprintf("body: more than %d observations; send them in several requests", s.cfg.MaxRecords),
-				MessageZH: fmt.Sprintf("请求体超过 %d 条观测值；请分几次发送", s.cfg.MaxRecords)})
+			s.error(w, r, bizenv.Errorf(bizenv.ETOOLARGE, "body: more than %d observations; send them in several requests", s.cfg.MaxRecords).
+				ZH("请求体超过 %d 条观测值；请分几次发送", s.cfg.MaxRecords))
 			return
 		}
 		var item json.RawMessage
