@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -149,13 +150,8 @@ func TestCreateActionAmbiguousName(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			status, body := e.postJSON("/api/v1/actions", analystToken, tc.action)
-			got := decode[struct {
-				Error struct {
-					Code, Message string
-					MessageZH     string `json:"message_zh"`
-				}
-			}](t, body)
-			if status != http.StatusBadRequest || got.Error.Code != bizenv.EINVALID || got.Error.Message != tc.message || got.Error.MessageZH != tc.zhMsg {
+			want := map[string]any{"error": map[string]any{"code": bizenv.EINVALID, "message": tc.message, "message_zh": tc.zhMsg}}
+			if got := decode[map[string]any](t, body); status != http.StatusBadRequest || !reflect.DeepEqual(got, want) {
 				t.Errorf("got %d %s", status, body)
 			}
 			status, body = e.get("/api/v1/actions/" + tc.action["id"].(string))
