@@ -146,24 +146,24 @@ func (s *Server) actionCodes(r *http.Request, a *bizenv.Action) error {
 		return err
 	}
 	names := cat.Names()
-	for _, name := range []*string{&a.Owner, &a.Entity} {
-		code, codes := names.Entity(*name)
+	toCode := func(kind string, lookup func(string) (string, []string), name *string) error {
+		code, codes := lookup(*name)
 		switch {
 		case len(codes) > 1:
-			_, err := cat.FindEntity(*name)
-			return err
+			return bizenv.NameError(kind, *name, codes)
 		case code != "":
 			*name = code
 		}
+		return nil
 	}
-	for n, name := range a.Indicators {
-		code, codes := names.Indicator(name)
-		switch {
-		case len(codes) > 1:
-			_, err := cat.FindIndicator(name)
+	for _, name := range []*string{&a.Owner, &a.Entity} {
+		if err := toCode("entity", names.Entity, name); err != nil {
 			return err
-		case code != "":
-			a.Indicators[n] = code
+		}
+	}
+	for n := range a.Indicators {
+		if err := toCode("indicator", names.Indicator, &a.Indicators[n]); err != nil {
+			return err
 		}
 	}
 	return nil

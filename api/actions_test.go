@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +13,7 @@ import (
 	"github.com/bizenv/bizenv"
 	"github.com/bizenv/bizenv/api"
 	"github.com/bizenv/bizenv/postgres"
+	"github.com/bizenv/bizenv/postgres/pgtest"
 )
 
 // withLedger serves the ledger on the test database, its clock at now.
@@ -124,4 +126,36 @@ func TestActionsNotServed(t *testing.T) {
 	e := newEnv(t)
 	status, body := e.get("/api/v1/actions")
 	wantError(t, status, body, http.StatusNotImplemented, bizenv.ENOTIMPLEMENTED)
+}
+
+// TestCreateActionAmbiguousName posts an action whose owner is a name two
+// units go by: it is refused, naming both, and nothing is stored.
+func TestCreateActionAmbiguousName(t *testing.T) {
+	e := newEnv(t, withLedger(time.Date(2021, 12, 31, 16, 30, 0, 0, time.UTC)))
+	pgtest.SQL(e.t, e.db).MustExec(`INSERT INTO entities (code, name_zh, name_en, kind, parent)
+		VALUES ('edz-dev-reform-2', '区发改局', 'A second bureau of the same name', 'department', 'wuhan-edz')`)
+	pgtest.SQL(e.t, e.db).MustExec(`INSERT INTO indicators (code, name_zh, name_en, unit, direction, category)
+		VALUES ('approval_overdue_items_2', '审批超期件数', 'A second indicator of the same name', 'count', 'lower_better', 'approval')`)
+	for _, tc := range []struct {
+		name           string
+		action         map[string]any
+		message, zhMsg string
+	}{
+		{"owner", map[string]any{"id": "XC2021-30", "problem": "p", "entity": "wuhan-edz", "owner": "区发改局", "opened": "2021-09-02"},
+			`entity "区发改局" is ambiguous: it may be edz-dev-reform or edz-dev-reform-2`, "单位“区发改局”有歧义：可能是 edz-dev-reform 或 edz-dev-reform-2"},
+		{"indicator", map[string]any{"id": "XC2021-31", "problem": "p", "entity": "wuhan-edz", "owner": "edz-dev-reform",
+			"indicators": []string{"审批超期件数"}, "opened": "2021-09-02"},
+			`indicator "审批超期件数" is ambiguous: it may be approval_overdue_items or approval_overdue_items_2`,
+			"指标“审批超期件数”有歧义：可能是 approval_overdue_items 或 approval_overdue_items_2"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			status, body := e.postJSON("/api/v1/actions", analystToken, tc.action)
+			want := map[string]any{"error": map[string]any{"code": bizenv.EINVALID, "message": tc.message, "message_zh": tc.zhMsg}}
+			if got := decode[map[string]any](t, body); status != http.StatusBadRequest || !reflect.DeepEqual(got, want) {
+				t.Errorf("got %d %s", status, body)
+			}
+			status, body = e.get("/api/v1/actions/" + tc.action["id"].(string))
+			wantError(t, status, body, http.StatusNotFound, bizenv.ENOTFOUND)
+		})
+	}
 }

@@ -17,14 +17,13 @@ func (s *Server) handleBreakdown(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	indicator := cmp.Or(q.Get("indicator"), report.ScoreIndicator)
+	cat, err := s.cfg.Store.Catalog(r.Context())
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
 	entity := q.Get("entity")
 	if entity == "" {
-		cat, err := s.cfg.Store.Catalog(r.Context())
-		if err != nil {
-			s.error(w, r, err)
-			return
-		}
 		var ok bool
 		if entity, ok = report.DefaultEntity(cat, s.cfg.ReportEntity); !ok {
 			s.error(w, r, invalid("no district in the catalog: give entity=").ZH("目录中没有区级单位：请用 entity= 指定单位"))
@@ -32,13 +31,12 @@ func (s *Server) handleBreakdown(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	// Both may be given by code, name_zh or alias, as everywhere else.
-	ind, ent, err := s.catalogCodes(r, indicator, entity)
+	ind, ent, err := findCodes(cat, cmp.Or(q.Get("indicator"), report.ScoreIndicator), entity)
 	if err != nil {
 		s.error(w, r, err)
 		return
 	}
-	indicator, entity = ind.Code, ent.Code
-	b, err := report.BuildBreakdown(r.Context(), s.cfg.Store, indicator, entity, period)
+	b, err := report.BuildBreakdown(r.Context(), s.cfg.Store, ind.Code, ent.Code, period)
 	if err != nil {
 		s.error(w, r, err)
 		return

@@ -99,6 +99,12 @@ func (s *Server) catalogCodes(r *http.Request, indicator, entity string) (bizenv
 	if err != nil {
 		return bizenv.Indicator{}, bizenv.Entity{}, err
 	}
+	return findCodes(cat, indicator, entity)
+}
+
+// findCodes finds the indicator and entity named in cat, each by code,
+// name_zh or alias.
+func findCodes(cat bizenv.Catalog, indicator, entity string) (bizenv.Indicator, bizenv.Entity, error) {
 	ind, err := cat.FindIndicator(indicator)
 	if err != nil {
 		return ind, bizenv.Entity{}, err
@@ -349,9 +355,8 @@ func (s *Server) handlePostObservations(w http.ResponseWriter, r *http.Request) 
 	var results []result
 	for i := 0; dec.More(); i++ {
 		if i == s.cfg.MaxRecords {
-			s.error(w, r, &bizenv.Error{Code: bizenv.ETOOLARGE,
-				Message:   fmt.Sprintf("body: more than %d observations; send them in several requests", s.cfg.MaxRecords),
-				MessageZH: fmt.Sprintf("请求体超过 %d 条观测值；请分几次发送", s.cfg.MaxRecords)})
+			s.error(w, r, bizenv.Errorf(bizenv.ETOOLARGE, "body: more than %d observations; send them in several requests", s.cfg.MaxRecords).
+				ZH("请求体超过 %d 条观测值；请分几次发送", s.cfg.MaxRecords))
 			return
 		}
 		var item json.RawMessage
@@ -505,11 +510,9 @@ func (s *Server) storeBatch(w http.ResponseWriter, r *http.Request, b bizenv.Bat
 	if len(b.Rejects) > 0 && !b.AllowPartial {
 		status = http.StatusBadRequest
 		msg := fmt.Sprintf("%d record(s) rejected: nothing stored (allow_partial stores the good ones)", len(b.Rejects))
-		if len(listed) < len(b.Rejects) {
-			msg += fmt.Sprintf("; the first %d are listed", len(listed))
-		}
 		msgZH := fmt.Sprintf("%d 条记录被拒绝：未保存任何数据（allow_partial 可保存正确的记录）", len(b.Rejects))
 		if len(listed) < len(b.Rejects) {
+			msg += fmt.Sprintf("; the first %d are listed", len(listed))
 			msgZH += fmt.Sprintf("；列出前 %d 条", len(listed))
 		}
 		resp.Error = &errorDetail{Code: bizenv.EINVALID, Message: msg, MessageZH: msgZH}

@@ -105,8 +105,9 @@ func RankIndicatorOf(cat bizenv.Catalog, code string) (bizenv.Indicator, bool) {
 
 // BuildBreakdown reads what the breakdown of the composite score indicator
 // for entity in period needs from s. Errors: ENOTFOUND for an unknown
-// indicator or entity, EINVALID for an indicator that is not a score,
-// EINTERNAL for failures of s.
+// indicator or entity, NoDataError (ENOTFOUND) when neither the score nor
+// the rank has a value in period, EINVALID for an indicator that is not a
+// score, EINTERNAL for failures of s.
 func BuildBreakdown(ctx context.Context, s Store, indicator, entity string, period bizenv.Period) (*Breakdown, error) {
 	cat, err := s.Catalog(ctx)
 	if err != nil {
@@ -117,7 +118,7 @@ func BuildBreakdown(ctx context.Context, s Store, indicator, entity string, peri
 		return nil, err
 	}
 	if b.Value == nil && b.Rank == nil {
-		return nil, bizenv.Errorf(bizenv.ENOTFOUND, "no data for %s in %s", entity, period).ZH("%s %d年%d月无数据", entity, period.Year, period.Month)
+		return nil, NoDataError{Entity: entity, Period: period}
 	}
 	return b, nil
 }

@@ -80,7 +80,7 @@ func Render(ctx context.Context, s Store, req Request) (*Rendered, error) {
 		}
 		entity = e.Code
 	}
-	rep, err := Build(ctx, s, req.Period, entity)
+	rep, err := build(ctx, s, cat, req.Period, entity)
 	if err != nil {
 		return nil, err
 	}

@@ -13,7 +13,7 @@ import (
 type Ranked struct {
 	Rank   int     `json:"rank"`
 	Entity string  `json:"entity"`
-	NameZH string  `json:"name_zh"` // set by Rankings
+	NameZH string  `json:"name_zh"` // set by RankPeers
 	Value  float64 `json:"value"`
 }
 
@@ -62,10 +62,11 @@ func peersOf(cat bizenv.Catalog, kind, parent string) []bizenv.Entity {
 }
 
 // RankingsRequest asks for one indicator's ranking in one period among
-// peers (indicator and entity by code, name_zh or alias): those of Entity (same kind, same parent) when it is given, else
-// the entities of Kind ("" for district) under Parent. When neither Entity
-// nor Parent is given (HasParent false), the kind's entities must all have
-// one parent, which is taken.
+// peers (indicator and entity by code, name_zh or alias): those of Entity
+// (same kind, same parent) when it is given, else the entities of Kind (""
+// for district) under Parent. When neither Entity nor Parent is given
+// (HasParent false), the kind's entities must all have one parent, which
+// is taken.
 type RankingsRequest struct {
 	Indicator string
 	Period    bizenv.Period

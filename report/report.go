@@ -241,7 +241,7 @@ func DefaultEntity(cat bizenv.Catalog, preferred string) (string, bool) {
 }
 
 // NoDataError is Build's answer for an entity without a single value in
-// the period: a late notice, a month not yet collected, or an entity (the
+// the period (and BuildBreakdown's for one without the score or its rank): a late notice, a month not yet collected, or an entity (the
 // city, a benchmark) that is not assessed.
 type NoDataError struct {
 	Entity string
@@ -264,6 +264,11 @@ func Build(ctx context.Context, s Store, period bizenv.Period, entity string) (*
 	if err != nil {
 		return nil, fmt.Errorf("report: %w", err)
 	}
+	return build(ctx, s, cat, period, entity)
+}
+
+// build is Build with the catalog already read.
+func build(ctx context.Context, s Store, cat bizenv.Catalog, period bizenv.Period, entity string) (*Report, error) {
 	ent, ok := cat.Entity(entity)
 	if !ok {
 		return nil, bizenv.Errorf(bizenv.ENOTFOUND, "unknown entity %q", entity).ZH("未知单位“%s”", entity)
