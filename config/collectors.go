@@ -48,10 +48,10 @@ type sourceKind struct {
 // them; a new kind is a line here.
 func (c Collector) kinds() []sourceKind {
 	return []sourceKind{
-		{"tabular", c.Tabular != nil, func(s *Source) error { return c.Tabular.validate(s) }},
-		{"http_json", c.HTTPJSON != nil, func(s *Source) error { return c.HTTPJSON.validate(s) }},
-		{"sql", c.SQL != nil, func(s *Source) error { return c.SQL.validate(s) }},
-		{"worldbank", c.WorldBank != nil, func(s *Source) error { return c.WorldBank.validate(s) }},
+		{"tabular", c.Tabular != nil, c.Tabular.validate},
+		{"http_json", c.HTTPJSON != nil, c.HTTPJSON.validate},
+		{"sql", c.SQL != nil, c.SQL.validate},
+		{"worldbank", c.WorldBank != nil, c.WorldBank.validate},
 	}
 }
 
