@@ -160,10 +160,6 @@ type WorldBank struct {
 
 var collectorNameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$`)
 
-// cronParser is the parser robfig/cron uses by default: five fields,
-// descriptors such as @daily and @every 1h, and a CRON_TZ= prefix.
-var cronParser = cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
-
 func (c *Config) validateCollectors() error {
 	seen := map[string]bool{}
 	c.Sources = make([]Source, 0, len(c.Collectors))
@@ -191,7 +187,9 @@ func (col Collector) validate() (Source, error) {
 	if strings.TrimSpace(col.Schedule) == "" {
 		return Source{}, errors.New("schedule is required")
 	}
-	if _, err := cronParser.Parse(col.Schedule); err != nil {
+	// robfig/cron's default parser, as the schedule uses: five fields,
+	// descriptors such as @daily and @every 1h, and a CRON_TZ= prefix.
+	if _, err := cron.ParseStandard(col.Schedule); err != nil {
 		return Source{}, fmt.Errorf("schedule %q: %v", col.Schedule, err)
 	}
 	set := col.setKinds()
