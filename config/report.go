@@ -121,10 +121,11 @@ type SMTP struct {
 }
 
 // ReportEntity returns the entity a report is for when none is named: the
-// first of report.entities, or DefaultEntity without a report section.
+// first of the delivery's entities (report.entities, DefaultEntity when it
+// lists none), or DefaultEntity without a report section.
 func (c *Config) ReportEntity() string {
-	if c.Report != nil && len(c.Report.Entities) > 0 {
-		return c.Report.Entities[0]
+	if c.Delivery != nil {
+		return c.Delivery.Entities[0]
 	}
 	return DefaultEntity
 }
