@@ -58,13 +58,9 @@ type fileState struct {
 
 // New returns the source of the tabular collector c.
 func New(c config.Source, d kind.Deps) *Source {
-	logger := d.Logger
-	if logger == nil {
-		logger = slog.New(slog.DiscardHandler)
-	}
 	client := d.Client(c, c.Tabular.Headers)
 	client.MaxBytes = ingest.DefaultMaxBytes
-	return &Source{name: c.Name, cfg: *c.Tabular, logger: logger, known: map[string]fileState{}, client: client}
+	return &Source{name: c.Name, cfg: *c.Tabular, logger: d.Log(), known: map[string]fileState{}, client: client}
 }
 
 // Plan makes one run: the files name their periods.
