@@ -182,9 +182,10 @@ func (r *Runner) runOnce(ctx context.Context, name string, src kind.Source, peri
 		}
 	}()
 
+	secrets := src.Secrets()
 	b, ferr := r.fetch(ctx, name, src, periods, scheduled)
 	if ferr != nil {
-		res.Err = fmt.Errorf("collector %s: %s", name, scrub(ferr.Error(), src.Secrets()))
+		res.Err = fmt.Errorf("collector %s: %s", name, scrub(ferr.Error(), secrets))
 		res.Run = r.fail(run, res.Err, logger)
 		return res, nil
 	}
@@ -192,15 +193,15 @@ func (r *Runner) runOnce(ctx context.Context, name string, src kind.Source, peri
 	// A collector stores the good records and quarantines the bad ones.
 	b.AllowPartial = true
 	for i := range b.Rejects {
-		b.Rejects[i].Reason = scrub(b.Rejects[i].Reason, src.Secrets())
-		b.Rejects[i].ReasonZH = scrub(b.Rejects[i].ReasonZH, src.Secrets())
-		b.Rejects[i].Record = scrub(b.Rejects[i].Record, src.Secrets())
+		b.Rejects[i].Reason = scrub(b.Rejects[i].Reason, secrets)
+		b.Rejects[i].ReasonZH = scrub(b.Rejects[i].ReasonZH, secrets)
+		b.Rejects[i].Record = scrub(b.Rejects[i].Record, secrets)
 	}
 	res.Rejects = b.Rejects
 	done, err := r.store.StoreRun(ctx, run, b)
 	if err != nil {
 		// StoreRun has recorded the failure.
-		res.Err = fmt.Errorf("collector %s: %s", name, scrub(err.Error(), src.Secrets()))
+		res.Err = fmt.Errorf("collector %s: %s", name, scrub(err.Error(), secrets))
 		res.Run.Outcome = bizenv.OutcomeFailure
 		logger.Error("collector run failed", "err", res.Err)
 		return res, nil

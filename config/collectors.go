@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"net/url"
 	"path/filepath"
 	"regexp"
@@ -48,10 +49,10 @@ type sourceKind struct {
 // them; a new kind is a line here.
 func (c Collector) kinds() []sourceKind {
 	return []sourceKind{
-		{"tabular", c.Tabular != nil, func(s *Source) error { return c.Tabular.validate(s) }},
-		{"http_json", c.HTTPJSON != nil, func(s *Source) error { return c.HTTPJSON.validate(s) }},
-		{"sql", c.SQL != nil, func(s *Source) error { return c.SQL.validate(s) }},
-		{"worldbank", c.WorldBank != nil, func(s *Source) error { return c.WorldBank.validate(s) }},
+		{"tabular", c.Tabular != nil, c.Tabular.validate},
+		{"http_json", c.HTTPJSON != nil, c.HTTPJSON.validate},
+		{"sql", c.SQL != nil, c.SQL.validate},
+		{"worldbank", c.WorldBank != nil, c.WorldBank.validate},
 	}
 }
 
@@ -160,10 +161,6 @@ type WorldBank struct {
 
 var collectorNameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$`)
 
-// cronParser is the parser robfig/cron uses by default: five fields,
-// descriptors such as @daily and @every 1h, and a CRON_TZ= prefix.
-var cronParser = cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
-
 func (c *Config) validateCollectors() error {
 	seen := map[string]bool{}
 	c.Sources = make([]Source, 0, len(c.Collectors))
@@ -191,7 +188,9 @@ func (col Collector) validate() (Source, error) {
 	if strings.TrimSpace(col.Schedule) == "" {
 		return Source{}, errors.New("schedule is required")
 	}
-	if _, err := cronParser.Parse(col.Schedule); err != nil {
+	// robfig/cron's default parser, as the schedule uses: five fields,
+	// descriptors such as @daily and @every 1h, and a CRON_TZ= prefix.
+	if _, err := cron.ParseStandard(col.Schedule); err != nil {
 		return Source{}, fmt.Errorf("schedule %q: %v", col.Schedule, err)
 	}
 	set := col.setKinds()
@@ -515,11 +514,5 @@ func checkName(target, kind string, deduction bool) error {
 	return nil
 }
 
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
-}
+// sortedKeys returns the keys of m in order.
+func sortedKeys(m map[string]string) []string { return slices.Sorted(maps.Keys(m)) }

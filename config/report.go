@@ -2,7 +2,6 @@ package config
 
 import (
 	"fmt"
-	"net/url"
 	"os"
 	"strings"
 	"time"
@@ -122,10 +121,11 @@ type SMTP struct {
 }
 
 // ReportEntity returns the entity a report is for when none is named: the
-// first of report.entities, or DefaultEntity without a report section.
+// first of the delivery's entities (report.entities, DefaultEntity when it
+// lists none), or DefaultEntity without a report section.
 func (c *Config) ReportEntity() string {
-	if c.Report != nil && len(c.Report.Entities) > 0 {
-		return c.Report.Entities[0]
+	if c.Delivery != nil {
+		return c.Delivery.Entities[0]
 	}
 	return DefaultEntity
 }
@@ -146,10 +146,8 @@ func (c *Config) validateReport() error {
 	if len(d.Entities) == 0 {
 		d.Entities = []string{DefaultEntity}
 	}
-	if r.BaseURL != "" {
-		if u, err := url.Parse(r.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return fmt.Errorf("report: base_url %q: want an http or https URL", r.BaseURL)
-		}
+	if r.BaseURL != "" && checkURL(r.BaseURL) != nil {
+		return fmt.Errorf("report: base_url %q: want an http or https URL", r.BaseURL)
 	}
 	switch {
 	case r.Attempts < 0:
@@ -251,8 +249,7 @@ func webhook(kind, u, file string) (string, error) {
 	if u == "" {
 		return "", fmt.Errorf("%s.webhook_url is required", kind)
 	}
-	p, err := url.Parse(u)
-	if err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {
+	if checkURL(u) != nil {
 		return "", fmt.Errorf("%s.webhook_url: want an http or https URL", kind)
 	}
 	return u, nil

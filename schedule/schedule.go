@@ -41,7 +41,6 @@ type Schedule struct {
 	cron   *cron.Cron
 	logger *slog.Logger
 	what   string
-	grace  time.Duration
 
 	ctx    context.Context // the jobs' context
 	cancel context.CancelFunc
@@ -74,12 +73,12 @@ func New(ctx context.Context, o Options) *Schedule {
 			cron.WithLogger(l),
 			cron.WithChain(cron.SkipIfStillRunning(l), cron.Recover(l)),
 		),
-		logger: o.Logger, what: o.What, grace: o.Grace,
+		logger: o.Logger, what: o.What,
 		ctx: jobs, cancel: cancel,
 		idle: make(chan struct{}),
 	}
 	context.AfterFunc(ctx, func() {
-		grace, cancel := context.WithTimeout(context.Background(), s.grace)
+		grace, cancel := context.WithTimeout(context.Background(), o.Grace)
 		defer cancel()
 		s.Stop(grace)
 	})

@@ -39,6 +39,14 @@ type Deps struct {
 	Logger  *slog.Logger  // scoped to the collector; discarded when nil
 }
 
+// Log returns Logger, or a logger that discards when it is nil.
+func (d Deps) Log() *slog.Logger {
+	if d.Logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return d.Logger
+}
+
 // Client returns the HTTP client of the collector c: its timeout and
 // retries, sending headers with every request.
 func (d Deps) Client(c config.Source, headers map[string]string) *fetch.Client {

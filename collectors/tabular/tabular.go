@@ -58,13 +58,9 @@ type fileState struct {
 
 // New returns the source of the tabular collector c.
 func New(c config.Source, d kind.Deps) *Source {
-	logger := d.Logger
-	if logger == nil {
-		logger = slog.New(slog.DiscardHandler)
-	}
 	client := d.Client(c, c.Tabular.Headers)
 	client.MaxBytes = ingest.DefaultMaxBytes
-	return &Source{name: c.Name, cfg: *c.Tabular, logger: logger, known: map[string]fileState{}, client: client}
+	return &Source{name: c.Name, cfg: *c.Tabular, logger: d.Log(), known: map[string]fileState{}, client: client}
 }
 
 // Plan makes one run: the files name their periods.
@@ -238,7 +234,7 @@ func (s *Source) Fetch(ctx context.Context, j kind.Job) (bizenv.Batch, error) {
 func (s *Source) entry(p string) (os.FileInfo, error) {
 	st, err := os.Lstat(p)
 	if err != nil {
-		return nil, bizenv.Errorf(bizenv.EINVALID, "%s: cannot be read: %v", p, cause(err)).ZH("%s 无法读取：%v", p, cause(err))
+		return nil, cannotRead(p, err)
 	}
 	switch {
 	case st.Mode()&os.ModeSymlink != 0:
@@ -294,7 +290,7 @@ func fixedDir(pattern string) string {
 func open(p string, st os.FileInfo) (*os.File, os.FileInfo, error) {
 	f, err := os.Open(p)
 	if err != nil {
-		return nil, nil, bizenv.Errorf(bizenv.EINVALID, "%s: cannot be read: %v", p, cause(err)).ZH("%s 无法读取：%v", p, cause(err))
+		return nil, nil, cannotRead(p, err)
 	}
 	now, err := f.Stat()
 	if err != nil || !os.SameFile(st, now) || !now.Mode().IsRegular() {
@@ -315,11 +311,10 @@ func hashFile(p string, st os.FileInfo) (string, os.FileInfo, error) {
 	h := sha256.New()
 	n, err := io.Copy(h, io.LimitReader(f, ingest.DefaultMaxBytes+1))
 	if err != nil {
-		return "", nil, bizenv.Errorf(bizenv.EINVALID, "%s: cannot be read: %v", p, cause(err)).ZH("%s 无法读取：%v", p, cause(err))
+		return "", nil, cannotRead(p, err)
 	}
 	if n > ingest.DefaultMaxBytes {
-		return "", nil, bizenv.Errorf(bizenv.ETOOLARGE, "%s: larger than the limit of %d bytes", p, ingest.DefaultMaxBytes).
-			ZH("%s 超过上限 %d 字节", p, ingest.DefaultMaxBytes)
+		return "", nil, tooLarge(p)
 	}
 	return hex.EncodeToString(h.Sum(nil)), st, nil
 }
@@ -334,13 +329,24 @@ func readFile(p string, st os.FileInfo) ([]byte, error) {
 	var buf bytes.Buffer
 	buf.Grow(int(min(st.Size(), ingest.DefaultMaxBytes)) + bytes.MinRead)
 	if _, err := buf.ReadFrom(io.LimitReader(f, ingest.DefaultMaxBytes+1)); err != nil {
-		return nil, bizenv.Errorf(bizenv.EINVALID, "%s: cannot be read: %v", p, cause(err)).ZH("%s 无法读取：%v", p, cause(err))
+		return nil, cannotRead(p, err)
 	}
 	if buf.Len() > ingest.DefaultMaxBytes {
-		return nil, bizenv.Errorf(bizenv.ETOOLARGE, "%s: larger than the limit of %d bytes", p, ingest.DefaultMaxBytes).
-			ZH("%s 超过上限 %d 字节", p, ingest.DefaultMaxBytes)
+		return nil, tooLarge(p)
 	}
 	return buf.Bytes(), nil
+}
+
+// cannotRead is the error of a file p that could not be opened or read.
+func cannotRead(p string, err error) error {
+	return bizenv.Errorf(bizenv.EINVALID, "%s: cannot be read: %v", p, cause(err)).ZH("%s 无法读取：%v", p, cause(err))
+}
+
+// tooLarge is the error of a file p that turned out larger than
+// ingest.DefaultMaxBytes as it was read.
+func tooLarge(p string) error {
+	return bizenv.Errorf(bizenv.ETOOLARGE, "%s: larger than the limit of %d bytes", p, ingest.DefaultMaxBytes).
+		ZH("%s 超过上限 %d 字节", p, ingest.DefaultMaxBytes)
 }
 
 func newFile(name, base string, content []byte) file {

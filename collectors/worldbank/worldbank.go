@@ -40,11 +40,7 @@ type Source struct {
 
 // New returns the source of the worldbank collector c.
 func New(c config.Source, d kind.Deps) *Source {
-	logger := d.Logger
-	if logger == nil {
-		logger = slog.New(slog.DiscardHandler)
-	}
-	return &Source{name: c.Name, cfg: *c.WorldBank, logger: logger, client: d.Client(c, nil)}
+	return &Source{name: c.Name, cfg: *c.WorldBank, logger: d.Log(), client: d.Client(c, nil)}
 }
 
 // Plan makes one run of all the periods asked for: the API is asked for a
