@@ -15,16 +15,18 @@ import (
 var htmlTemplate string
 
 var page = template.Must(template.New("report").Funcs(template.FuncMap{
-	"show":       Show,
-	"showChange": ShowChange,
-	"month":      monthZH,
-	"rank":       rankText,
-	"optShow":    optShow,
-	"chart":      chart,
-	"statusZH":   statusZH,
-	"deref":      func(v *int) int { return *v },
-	"mark":       mark,
-	"footnote":   func(v any) template.HTML { return footnote(sources(v)) },
+	"show":          Show,
+	"showChange":    ShowChange,
+	"month":         monthZH,
+	"rank":          rankText,
+	"optShow":       optShow,
+	"chart":         chart,
+	"statusZH":      statusZH,
+	"deref":         func(v *int) int { return *v },
+	"mark":          mark,
+	"shownDeclined": func() int { return shownDeclined },
+	"shownImproved": func() int { return shownImproved },
+	"footnote":      func(v any) template.HTML { return footnote(sources(v)) },
 	"abs": func(v int) int {
 		if v < 0 {
 			return -v
@@ -43,6 +45,13 @@ var page = template.Must(template.New("report").Funcs(template.FuncMap{
 		return v
 	},
 }).Parse(htmlTemplate))
+
+// How many declined and improved indicators the page lists; the JSON and
+// CSV forms list them all.
+const (
+	shownDeclined = 10
+	shownImproved = 8
+)
 
 // WriteHTML writes r as one self-contained Chinese page: styles and the
 // chart are inline, nothing is fetched, and it prints on A4.

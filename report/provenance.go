@@ -55,7 +55,7 @@ func footnote(rows []sourced) template.HTML {
 }
 
 // sources lists the figures of a table for footnote: the rows of a
-// []Change, []Gap or []Miss, or the report's headline figures.
+// []Change, []Gap, []Miss or []ItemScore, or the report's headline figures.
 func sources(v any) []sourced {
 	var out []sourced
 	switch s := v.(type) {
@@ -71,6 +71,10 @@ func sources(v any) []sourced {
 		for _, m := range s {
 			out = append(out, sourced{m.NameZH, m.Provenance})
 		}
+	case []ItemScore:
+		for _, it := range s {
+			out = append(out, sourced{it.NameZH, it.Provenance})
+		}
 	case *Report:
 		if s.Rank.Value != nil {
 			out = append(out, sourced{"全市营商环境考核排名", s.Rank.Provenance})
@@ -82,11 +86,17 @@ func sources(v any) []sourced {
 	return out
 }
 
-// Synthetic reports whether any figure the report lists is synthetic.
+// Synthetic reports whether any figure the page shows is synthetic: the
+// headline figures, the score's items and the rows of the tables, as many
+// as the page lists (shownDeclined, shownImproved).
 func (r *Report) Synthetic() bool {
 	all := sources(r)
-	for _, v := range []any{r.Declined, r.Improved, r.BelowBenchmark, r.TargetsMissed} {
+	for _, v := range []any{r.Declined[:min(shownDeclined, len(r.Declined))], r.Improved[:min(shownImproved, len(r.Improved))],
+		r.BelowBenchmark, r.TargetsMissed} {
 		all = append(all, sources(v)...)
+	}
+	if r.ScoreBreakdown != nil {
+		all = append(all, sources(r.ScoreBreakdown.Items)...)
 	}
 	for _, s := range all {
 		if s.Synthetic {

@@ -1,12 +1,14 @@
 package report_test
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 
+	"github.com/bizenv/bizenv"
 	"github.com/bizenv/bizenv/postgres/pgtest"
 	"github.com/bizenv/bizenv/report"
 )
@@ -84,5 +86,49 @@ func TestProvenance(t *testing.T) {
 		if !strings.Contains(table, want) {
 			t.Errorf("the CSV lacks %q:\n%s", want, table)
 		}
+	}
+}
+
+// The score's items carry their provenance to the page and the CSV like
+// every other figure, and the page warns of synthetic figures only when
+// it shows one: a synthetic indicator past the tenth declined is not on
+// the page.
+func TestItemProvenance(t *testing.T) {
+	const mark = `<sup class="syn" title="合成数据，非真实通报">※</sup>`
+	ptr := func(v float64) *float64 { return &v }
+	r := &report.Report{Period: bizenv.NewPeriod(2021, 9), Entity: "wuhan-edz", EntityName: "武汉经开区（汉南区）"}
+	r.ScoreBreakdown = &report.Breakdown{Value: ptr(87.76), Previous: ptr(88.57), Change: ptr(-0.81),
+		Items: []report.ItemScore{
+			{Indicator: "city_item_project_approval", NameZH: "工程建设项目审批", Value: 17.05, Previous: ptr(17.75), Change: ptr(-0.7), MaxPoints: 20, Lost: 2.95,
+				Provenance: report.Provenance{Source: "市通报"}},
+			{Indicator: "city_item_policy", NameZH: "惠企政策兑现", Value: 17.17, MaxPoints: 20, Lost: 2.83, OwnerName: "区营商办",
+				Provenance: report.Provenance{Source: "synthetic-demo", Note: "合成演示数据", Synthetic: true}},
+		}}
+	page := written(t, r, report.FormatHTML)
+	for _, want := range []string{
+		`本报告含合成（演示）数据`,
+		`<td>惠企政策兑现</td><td>17.17 / 20分` + mark + `</td>`,
+		`<td>工程建设项目审批</td><td>17.05 / 20分</td>`,
+		`<p class="src">来源：市通报（工程建设项目审批）；synthetic-demo` + mark + `，备注“合成演示数据”（惠企政策兑现）。</p>`,
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the page lacks %s", want)
+		}
+	}
+	table := written(t, r, report.FormatCSV)
+	if want := "\nscore_breakdown,2021-09,wuhan-edz,city_item_policy,惠企政策兑现,score,17.17,,,,17.17 / 20分，失分2.83分（区营商办）,synthetic-demo,合成演示数据,true\n"; !strings.Contains(table, want) {
+		t.Errorf("the CSV lacks %q:\n%s", want, table)
+	}
+
+	r.ScoreBreakdown = nil
+	for i := range 11 {
+		r.Declined = append(r.Declined, report.Change{Indicator: fmt.Sprintf("i%d", i), NameZH: fmt.Sprintf("指标%d", i), Unit: "score",
+			Provenance: report.Provenance{Source: "市通报", Synthetic: i == 10}})
+	}
+	if page := written(t, r, report.FormatHTML); strings.Contains(page, "本报告含合成（演示）数据") || strings.Contains(page, mark) {
+		t.Error("the page warns of a synthetic figure it does not show")
+	}
+	if table := written(t, r, report.FormatCSV); !strings.Contains(table, ",i10,指标10,") {
+		t.Error("the CSV lists every declined indicator, the eleventh too")
 	}
 }

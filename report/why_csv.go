@@ -20,7 +20,7 @@ func (r *Report) whyRows(row csvRow) {
 	if b := r.ScoreBreakdown; b != nil {
 		for _, it := range b.Items {
 			row("score_breakdown", r.Period, it.Indicator, it.NameZH, bizenv.UnitScore, f(it.Value), it.Previous, it.Change, bizenv.UnitScore,
-				fmt.Sprintf("%s，失分%s（%s）", it.Points(), it.LostText(), it.OwnerName))
+				fmt.Sprintf("%s，失分%s（%s）", it.Points(), it.LostText(), it.OwnerName), it.Provenance)
 		}
 		if b.Unexplained != nil && *b.Unexplained != 0 {
 			row("score_breakdown", r.Period, b.Indicator, "分项未能解释的变化", bizenv.UnitScore, nil, nil, b.Unexplained, bizenv.UnitScore, signedPoints(*b.Unexplained))
