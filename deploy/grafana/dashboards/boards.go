@@ -393,10 +393,10 @@ WHERE v.entity = '$entity' AND v.revision > 1 AND $__timeFilter(v.recorded_at)
 ORDER BY v.recorded_at DESC
 LIMIT 200`))).
 		WithPanel(tablePanel("数据来源与说明（本区，$indicator）").Span(24).Height(12).
-			Description("每个数字从哪里来：来源与说明取自 observations 表。来源含 synthetic 的是合成的演示数据，不是真实数字。").
+			Description("每个数字从哪里来：来源与说明取自 observations 表。来源含 synthetic、合成、模拟或演示的是合成的演示数据，不是真实数字（与月报的 ※ 标记同一规则）。").
 			Datasource(pgRef()).WithTarget(sqlTable("A", `SELECT to_char(o.period, 'YYYY-MM') AS "月份", i.name_zh AS "指标",
        `+shownValue("o.value", "i.unit")+` AS "值",
-       CASE WHEN o.source ILIKE '%synthetic%' THEN '合成' ELSE '实际' END AS "数据性质",
+       CASE WHEN o.source ~* '(synthetic|合成|模拟|演示)' THEN '合成' ELSE '实际' END AS "数据性质",
        o.source AS "来源", o.note AS "说明"
 FROM observations o
 JOIN indicators i ON i.code = o.indicator

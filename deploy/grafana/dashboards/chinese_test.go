@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/prometheus/promql/parser"
@@ -532,6 +533,31 @@ func TestProvenanceTableTellsSeedFromSynthetic(t *testing.T) {
 	for key, want := range tests {
 		if !slices.Equal(got[key], want) {
 			t.Errorf("%s: got %q, want %q", key, got[key], want)
+		}
+	}
+}
+
+// The board tells a synthetic figure by the same words as the report's ※
+// mark (synthetic, 合成, 模拟, 演示), not by "synthetic" alone.
+func TestProvenanceTableSyntheticWords(t *testing.T) {
+	db, _ := demotest.NewDB(t)
+	b := bizenv.Batch{Kind: bizenv.RunImport, Name: "import", Actor: "test"}
+	for i, source := range []string{"区市场监管局模拟测算", "演示材料", "市通报"} {
+		b.Observations = append(b.Observations, bizenv.Observation{Indicator: "bizstart_cost", Entity: "wuhan-edz",
+			Period: bizenv.NewPeriod(2021, time.Month(9+i)), Value: float64(100 + i), Source: source})
+	}
+	if _, err := db.Store(t.Context(), b); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, r := range panelRows(t, db, "bizenv-rank-trend", provenancePanel, demotest.RangeFrom, demotest.RangeTo, variableSets()["all indicators"]) {
+		if string(asBytes(r["指标"])) == "企业开办费用" {
+			got[string(asBytes(r["来源"]))] = string(asBytes(r["数据性质"]))
+		}
+	}
+	for source, want := range map[string]string{"区市场监管局模拟测算": "合成", "演示材料": "合成", "市通报": "实际"} {
+		if got[source] != want {
+			t.Errorf("source %s: got %q, want %q", source, got[source], want)
 		}
 	}
 }
