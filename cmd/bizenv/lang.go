@@ -34,14 +34,11 @@ func formatReject(r bizenv.Reject, zh bool) string {
 }
 
 // localized returns err with its Chinese message when messages are to be
-// Chinese and err carries one (a bizenv.Error with MessageZH), unless it
-// is localized already.
+// Chinese and err carries one (a bizenv.Error with MessageZH). run calls it
+// once on every command's error.
 func localized(env *environment, err error) error {
-	var (
-		e  *bizenv.Error
-		zh *zhError
-	)
-	if !chinese(env) || errors.As(err, &zh) || !errors.As(err, &e) || e.MessageZH == "" {
+	var e *bizenv.Error
+	if !chinese(env) || !errors.As(err, &e) || e.MessageZH == "" {
 		return err
 	}
 	return &zhError{err}

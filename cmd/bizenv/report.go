@@ -47,10 +47,10 @@ func runReport(ctx context.Context, env *environment, args []string) error {
 	if err != nil {
 		if ee := (report.EntityError{}); errors.As(err, &ee) {
 			// A code, name_zh or alias: --entity 经开区.
-			return &exitError{code: exitUsage, err: fmt.Errorf("--entity: %w", localized(env, ee.Err))}
+			return &exitError{code: exitUsage, err: fmt.Errorf("--entity: %w", ee.Err)}
 		}
 		if nd := (report.NoDataError{}); errors.As(err, &nd) {
-			return &exitError{code: exitRejected, err: localized(env, err)}
+			return &exitError{code: exitRejected, err: err}
 		}
 		if bizenv.ErrorCode(err) != bizenv.EINTERNAL {
 			return &exitError{code: exitUsage, err: fmt.Errorf("report: %w", err)}
