@@ -59,10 +59,12 @@ func (e *zhError) Error() string {
 }
 func (e *zhError) Unwrap() error { return e.err }
 
-// rejectedError is errRejected, in Chinese when messages are.
+// rejectedError is returned when a command did its work but rejected n
+// records, which it has printed already; in Chinese when messages are.
 func rejectedError(env *environment, n int) error {
+	format := "%d record(s) rejected"
 	if chinese(env) {
-		return &exitError{code: exitRejected, err: fmt.Errorf("%d 条记录被拒绝", n)}
+		format = "%d 条记录被拒绝"
 	}
-	return errRejected(n)
+	return &exitError{code: exitRejected, err: fmt.Errorf(format, n)}
 }
