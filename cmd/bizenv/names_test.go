@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -68,20 +66,6 @@ func TestCatalogApplyAliases(t *testing.T) {
 	if e, _ := cat.Entity("wuhan-jiangan"); strings.Join(e.Aliases, ",") != "江岸,汉口江岸" {
 		t.Errorf("after migrate: aliases %v, want the user's", e.Aliases)
 	}
-}
-
-// runBizenvEnv is runBizenv with more environment variables.
-func runBizenvEnv(t *testing.T, dsn string, env map[string]string, args ...string) result {
-	t.Helper()
-	var stdout, stderr bytes.Buffer
-	getenv := func(k string) string {
-		if k == "BIZENV_DATABASE_URL" {
-			return dsn
-		}
-		return env[k]
-	}
-	err := run(context.Background(), append([]string{"bizenv"}, args...), getenv, strings.NewReader(""), &stdout, &stderr)
-	return result{err, stdout.String(), stderr.String()}
 }
 
 // history is every revision stored, without the times and runs that
