@@ -14,7 +14,7 @@ import (
 // naming both holders and storing nothing of the file.
 func TestCatalogApplyAliases(t *testing.T) {
 	dsn := pgtest.DSN(t)
-	db := store(t, dsn)
+	db := pgtest.Open(t, dsn)
 	if r := runBizenv(t, dsn, "migrate"); r.err != nil {
 		t.Fatalf("migrate: %v\n%s", r.err, r.stderr)
 	}
@@ -72,7 +72,7 @@ func TestCatalogApplyAliases(t *testing.T) {
 // differ between two imports of the same figures.
 func history(t *testing.T, dsn string) string {
 	t.Helper()
-	db := store(t, dsn)
+	db := pgtest.Open(t, dsn)
 	var rows []struct {
 		Indicator, Entity, Period, Source, Note, ChangedBy string
 		Revision                                           int
@@ -173,7 +173,7 @@ func TestImportRejectLanguage(t *testing.T) {
 		})
 	}
 	// The rejects table keeps the code and both messages.
-	rejects, err := store(t, dsn).Rejects(t.Context(), 0, file, 1)
+	rejects, err := pgtest.Open(t, dsn).Rejects(t.Context(), 0, file, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -236,7 +236,7 @@ func TestCollectChinese(t *testing.T) {
 // default's alias out, rather than refusing to start.
 func TestDefaultAliasYieldsToUser(t *testing.T) {
 	dsn := pgtest.DSN(t)
-	db := store(t, dsn)
+	db := pgtest.Open(t, dsn)
 	if r := runBizenv(t, dsn, "migrate"); r.err != nil {
 		t.Fatalf("migrate: %v\n%s", r.err, r.stderr)
 	}
