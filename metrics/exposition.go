@@ -338,7 +338,6 @@ func (h *Handler) update(ctx context.Context) (*exposition, error) {
 		since = h.rendered.version
 	}
 	r := renderer{h: h, plain: make([][]byte, len(h.families)), fresh: map[string]*block{}}
-	r.emit.out = &r
 	var indicators map[string]bizenv.Indicator
 	snap, err := h.src.SnapshotSince(ctx, since, func(snap *bizenv.Snapshot, s bizenv.SeriesStatus) error {
 		if indicators == nil {
@@ -350,7 +349,7 @@ func (h *Handler) update(ctx context.Context) (*exposition, error) {
 			}
 			r.entity = s.Entity
 		}
-		h.defs.collectSeries(&r.emit, indicators, s)
+		h.defs.collectSeries(&r, indicators, s)
 		return nil
 	})
 	if err == nil {
@@ -369,11 +368,11 @@ func (h *Handler) update(ctx context.Context) (*exposition, error) {
 		}
 	} else {
 		next.entities = make(map[string]*block, len(r.fresh))
-		h.defs.collectCatalog(&r.emit, snap.Catalog)
+		h.defs.collectCatalog(&r, snap.Catalog)
 		next.catalog = r.flush(0)
 	}
 	maps.Copy(next.entities, r.fresh)
-	h.defs.collectCollectors(&r.emit, snap.Collectors)
+	h.defs.collectCollectors(&r, snap.Collectors)
 	next.collectors = r.flush(0)
 	next.codes = slices.Sorted(maps.Keys(next.entities))
 	h.logger.Debug("rendered metrics", "version", snap.Version, "partial", snap.Partial, "entities", len(r.fresh))
@@ -432,7 +431,6 @@ const maxServed = 64
 // into blocks.
 type renderer struct {
 	h      *Handler
-	emit   emitter
 	plain  [][]byte // text of the current block, by family
 	entity string   // whose series plain holds
 	fresh  map[string]*block
@@ -474,9 +472,14 @@ func (h *Handler) compress(dst, text []byte) []byte {
 	return buf.Bytes()
 }
 
+// gauge and counter write one sample of the family d; its type is the
+// family's.
+func (r *renderer) gauge(d *prometheus.Desc, v float64, labels ...string)   { r.sample(d, v, labels) }
+func (r *renderer) counter(d *prometheus.Desc, v float64, labels ...string) { r.sample(d, v, labels) }
+
 // sample writes one sample line in the text format, or logs and skips it
 // when a label value is not valid UTF-8.
-func (r *renderer) sample(d *prometheus.Desc, _ prometheus.ValueType, v float64, labels []string) {
+func (r *renderer) sample(d *prometheus.Desc, v float64, labels []string) {
 	f := r.h.index[d]
 	fam := r.h.families[f]
 	for _, l := range labels {

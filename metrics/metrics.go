@@ -119,14 +119,14 @@ func (c *definitions) dataDescs() []*prometheus.Desc {
 	}, c.peers.list()...)
 }
 
-func (c *definitions) collectCatalog(e *emitter, cat bizenv.Catalog) {
+func (c *definitions) collectCatalog(out *renderer, cat bizenv.Catalog) {
 	for _, i := range cat.Indicators {
-		e.gauge(c.indicatorInfo, 1, i.Code, i.NameZH, i.NameEN, i.Unit, string(i.Direction), i.Category)
-		e.gauge(c.frequencyMonths, float64(i.Frequency.Step()), i.Code)
-		e.gauge(c.peers.alertMinChange, i.AlertMinChange, i.Code)
+		out.gauge(c.indicatorInfo, 1, i.Code, i.NameZH, i.NameEN, i.Unit, string(i.Direction), i.Category)
+		out.gauge(c.frequencyMonths, float64(i.Frequency.Step()), i.Code)
+		out.gauge(c.peers.alertMinChange, i.AlertMinChange, i.Code)
 	}
 	for _, en := range cat.Entities {
-		e.gauge(c.entityInfo, 1, en.Code, en.NameZH, en.NameEN, en.Kind, en.Benchmark)
+		out.gauge(c.entityInfo, 1, en.Code, en.NameZH, en.NameEN, en.Kind, en.Benchmark)
 	}
 }
 
@@ -140,7 +140,7 @@ func indicatorsByCode(cat bizenv.Catalog) map[string]bizenv.Indicator {
 
 // collectSeries sends the metrics of one series. Figures are rounded to
 // figureDigits significant digits (SPEC section 6).
-func (c *definitions) collectSeries(e *emitter, indicators map[string]bizenv.Indicator, s bizenv.SeriesStatus) {
+func (c *definitions) collectSeries(out *renderer, indicators map[string]bizenv.Indicator, s bizenv.SeriesStatus) {
 	ind, ok := indicators[s.Indicator]
 	if !ok {
 		c.logger.Warn("skip metrics of a series whose indicator is not in the catalog", "indicator", s.Indicator, "entity", s.Entity)
@@ -151,74 +151,57 @@ func (c *definitions) collectSeries(e *emitter, indicators map[string]bizenv.Ind
 		return
 	}
 	sign := ind.Direction.Sign()
-	e.gauge(c.value, figure(s.Value), s.Indicator, s.Entity)
-	e.gauge(c.periodTimestamp, float64(s.Period.Time().Unix()), s.Indicator, s.Entity)
+	out.gauge(c.value, figure(s.Value), s.Indicator, s.Entity)
+	out.gauge(c.periodTimestamp, float64(s.Period.Time().Unix()), s.Indicator, s.Entity)
 	if s.Previous != nil && finite(*s.Previous) {
 		change := s.Value - *s.Previous
-		e.gauge(c.previous, figure(*s.Previous), s.Indicator, s.Entity)
-		e.gauge(c.change, figure(change), s.Indicator, s.Entity)
-		e.gauge(c.improvement, positiveZero(figure(change*sign)), s.Indicator, s.Entity)
+		out.gauge(c.previous, figure(*s.Previous), s.Indicator, s.Entity)
+		out.gauge(c.change, figure(change), s.Indicator, s.Entity)
+		out.gauge(c.improvement, positiveZero(figure(change*sign)), s.Indicator, s.Entity)
 	}
-	e.gauge(c.declineStreak, float64(s.DeclineStreak), s.Indicator, s.Entity)
+	out.gauge(c.declineStreak, float64(s.DeclineStreak), s.Indicator, s.Entity)
 	if s.DeclineSince != nil && s.DeclineFrom != nil && finite(*s.DeclineFrom) {
-		e.gauge(c.streakStart, float64(s.DeclineSince.Time().Unix()), s.Indicator, s.Entity)
-		e.gauge(c.streakStartValue, figure(*s.DeclineFrom), s.Indicator, s.Entity)
+		out.gauge(c.streakStart, float64(s.DeclineSince.Time().Unix()), s.Indicator, s.Entity)
+		out.gauge(c.streakStartValue, figure(*s.DeclineFrom), s.Indicator, s.Entity)
 	}
 	if ind.Target != nil {
 		met := 0.0
 		if ind.MeetsTarget(s.Value) {
 			met = 1
 		}
-		e.gauge(c.target, figure(*ind.Target), s.Indicator, s.Entity)
-		e.gauge(c.targetMet, met, s.Indicator, s.Entity)
+		out.gauge(c.target, figure(*ind.Target), s.Indicator, s.Entity)
+		out.gauge(c.targetMet, met, s.Indicator, s.Entity)
 	}
 	if s.Benchmark != "" && s.BenchmarkValue != nil && finite(*s.BenchmarkValue) {
 		diff := s.Value - *s.BenchmarkValue
 		if sign != 0 {
 			diff *= sign
 		}
-		e.gauge(c.vsBenchmark, positiveZero(figure(diff)), s.Indicator, s.Entity, s.Benchmark)
+		out.gauge(c.vsBenchmark, positiveZero(figure(diff)), s.Indicator, s.Entity, s.Benchmark)
 	}
-	c.collectPeers(e, s)
+	c.collectPeers(out, s)
 }
 
-func (c *definitions) collectCollectors(e *emitter, collectors []bizenv.CollectorStatus) {
+func (c *definitions) collectCollectors(out *renderer, collectors []bizenv.CollectorStatus) {
 	for _, r := range collectors {
 		if r.LastRun != nil {
 			success := 0.0
 			if r.LastRunSucceeded {
 				success = 1
 			}
-			e.gauge(c.lastRun, unixSeconds(*r.LastRun), r.Name)
-			e.gauge(c.lastRunSuccess, success, r.Name)
+			out.gauge(c.lastRun, unixSeconds(*r.LastRun), r.Name)
+			out.gauge(c.lastRunSuccess, success, r.Name)
 		}
 		if r.LastSuccess != nil {
-			e.gauge(c.lastSuccess, unixSeconds(*r.LastSuccess), r.Name)
+			out.gauge(c.lastSuccess, unixSeconds(*r.LastSuccess), r.Name)
 		}
-		e.counter(c.runsTotal, float64(r.Succeeded), r.Name, "success")
-		e.counter(c.runsTotal, float64(r.Failed), r.Name, "failure")
-		e.counter(c.recordsTotal, float64(r.Records.Inserted), r.Name, "inserted")
-		e.counter(c.recordsTotal, float64(r.Records.Updated), r.Name, "updated")
-		e.counter(c.recordsTotal, float64(r.Records.Unchanged), r.Name, "unchanged")
-		e.counter(c.recordsTotal, float64(r.Records.Rejected), r.Name, "rejected")
+		out.counter(c.runsTotal, float64(r.Succeeded), r.Name, "success")
+		out.counter(c.runsTotal, float64(r.Failed), r.Name, "failure")
+		out.counter(c.recordsTotal, float64(r.Records.Inserted), r.Name, "inserted")
+		out.counter(c.recordsTotal, float64(r.Records.Updated), r.Name, "updated")
+		out.counter(c.recordsTotal, float64(r.Records.Unchanged), r.Name, "unchanged")
+		out.counter(c.recordsTotal, float64(r.Records.Rejected), r.Name, "rejected")
 	}
-}
-
-// emitter hands the samples of the data to the renderer.
-type emitter struct {
-	out *renderer
-}
-
-func (e *emitter) gauge(d *prometheus.Desc, v float64, labels ...string) {
-	e.send(d, prometheus.GaugeValue, v, labels)
-}
-
-func (e *emitter) counter(d *prometheus.Desc, v float64, labels ...string) {
-	e.send(d, prometheus.CounterValue, v, labels)
-}
-
-func (e *emitter) send(d *prometheus.Desc, t prometheus.ValueType, v float64, labels []string) {
-	e.out.sample(d, t, v, labels)
 }
 
 func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }

@@ -2,6 +2,7 @@ package metrics_test
 
 import (
 	"bufio"
+	"bytes"
 	"compress/gzip"
 	"context"
 	"errors"
@@ -23,6 +24,7 @@ import (
 
 	"github.com/bizenv/bizenv"
 	"github.com/bizenv/bizenv/internal/golden"
+	"github.com/bizenv/bizenv/internal/roundtrip"
 	"github.com/bizenv/bizenv/metrics"
 	"github.com/bizenv/bizenv/postgres"
 	"github.com/bizenv/bizenv/postgres/pgtest"
@@ -90,40 +92,31 @@ func get(t *testing.T, h http.Handler, gz bool) string {
 	t.Helper()
 	srv := httptest.NewServer(h)
 	defer srv.Close()
-	req, err := http.NewRequestWithContext(context.Background(), http.MethodGet, srv.URL+"/metrics", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	req := roundtrip.Request(t, http.MethodGet, srv.URL+"/metrics", nil)
 	req.Header.Set("Accept", "text/plain; version=0.0.4")
 	if gz {
 		req.Header.Set("Accept-Encoding", "gzip")
 	} else {
 		req.Header.Set("Accept-Encoding", "identity")
 	}
-	resp, err := srv.Client().Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
+	resp, body := roundtrip.Do(t, req)
 	if resp.StatusCode != http.StatusOK {
-		b, _ := io.ReadAll(resp.Body)
-		t.Fatalf("GET /metrics: %s: %s", resp.Status, b)
+		t.Fatalf("GET /metrics: %s: %s", resp.Status, body)
 	}
 	if got, want := resp.Header.Get("Content-Type"), "text/plain; version=0.0.4; charset=utf-8"; got != want {
 		t.Errorf("Content-Type: got %q, want %q", got, want)
 	}
-	var body io.Reader = resp.Body
-	if gz {
-		if got := resp.Header.Get("Content-Encoding"); got != "gzip" {
-			t.Fatalf("Content-Encoding: got %q, want gzip", got)
-		}
-		zr, err := gzip.NewReader(resp.Body)
-		if err != nil {
-			t.Fatal(err)
-		}
-		body = zr
+	if !gz {
+		return string(body)
 	}
-	b, err := io.ReadAll(body)
+	if got := resp.Header.Get("Content-Encoding"); got != "gzip" {
+		t.Fatalf("Content-Encoding: got %q, want gzip", got)
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := io.ReadAll(zr)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -38,11 +38,11 @@ func (p peerDescs) list() []*prometheus.Desc {
 // collectPeers sends the peer rank families of a series that has at least
 // two peers with a value; SnapshotPeerRanks leaves neutral indicators and
 // entities without peers at PeerCount 0.
-func (c *definitions) collectPeers(e *emitter, s bizenv.SeriesStatus) {
+func (c *definitions) collectPeers(out *renderer, s bizenv.SeriesStatus) {
 	if s.PeerCount < 2 {
 		return
 	}
-	e.gauge(c.peers.rank, float64(s.PeerRank), s.Indicator, s.Entity)
-	e.gauge(c.peers.count, float64(s.PeerCount), s.Indicator, s.Entity)
-	e.gauge(c.peers.lastPlaceStreak, float64(s.LastPlaceStreak), s.Indicator, s.Entity)
+	out.gauge(c.peers.rank, float64(s.PeerRank), s.Indicator, s.Entity)
+	out.gauge(c.peers.count, float64(s.PeerCount), s.Indicator, s.Entity)
+	out.gauge(c.peers.lastPlaceStreak, float64(s.LastPlaceStreak), s.Indicator, s.Entity)
 }

@@ -13,12 +13,6 @@ const userCatalog = `indicators:
   - {code: item_claim_rate, name_zh: 事项认领率, name_en: Service item claim rate, unit: ratio, direction: higher_better, category: ywtb, target: 0.99, owner: 区行政审批局}
 `
 
-// store opens dsn directly, to read what the commands left behind.
-func store(t *testing.T, dsn string) *postgres.DB {
-	t.Helper()
-	return pgtest.Open(t, dsn)
-}
-
 func claimRateTarget(t *testing.T, db *postgres.DB) float64 {
 	t.Helper()
 	cat, err := db.Catalog(context.Background())
@@ -41,7 +35,7 @@ func claimRateTarget(t *testing.T, db *postgres.DB) float64 {
 // command after it: none of them may put the default's target back.
 func TestCatalogApplyStays(t *testing.T) {
 	dsn := pgtest.DSN(t)
-	db := store(t, dsn)
+	db := pgtest.Open(t, dsn)
 	if r := runBizenv(t, dsn, "migrate"); r.err != nil {
 		t.Fatalf("migrate: %v\n%s", r.err, r.stderr)
 	}
@@ -83,7 +77,7 @@ func TestCatalogApplyStays(t *testing.T) {
 // leave data_version, the key of the /metrics cache, as it was.
 func TestReadCommandsDoNotWrite(t *testing.T) {
 	dsn := pgtest.DSN(t)
-	db := store(t, dsn)
+	db := pgtest.Open(t, dsn)
 	data := writeFile(t, "data.csv", header+"2021-10,wuhan-edz,item_claim_rate,97%,test,\n")
 	if r := runBizenv(t, dsn, "import", data); r.err != nil {
 		t.Fatalf("import: %v\n%s", r.err, r.stderr)
@@ -115,7 +109,7 @@ func TestReadCommandsDoNotWrite(t *testing.T) {
 // default catalog that is not stored, and leaves the user's rows alone.
 func TestDefaultCatalogAddsWhatIsMissing(t *testing.T) {
 	dsn := pgtest.DSN(t)
-	db := store(t, dsn)
+	db := pgtest.Open(t, dsn)
 	if r := runBizenv(t, dsn, "catalog", "apply", writeFile(t, "catalog.yml", userCatalog)); r.err != nil {
 		t.Fatalf("catalog apply: %v\n%s", r.err, r.stderr)
 	}
@@ -152,7 +146,7 @@ func TestDefaultCatalogAddsWhatIsMissing(t *testing.T) {
 // was never migrated says to migrate, and creates nothing.
 func TestReadCommandOnUnmigratedDatabase(t *testing.T) {
 	dsn := pgtest.DSN(t)
-	db := store(t, dsn)
+	db := pgtest.Open(t, dsn)
 	if _, err := pgtest.SQL(t, db).Exec(`DROP SCHEMA public CASCADE; CREATE SCHEMA public`); err != nil {
 		t.Fatal(err)
 	}

@@ -138,7 +138,6 @@ func (c *commonFlags) logger(env *environment) *slog.Logger {
 type database struct {
 	*postgres.DB
 	cluster *pgcluster.Cluster
-	dsn     string
 }
 
 // Close closes the pool and stops the private cluster if this process
@@ -179,7 +178,7 @@ func (c *commonFlags) openDatabase(ctx context.Context, env *environment) (*data
 		}
 		return nil, &exitError{code: exitUsage, err: errors.New(pgdsn.Redact(err.Error(), dsn))}
 	}
-	return &database{DB: db, cluster: cluster, dsn: dsn}, nil
+	return &database{DB: db, cluster: cluster}, nil
 }
 
 func createDatabase(ctx context.Context, adminDSN, name string) error {

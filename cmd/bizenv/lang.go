@@ -34,14 +34,11 @@ func formatReject(r bizenv.Reject, zh bool) string {
 }
 
 // localized returns err with its Chinese message when messages are to be
-// Chinese and err carries one (a bizenv.Error with MessageZH), unless it
-// is localized already.
+// Chinese and err carries one (a bizenv.Error with MessageZH). run calls it
+// once on every command's error.
 func localized(env *environment, err error) error {
-	var (
-		e  *bizenv.Error
-		zh *zhError
-	)
-	if !chinese(env) || errors.As(err, &zh) || !errors.As(err, &e) || e.MessageZH == "" {
+	var e *bizenv.Error
+	if !chinese(env) || !errors.As(err, &e) || e.MessageZH == "" {
 		return err
 	}
 	return &zhError{err}
@@ -62,10 +59,12 @@ func (e *zhError) Error() string {
 }
 func (e *zhError) Unwrap() error { return e.err }
 
-// rejectedError is errRejected, in Chinese when messages are.
+// rejectedError is returned when a command did its work but rejected n
+// records, which it has printed already; in Chinese when messages are.
 func rejectedError(env *environment, n int) error {
+	format := "%d record(s) rejected"
 	if chinese(env) {
-		return &exitError{code: exitRejected, err: fmt.Errorf("%d 条记录被拒绝", n)}
+		format = "%d 条记录被拒绝"
 	}
-	return errRejected(n)
+	return &exitError{code: exitRejected, err: fmt.Errorf(format, n)}
 }

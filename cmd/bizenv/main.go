@@ -57,12 +57,6 @@ func exitCode(err error) int {
 	return exitUsage
 }
 
-// errRejected is returned when a command did its work but rejected input;
-// the rejects have been printed already.
-func errRejected(n int) error {
-	return &exitError{code: exitRejected, err: fmt.Errorf("%d record(s) rejected", n)}
-}
-
 // command is one of bizenv's commands, as the usage lists it.
 type command struct {
 	name    string

@@ -32,12 +32,18 @@ func (r result) code() int { return exitCode(r.err) }
 // runBizenv runs the program once with args against dsn.
 func runBizenv(t *testing.T, dsn string, args ...string) result {
 	t.Helper()
+	return runBizenvEnv(t, dsn, nil, args...)
+}
+
+// runBizenvEnv is runBizenv with more environment variables.
+func runBizenvEnv(t *testing.T, dsn string, env map[string]string, args ...string) result {
+	t.Helper()
 	var stdout, stderr bytes.Buffer
 	getenv := func(k string) string {
 		if k == "BIZENV_DATABASE_URL" {
 			return dsn
 		}
-		return ""
+		return env[k]
 	}
 	err := run(context.Background(), append([]string{"bizenv"}, args...), getenv, strings.NewReader(""), &stdout, &stderr)
 	return result{err, stdout.String(), stderr.String()}

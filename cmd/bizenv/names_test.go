@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -16,7 +14,7 @@ import (
 // naming both holders and storing nothing of the file.
 func TestCatalogApplyAliases(t *testing.T) {
 	dsn := pgtest.DSN(t)
-	db := store(t, dsn)
+	db := pgtest.Open(t, dsn)
 	if r := runBizenv(t, dsn, "migrate"); r.err != nil {
 		t.Fatalf("migrate: %v\n%s", r.err, r.stderr)
 	}
@@ -70,25 +68,11 @@ func TestCatalogApplyAliases(t *testing.T) {
 	}
 }
 
-// runBizenvEnv is runBizenv with more environment variables.
-func runBizenvEnv(t *testing.T, dsn string, env map[string]string, args ...string) result {
-	t.Helper()
-	var stdout, stderr bytes.Buffer
-	getenv := func(k string) string {
-		if k == "BIZENV_DATABASE_URL" {
-			return dsn
-		}
-		return env[k]
-	}
-	err := run(context.Background(), append([]string{"bizenv"}, args...), getenv, strings.NewReader(""), &stdout, &stderr)
-	return result{err, stdout.String(), stderr.String()}
-}
-
 // history is every revision stored, without the times and runs that
 // differ between two imports of the same figures.
 func history(t *testing.T, dsn string) string {
 	t.Helper()
-	db := store(t, dsn)
+	db := pgtest.Open(t, dsn)
 	var rows []struct {
 		Indicator, Entity, Period, Source, Note, ChangedBy string
 		Revision                                           int
@@ -189,7 +173,7 @@ func TestImportRejectLanguage(t *testing.T) {
 		})
 	}
 	// The rejects table keeps the code and both messages.
-	rejects, err := store(t, dsn).Rejects(t.Context(), 0, file, 1)
+	rejects, err := pgtest.Open(t, dsn).Rejects(t.Context(), 0, file, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -252,7 +236,7 @@ func TestCollectChinese(t *testing.T) {
 // default's alias out, rather than refusing to start.
 func TestDefaultAliasYieldsToUser(t *testing.T) {
 	dsn := pgtest.DSN(t)
-	db := store(t, dsn)
+	db := pgtest.Open(t, dsn)
 	if r := runBizenv(t, dsn, "migrate"); r.err != nil {
 		t.Fatalf("migrate: %v\n%s", r.err, r.stderr)
 	}

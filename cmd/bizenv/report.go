@@ -47,10 +47,10 @@ func runReport(ctx context.Context, env *environment, args []string) error {
 	if err != nil {
 		if ee := (report.EntityError{}); errors.As(err, &ee) {
 			// A code, name_zh or alias: --entity 经开区.
-			return &exitError{code: exitUsage, err: fmt.Errorf("--entity: %w", localized(env, ee.Err))}
+			return &exitError{code: exitUsage, err: fmt.Errorf("--entity: %w", ee.Err)}
 		}
 		if nd := (report.NoDataError{}); errors.As(err, &nd) {
-			return &exitError{code: exitRejected, err: localized(env, err)}
+			return &exitError{code: exitRejected, err: err}
 		}
 		if bizenv.ErrorCode(err) != bizenv.EINTERNAL {
 			return &exitError{code: exitUsage, err: fmt.Errorf("report: %w", err)}
@@ -67,10 +67,14 @@ func runReport(ctx context.Context, env *environment, args []string) error {
 	return nil
 }
 
+// deliveryGrace is how long a report delivery under way when serve shuts
+// down may finish before it is cancelled.
+const deliveryGrace = time.Minute
+
 // startReports starts the monthly report's delivery schedule (config
 // section report:) and registers its metric with reg. When ctx ends, or
-// stop is called, a delivery under way gets a minute to finish and is then
-// cancelled; stop waits for it.
+// stop is called, a delivery under way gets deliveryGrace to finish and is
+// then cancelled; stop waits for it.
 func startReports(ctx context.Context, db *database, cfg *config.Config, reg prometheus.Registerer, logger *slog.Logger) (stop func(), _ error) {
 	reg.MustRegister(deliver.NewCollector(db.DB, logger))
 	if cfg.Delivery == nil {
@@ -79,13 +83,13 @@ func startReports(ctx context.Context, db *database, cfg *config.Config, reg pro
 	owner, _ := os.Hostname()
 	logger = logger.With("component", "report")
 	d := deliver.FromConfig(db.DB, cfg.Delivery, owner, logger)
-	s := schedule.New(ctx, schedule.Options{Location: cfg.Location, Logger: logger, What: "report delivery", Grace: time.Minute})
+	s := schedule.New(ctx, schedule.Options{Location: cfg.Location, Logger: logger, What: "report delivery", Grace: deliveryGrace})
 	if _, err := d.Schedule(s, cfg.Delivery.Schedule, cfg.Location); err != nil {
 		return nil, &exitError{code: exitUsage, err: err}
 	}
 	s.Start()
 	return func() {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		ctx, cancel := context.WithTimeout(context.Background(), deliveryGrace)
 		defer cancel()
 		s.Stop(ctx)
 	}, nil

@@ -68,11 +68,10 @@ func run(ctx context.Context, bin string, districts, rounds, scrapes int) error 
 
 	// A template database with the schema and a catalog of many districts.
 	cat := benchCatalog(districts)
-	template, tdb, err := w.createDB(ctx, "bench_template", cat)
+	template, err := w.createDB(ctx, "bench_template", cat)
 	if err != nil {
 		return err
 	}
-	tdb.Close()
 	plain := sqlx.MustOpen("postgres", template)
 	plain.MustExec("CREATE TABLE plain (period text, entity text, indicator text, value text, source text, note text)")
 	plain.MustExec(`CREATE TABLE keyed (period text, entity text, indicator text, value text, source text, note text,
@@ -514,23 +513,22 @@ func (w *workspace) close() {
 }
 
 // createDB creates the database name with bizenv's schema and the catalog
-// cat, and returns its DSN and a store open on it.
-func (w *workspace) createDB(ctx context.Context, name string, cat bizenv.Catalog) (string, *postgres.DB, error) {
+// cat, and returns its DSN.
+func (w *workspace) createDB(ctx context.Context, name string, cat bizenv.Catalog) (string, error) {
 	w.admin.MustExec("CREATE DATABASE " + name)
 	dsn := w.cluster.DSN(name)
 	db, err := postgres.Open(ctx, dsn, discard())
 	if err != nil {
-		return "", nil, err
+		return "", err
 	}
+	defer db.Close()
 	if err := db.Migrate(ctx); err != nil {
-		db.Close()
-		return "", nil, err
+		return "", err
 	}
 	if err := db.ApplyCatalog(ctx, cat); err != nil {
-		db.Close()
-		return "", nil, err
+		return "", err
 	}
-	return dsn, db, nil
+	return dsn, nil
 }
 
 func discard() *slog.Logger { return slog.New(slog.DiscardHandler) }

@@ -31,11 +31,10 @@ func national(ctx context.Context, bin string, units, indicators, months, scrape
 	}
 	defer w.close()
 	cat := nationalCatalog(units, indicators)
-	dsn, db, err := w.createDB(ctx, "national", cat)
+	dsn, err := w.createDB(ctx, "national", cat)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
 	// Plain SQL, for what the store has no method for.
 	plain := sqlx.MustOpen("postgres", dsn)
 	defer plain.Close()

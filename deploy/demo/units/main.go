@@ -69,6 +69,15 @@ func itemsIn(p bizenv.Period) []scoredItem {
 	return out
 }
 
+// maxOf is the most the items can score together, in hundredths.
+func maxOf(items []scoredItem) int {
+	total := 0
+	for _, it := range items {
+		total += it.max
+	}
+	return total
+}
+
 // hundredths writes a number of hundredths of a point as points.
 func hundredths(n int) string { return strconv.FormatFloat(float64(n)/100, 'f', -1, 64) }
 
@@ -76,11 +85,7 @@ func hundredths(n int) string { return strconv.FormatFloat(float64(n)/100, 'f', 
 // share of its maximum, then the rounding remainder spread over items with
 // room, so that the items add up to the score exactly.
 func split(score int, items []scoredItem, r *rand.Rand) []int {
-	total := 0
-	for _, it := range items {
-		total += it.max
-	}
-	share := float64(score) / float64(total)
+	share := float64(score) / float64(maxOf(items))
 	points := make([]int, len(items))
 	sum := 0
 	for i, it := range items {
@@ -172,10 +177,7 @@ func generate() (catalogYAML, scoresCSV []byte) {
 	for m := range months {
 		p := first.AddMonths(m)
 		items := itemsIn(p)
-		maxScore := 0
-		for _, it := range items {
-			maxScore += it.max
-		}
+		maxScore := maxOf(items)
 		// A unit's level is out of 100; before July 2021 the four items
 		// are worth maxScore (80) and the score is scaled to them.
 		score := make([]int, len(us))

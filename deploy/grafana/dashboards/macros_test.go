@@ -1,6 +1,7 @@
 package dashboards_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -67,19 +68,10 @@ func TestExpandMacrosLeavesNoneInDashboards(t *testing.T) {
 		t.Run(q.String(), func(t *testing.T) {
 			got := dashboards.ExpandMacros(q.Text, from, to, vars)
 			for _, c := range []string{"$", "[["} {
-				if containsString(got, c) {
+				if strings.Contains(got, c) {
 					t.Errorf("expanded query still has %q:\n%s", c, got)
 				}
 			}
 		})
 	}
-}
-
-func containsString(s, sub string) bool {
-	for i := 0; i+len(sub) <= len(s); i++ {
-		if s[i:i+len(sub)] == sub {
-			return true
-		}
-	}
-	return false
 }
