@@ -175,9 +175,4 @@ func joinCSV(cells []string) string {
 }
 
 // scrub removes the DSN's password from a driver message.
-func (s *Source) scrub(msg string) string {
-	for _, sec := range s.Secrets() {
-		msg = strings.ReplaceAll(msg, sec, "xxxxx")
-	}
-	return msg
-}
+func (s *Source) scrub(msg string) string { return pgdsn.Redact(msg, s.cfg.DSN) }
