@@ -55,7 +55,8 @@ func footnote(rows []sourced) template.HTML {
 }
 
 // sources lists the figures of a table for footnote: the rows of a
-// []Change, []Gap, []Miss or []ItemScore, or the report's headline figures.
+// []Change, []Gap, []Miss, []ItemScore or []PeerRank, or the report's
+// headline figures.
 func sources(v any) []sourced {
 	var out []sourced
 	switch s := v.(type) {
@@ -75,6 +76,10 @@ func sources(v any) []sourced {
 		for _, it := range s {
 			out = append(out, sourced{it.NameZH, it.Provenance})
 		}
+	case []PeerRank:
+		for _, p := range s {
+			out = append(out, sourced{p.NameZH, p.Provenance})
+		}
 	case *Report:
 		if s.Rank.Value != nil {
 			out = append(out, sourced{"全市营商环境考核排名", s.Rank.Provenance})
@@ -88,11 +93,11 @@ func sources(v any) []sourced {
 
 // Synthetic reports whether any figure the page shows is synthetic: the
 // headline figures, the score's items and the rows of the tables, as many
-// as the page lists (shownDeclined, shownImproved).
+// as the page lists (shownDeclined, shownImproved, LastAmongPeers).
 func (r *Report) Synthetic() bool {
 	all := sources(r)
 	for _, v := range []any{r.Declined[:min(shownDeclined, len(r.Declined))], r.Improved[:min(shownImproved, len(r.Improved))],
-		r.BelowBenchmark, r.TargetsMissed} {
+		r.BelowBenchmark, r.TargetsMissed, r.LastAmongPeers()} {
 		all = append(all, sources(v)...)
 	}
 	if r.ScoreBreakdown != nil {

@@ -132,3 +132,32 @@ func TestItemProvenance(t *testing.T) {
 		t.Error("the CSV lists every declined indicator, the eleventh too")
 	}
 }
+
+// An indicator ranked low among the peers carries the source of the
+// entity's value, and the page marks it when synthetic.
+func TestPeerRankProvenance(t *testing.T) {
+	db := pgtest.New(t)
+	load(t, db, writeCSV(t, "period,entity,indicator,value,source,note\n"+
+		"2020-11,wuhan-edz,bizstart_days,5,synthetic-demo,合成演示数据\n"+
+		"2020-11,wuhan-jiangan,bizstart_days,1,市通报,\n"+
+		"2020-11,wuhan-hanyang,bizstart_days,2,市通报,\n"+
+		"2020-11,wuhan-edz,city_assessment_rank,15,市通报,\n"))
+	r := build(t, db, "2020-11", "wuhan-edz")
+	if len(r.PeerRanks) != 1 || r.PeerRanks[0].Provenance != (report.Provenance{Source: "synthetic-demo", Note: "合成演示数据", Synthetic: true}) {
+		t.Fatalf("peer ranks: %+v", r.PeerRanks)
+	}
+	const mark = `<sup class="syn" title="合成数据，非真实通报">※</sup>`
+	page := written(t, r, report.FormatHTML)
+	for _, want := range []string{
+		`本报告含合成（演示）数据`,
+		`<td>企业开办时间</td><td>5天` + mark + `</td>`,
+		`<p class="src">来源：synthetic-demo` + mark + `，备注“合成演示数据”（企业开办时间）。</p>`,
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the page lacks %s", want)
+		}
+	}
+	if table := written(t, r, report.FormatCSV); !strings.Contains(table, "\npeer_rank,2020-11,wuhan-edz,bizstart_days,企业开办时间,rank,3,3,,,3 / 3，连续末位1期（区市场监管局）,synthetic-demo,合成演示数据,true\n") {
+		t.Errorf("the CSV lacks the peer rank's source:\n%s", table)
+	}
+}

@@ -22,6 +22,8 @@ type PeerRank struct {
 	LastPlaceStreak int     `json:"last_place_streak"`
 	Owner           string  `json:"owner"`
 	OwnerName       string  `json:"owner_name"`
+
+	Provenance // of Value
 }
 
 // peerHistoryMonths is how far back the report reads the peers' values for
@@ -54,7 +56,11 @@ func (r *Report) explain(ctx context.Context, s Store, cat bizenv.Catalog, ent b
 	}
 	// values[indicator][period][entity]
 	values := map[string]map[bizenv.Period]map[string]float64{}
+	prov := map[string]Provenance{} // of the entity's values in the period, by indicator
 	for _, o := range obs {
+		if o.Entity == ent.Code && o.Period == r.Period {
+			prov[o.Indicator] = provenanceOf(o.Source, o.Note)
+		}
 		if values[o.Indicator] == nil {
 			values[o.Indicator] = map[bizenv.Period]map[string]float64{}
 		}
@@ -81,7 +87,7 @@ func (r *Report) explain(ctx context.Context, s Store, cat bizenv.Catalog, ent b
 			streak++
 		}
 		out = append(out, PeerRank{Indicator: ind.Code, NameZH: ind.NameZH, Unit: ind.Unit, Value: byPeriod[r.Period][ent.Code],
-			Rank: rank, Of: of, LastPlaceStreak: streak, Owner: ind.Owner, OwnerName: ownerName(cat, ind.Owner)})
+			Rank: rank, Of: of, LastPlaceStreak: streak, Owner: ind.Owner, OwnerName: ownerName(cat, ind.Owner), Provenance: prov[ind.Code]})
 	}
 	// Worst first: by place relative to the number ranked, then by how
 	// long it has been last.

@@ -39,6 +39,6 @@ func (r *Report) whyRows(row csvRow) {
 	}
 	for _, p := range r.PeerRanks {
 		row("peer_rank", r.Period, p.Indicator, p.NameZH, bizenv.UnitRank, f(float64(p.Rank)), f(float64(p.Of)), nil, "",
-			fmt.Sprintf("%s，连续末位%d期（%s）", p.Place(), p.LastPlaceStreak, p.OwnerName))
+			fmt.Sprintf("%s，连续末位%d期（%s）", p.Place(), p.LastPlaceStreak, p.OwnerName), p.Provenance)
 	}
 }
