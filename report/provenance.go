@@ -58,35 +58,35 @@ func footnote(rows []sourced) template.HTML {
 // []Change, []Gap, []Miss, []ItemScore or []PeerRank, or the report's
 // headline figures.
 func sources(v any) []sourced {
-	var out []sourced
 	switch s := v.(type) {
 	case []Change:
-		for _, c := range s {
-			out = append(out, sourced{c.NameZH, c.Provenance})
-		}
+		return rowSources(s, func(c Change) sourced { return sourced{c.NameZH, c.Provenance} })
 	case []Gap:
-		for _, g := range s {
-			out = append(out, sourced{g.NameZH, g.Provenance})
-		}
+		return rowSources(s, func(g Gap) sourced { return sourced{g.NameZH, g.Provenance} })
 	case []Miss:
-		for _, m := range s {
-			out = append(out, sourced{m.NameZH, m.Provenance})
-		}
+		return rowSources(s, func(m Miss) sourced { return sourced{m.NameZH, m.Provenance} })
 	case []ItemScore:
-		for _, it := range s {
-			out = append(out, sourced{it.NameZH, it.Provenance})
-		}
+		return rowSources(s, func(it ItemScore) sourced { return sourced{it.NameZH, it.Provenance} })
 	case []PeerRank:
-		for _, p := range s {
-			out = append(out, sourced{p.NameZH, p.Provenance})
-		}
+		return rowSources(s, func(p PeerRank) sourced { return sourced{p.NameZH, p.Provenance} })
 	case *Report:
+		var out []sourced
 		if s.Rank.Value != nil {
 			out = append(out, sourced{"全市营商环境考核排名", s.Rank.Provenance})
 		}
 		if s.Score.Value != nil {
 			out = append(out, sourced{"全市营商环境考核得分", s.Score.Provenance})
 		}
+		return out
+	}
+	return nil
+}
+
+// rowSources is each row of a table as sourced by of.
+func rowSources[T any](rows []T, of func(T) sourced) []sourced {
+	out := make([]sourced, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, of(r))
 	}
 	return out
 }
